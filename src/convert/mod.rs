@@ -1,0 +1,165 @@
+//! A parsed sample into a Splunk metric data point.
+//!
+//! Everything Splunk requires of a data point that Prometheus does not
+//! guarantee is decided here, and only here:
+//! - the metric name and dimension names are mapped onto Splunk's naming
+//!   rules ([`names`]);
+//! - label values are kept as they are, except for what an index-time
+//!   `_meta` field cannot carry ([`names::dimension_value`]); empty values
+//!   are dropped, as Prometheus treats an empty label as an absent one;
+//! - `le` and `quantile` values are written in one canonical form
+//!   ([`float::canonical_bound`]) so one bucket has one dimension value
+//!   whichever format the target spoke;
+//! - NaN and infinite values are skipped (Splunk's indexer rejects them)
+//!   and counted; `_created` samples are metadata and dropped by default;
+//! - the time is the sample's own, else the scrape's.
+//!
+//! The converter reuses one dimension vector for every sample; names and
+//! values are borrowed from the sample unless they had to change.
+
+pub mod float;
+pub mod names;
+
+use std::borrow::Cow;
+
+use crate::exposition::{Sample, Suffix};
+pub use float::InlineStr;
+
+/// A piece of text in a data point: borrowed from the scrape, kept inline
+/// (canonical bucket bounds), or owned (a name or value that had to change).
+#[derive(Clone, Debug)]
+pub enum Text<'a> {
+    Borrowed(&'a str),
+    Inline(InlineStr),
+    Owned(String),
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Inline(s) => s.as_str(),
+            Text::Owned(s) => s,
+        }
+    }
+}
+
+impl<'a> From<Cow<'a, str>> for Text<'a> {
+    fn from(c: Cow<'a, str>) -> Self {
+        match c {
+            Cow::Borrowed(s) => Text::Borrowed(s),
+            Cow::Owned(s) => Text::Owned(s),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Dimension<'a> {
+    pub name: Text<'a>,
+    pub value: Text<'a>,
+}
+
+/// One Splunk metric data point.
+#[derive(Debug)]
+pub struct DataPoint<'a> {
+    pub metric_name: &'a str,
+    /// Always finite.
+    pub value: f64,
+    /// Milliseconds since the epoch.
+    pub time_ms: i64,
+    pub dimensions: &'a [Dimension<'a>],
+}
+
+/// What the converter did with the samples it was given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConvertStats {
+    pub emitted: u64,
+    /// NaN and ±Inf values, which Splunk cannot store.
+    pub skipped_nonfinite: u64,
+    /// `_created` samples (metadata, not measurements).
+    pub dropped_created: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ConvertOptions {
+    /// Keep `_created` samples as data points.
+    pub keep_created: bool,
+}
+
+pub struct Converter {
+    opts: ConvertOptions,
+    stats: ConvertStats,
+    /// Reused for every sample; empty between calls.
+    dims: Vec<Dimension<'static>>,
+}
+
+impl Converter {
+    pub fn new(opts: ConvertOptions) -> Self {
+        Converter {
+            opts,
+            stats: ConvertStats::default(),
+            dims: Vec::with_capacity(16),
+        }
+    }
+
+    pub fn stats(&self) -> ConvertStats {
+        self.stats
+    }
+
+    /// Converts one sample and hands the data point to `emit`, unless the
+    /// sample is not to be sent (non-finite, `_created`). `scrape_time_ms`
+    /// is the time of samples that carry no timestamp of their own.
+    pub fn convert<F>(&mut self, s: &Sample<'_>, scrape_time_ms: i64, emit: F)
+    where
+        F: FnOnce(&DataPoint<'_>),
+    {
+        if s.suffix == Suffix::Created && !self.opts.keep_created {
+            self.stats.dropped_created += 1;
+            return;
+        }
+        if !s.value.is_finite() {
+            self.stats.skipped_nonfinite += 1;
+            return;
+        }
+        let metric_name = names::metric_name(s.name);
+        let mut dims = reuse(std::mem::take(&mut self.dims));
+        for l in s.label_list() {
+            if l.value.is_empty() {
+                continue;
+            }
+            let value = match &*l.name {
+                "le" | "quantile" => {
+                    match crate::exposition::parse_value(l.value.as_bytes(), false) {
+                        Some(b) => Text::Inline(float::canonical_bound(b)),
+                        None => names::dimension_value(&l.value),
+                    }
+                }
+                _ => names::dimension_value(&l.value),
+            };
+            dims.push(Dimension {
+                name: names::dimension_name(&l.name),
+                value,
+            });
+        }
+        emit(&DataPoint {
+            metric_name: &metric_name,
+            value: s.value,
+            time_ms: s.timestamp_ms.unwrap_or(scrape_time_ms),
+            dimensions: &dims,
+        });
+        self.stats.emitted += 1;
+        self.dims = reuse(dims);
+    }
+}
+
+/// Empties a vector and gives back its allocation for elements of another
+/// lifetime. The standard library collects `into_iter().map().collect()`
+/// in place when the element layouts match, so no memory is allocated: this
+/// lets one scratch vector serve samples borrowed from different buffers.
+fn reuse<'b>(mut v: Vec<Dimension<'_>>) -> Vec<Dimension<'b>> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
+}

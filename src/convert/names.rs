@@ -1,0 +1,162 @@
+//! Splunk's naming rules, applied to Prometheus names and label values.
+//!
+//! Each function returns its input unchanged (borrowed, no copy) when it
+//! already obeys the rule, which is nearly always.
+
+use std::borrow::Cow;
+
+use super::Text;
+
+/// Dimension names that Splunk gives a meaning of its own (the event's
+/// metadata and the fields every event or data point has). A label with one
+/// of these names gets the prefix `exported_`, as Prometheus does when a
+/// scraped label collides with a target label.
+pub const RESERVED_DIMENSIONS: &[&str] = &[
+    "host",
+    "source",
+    "sourcetype",
+    "index",
+    "metric_name",
+    "splunk_server",
+    "linecount",
+    "punct",
+    "timestamp",
+    "eventtype",
+    "tag",
+    "timestartpos",
+    "timeendpos",
+];
+
+/// Prefix for a dimension name that is reserved or does not start with a letter.
+pub const DIMENSION_PREFIX: &str = "exported_";
+/// Prefix for a metric name that does not start with a letter.
+pub const METRIC_PREFIX: &str = "prom_";
+
+fn is_splunk_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '.'
+}
+
+/// A Splunk metric name: starts with a letter; letters, digits, `_` and `.`.
+///
+/// Prometheus's `:` (recording rules' level separator) becomes `.`, any other
+/// character (Prometheus 3 allows any UTF-8 in quoted names) becomes `_`,
+/// and a name that does not start with a letter gets the prefix `prom_`.
+pub fn metric_name(name: &str) -> Cow<'_, str> {
+    let starts_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+    if starts_ok && name.chars().all(is_splunk_name_char) {
+        return Cow::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len() + METRIC_PREFIX.len());
+    if !starts_ok {
+        out.push_str(METRIC_PREFIX);
+    }
+    out.extend(name.chars().map(|c| match c {
+        ':' => '.',
+        c if is_splunk_name_char(c) => c,
+        _ => '_',
+    }));
+    Cow::Owned(out)
+}
+
+/// A Splunk dimension name: starts with a letter; letters, digits, `_`, `.`.
+///
+/// Any other character becomes `_`; a name that is reserved or does not
+/// start with a letter (Prometheus allows a leading `_`) gets the prefix
+/// `exported_`.
+pub fn dimension_name(name: &str) -> Text<'_> {
+    let starts_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+    let chars_ok = name.chars().all(is_splunk_name_char);
+    let reserved = RESERVED_DIMENSIONS.contains(&name);
+    if starts_ok && chars_ok && !reserved {
+        return Text::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len() + DIMENSION_PREFIX.len());
+    if !starts_ok || reserved {
+        out.push_str(DIMENSION_PREFIX);
+    }
+    out.extend(
+        name.chars()
+            .map(|c| if is_splunk_name_char(c) { c } else { '_' }),
+    );
+    Text::Owned(out)
+}
+
+/// A dimension value as an index-time field can hold it.
+///
+/// The event text writes each value between double quotes and our
+/// transform copies it into `_meta` as `name::"value"`. Splunk's `_meta`
+/// has no escape for a double quote inside a quoted value, so `"` becomes
+/// `'`. Control characters (tab, line feed, carriage return and the rest of
+/// C0, and DEL) become a space, so that an event is always one line.
+/// Everything else, spaces, `=`, commas, backslashes and non-ASCII text
+/// included, is kept exactly.
+pub fn dimension_value(value: &str) -> Text<'_> {
+    let needs_change = |c: char| c == '"' || c.is_ascii_control();
+    if !value.contains(needs_change) {
+        return Text::Borrowed(value);
+    }
+    Text::Owned(
+        value
+            .chars()
+            .map(|c| match c {
+                '"' => '\'',
+                c if c.is_ascii_control() => ' ',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names() {
+        assert!(matches!(
+            metric_name("mattermost_http_requests_total"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            metric_name("job:http_requests:rate5m"),
+            "job.http_requests.rate5m"
+        );
+        assert_eq!(metric_name("_hidden"), "prom__hidden");
+        assert_eq!(metric_name("my.metric"), "my.metric");
+        assert_eq!(
+            metric_name("http.server.duration-ms"),
+            "http.server.duration_ms"
+        );
+        assert_eq!(metric_name("1st"), "prom_1st");
+        assert_eq!(metric_name("naïve"), "na_ve");
+    }
+
+    #[test]
+    fn dimension_names() {
+        assert!(matches!(dimension_name("handler"), Text::Borrowed(_)));
+        assert_eq!(&*dimension_name("host"), "exported_host");
+        assert_eq!(&*dimension_name("index"), "exported_index");
+        assert_eq!(&*dimension_name("_private"), "exported__private");
+        assert_eq!(&*dimension_name("some.label"), "some.label");
+        assert_eq!(&*dimension_name("a b"), "a_b");
+        assert_eq!(&*dimension_name("9lives"), "exported_9lives");
+    }
+
+    #[test]
+    fn dimension_values() {
+        for kept in [
+            "GET",
+            "a b",
+            "x=y",
+            "a,b",
+            r"C:\path\",
+            "日本語",
+            "<placeholder>",
+            "it's",
+        ] {
+            assert!(matches!(dimension_value(kept), Text::Borrowed(v) if v == kept));
+        }
+        assert_eq!(&*dimension_value("say \"hi\""), "say 'hi'");
+        assert_eq!(&*dimension_value("two\nlines\ttab\r"), "two lines tab ");
+    }
+}

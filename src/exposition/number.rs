@@ -1,0 +1,175 @@
+//! Numbers as the two text formats write them.
+//!
+//! Sample values are parsed here, not with a plain `str::parse`, because the
+//! formats' grammars differ from Rust's (OpenMetrics requires a sign on
+//! infinities, 0.0.4 follows Go's `strconv.ParseFloat`) and because most
+//! values in a scrape are small integers, which a fast path turns into an
+//! `f64` without going through the general float parser.
+
+/// Parses a sample value (or an exemplar value, a bucket bound, a quantile).
+///
+/// `openmetrics` selects the OpenMetrics grammar: infinities need a sign
+/// (`+Inf`, `-Inf`), `NaN` takes none. In text 0.0.4 (Go's `ParseFloat`)
+/// an unsigned `Inf` is accepted too. Case is ignored for the words.
+pub fn parse_value(tok: &[u8], openmetrics: bool) -> Option<f64> {
+    if let Some(v) = parse_small_int(tok) {
+        return Some(v);
+    }
+    match tok.first()? {
+        b'+' | b'-' | b'.' | b'0'..=b'9' => {}
+        b'n' | b'N' | b'i' | b'I' => return parse_word(tok, openmetrics),
+        _ => return None,
+    }
+    if tok.len() > 1 && matches!(tok[1], b'i' | b'I' | b'n' | b'N') {
+        return parse_word(tok, openmetrics);
+    }
+    parse_real(tok)
+}
+
+/// A decimal number in the `realnumber` shape shared by both formats:
+/// optional sign, digits with an optional fraction, optional exponent.
+/// Rejects everything Rust's parser would take beyond that (words).
+pub fn parse_real(tok: &[u8]) -> Option<f64> {
+    if tok.is_empty()
+        || !tok
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
+        return None;
+    }
+    // Safety of from_utf8: checked ASCII above; Rust's grammar for these
+    // characters is exactly [sign] (digits [. digits*] | . digits) [e [sign] digits].
+    std::str::from_utf8(tok).ok()?.parse::<f64>().ok()
+}
+
+/// Integers of up to 15 digits are exact in an f64 and need no float parser.
+#[inline]
+fn parse_small_int(tok: &[u8]) -> Option<f64> {
+    let (neg, digits) = match tok.first()? {
+        b'-' => (true, &tok[1..]),
+        _ => (false, tok),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + d as u64;
+    }
+    let v = n as f64;
+    Some(if neg { -v } else { v })
+}
+
+fn parse_word(tok: &[u8], openmetrics: bool) -> Option<f64> {
+    let (sign, word) = match tok[0] {
+        b'+' => (Some(1.0), &tok[1..]),
+        b'-' => (Some(-1.0), &tok[1..]),
+        _ => (None, tok),
+    };
+    if word.eq_ignore_ascii_case(b"nan") {
+        // Neither grammar signs a NaN.
+        return if sign.is_none() { Some(f64::NAN) } else { None };
+    }
+    if word.eq_ignore_ascii_case(b"inf") || word.eq_ignore_ascii_case(b"infinity") {
+        return match sign {
+            Some(s) => Some(s * f64::INFINITY),
+            None if !openmetrics => Some(f64::INFINITY),
+            None => None,
+        };
+    }
+    None
+}
+
+/// A sample timestamp, returned in milliseconds since the epoch.
+///
+/// Text 0.0.4 writes an integer number of milliseconds; OpenMetrics writes
+/// seconds as a real number, which is rounded to the millisecond (the
+/// precision Splunk keeps).
+pub fn parse_timestamp(tok: &[u8], openmetrics: bool) -> Option<i64> {
+    if openmetrics {
+        let secs = parse_real(tok)?;
+        let ms = (secs * 1000.0).round();
+        if !ms.is_finite() || ms.abs() > 9.0e15 {
+            return None;
+        }
+        Some(ms as i64)
+    } else {
+        let (neg, digits) = match tok.first()? {
+            b'-' => (true, &tok[1..]),
+            b'+' => (false, &tok[1..]),
+            _ => (false, tok),
+        };
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let v: i64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+        Some(if neg { -v } else { v })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values() {
+        assert_eq!(parse_value(b"35", false), Some(35.0));
+        assert_eq!(parse_value(b"-7", true), Some(-7.0));
+        assert_eq!(parse_value(b"1.5e-07", false), Some(1.5e-7));
+        assert_eq!(parse_value(b"9.3e+08", true), Some(9.3e8));
+        assert_eq!(parse_value(b".5", true), Some(0.5));
+        assert_eq!(parse_value(b"5.", true), Some(5.0));
+        assert_eq!(parse_value(b"+Inf", true), Some(f64::INFINITY));
+        assert_eq!(parse_value(b"-inf", true), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_value(b"+Infinity", true), Some(f64::INFINITY));
+        assert_eq!(parse_value(b"Inf", false), Some(f64::INFINITY));
+        assert_eq!(parse_value(b"Inf", true), None);
+        assert!(parse_value(b"NaN", true).unwrap().is_nan());
+        assert_eq!(parse_value(b"+NaN", true), None);
+        for bad in [
+            &b""[..],
+            b"-",
+            b"1e",
+            b"e5",
+            b"0x10",
+            b"1_000",
+            b"abc",
+            b"1.2.3",
+            b"--1",
+            b"in",
+        ] {
+            assert_eq!(
+                parse_value(bad, true),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // 16+ digit integers take the exact general path.
+        assert_eq!(
+            parse_value(b"12345678901234567", false),
+            Some(12345678901234567.0)
+        );
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(
+            parse_timestamp(b"1700000060123", false),
+            Some(1_700_000_060_123)
+        );
+        assert_eq!(parse_timestamp(b"-5", false), Some(-5));
+        assert_eq!(parse_timestamp(b"1.5", false), None);
+        assert_eq!(
+            parse_timestamp(b"1700000060.123", true),
+            Some(1_700_000_060_123)
+        );
+        assert_eq!(parse_timestamp(b"1.7e9", true), Some(1_700_000_000_000));
+        assert_eq!(parse_timestamp(b"+Inf", true), None);
+        assert_eq!(parse_timestamp(b"NaN", true), None);
+    }
+}

@@ -1,0 +1,17 @@
+//! Mattermost performance metrics into Splunk.
+//!
+//! The path of data is scrape -> parse -> convert -> emit, one module each:
+//!
+//! - [`exposition`]: the Prometheus text formats (0.0.4 and OpenMetrics 1.0)
+//!   into samples. Knows nothing of Splunk.
+//! - [`convert`]: a sample into a Splunk metric data point (Splunk's naming
+//!   rules, canonical bucket bounds, finite values). Knows nothing of any
+//!   output format.
+//! - [`emit`]: data points into bytes: the event text that our
+//!   `transforms.conf` turns into indexed metric fields, or JSON.
+
+pub mod cli;
+pub mod convert;
+pub mod emit;
+pub mod exposition;
+pub mod pipeline;
