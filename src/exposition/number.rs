@@ -8,9 +8,11 @@
 
 /// Parses a sample value (or an exemplar value, a bucket bound, a quantile).
 ///
-/// `openmetrics` selects the OpenMetrics grammar: infinities need a sign
-/// (`+Inf`, `-Inf`), `NaN` takes none. In text 0.0.4 (Go's `ParseFloat`)
-/// an unsigned `Inf` is accepted too. Case is ignored for the words.
+/// Both grammars take `Inf`/`Infinity` with an optional sign and `NaN`
+/// without one, ignoring case. A decimal too large for an f64 is refused
+/// rather than read as an infinity ("numbers MUST fit within the range of
+/// a 64-bit floating point value"). `openmetrics` is kept for the rules
+/// in which the formats differ.
 pub fn parse_value(tok: &[u8], openmetrics: bool) -> Option<f64> {
     if let Some(v) = parse_small_int(tok) {
         return Some(v);
@@ -39,7 +41,11 @@ pub fn parse_real(tok: &[u8]) -> Option<f64> {
     }
     // Safety of from_utf8: checked ASCII above; Rust's grammar for these
     // characters is exactly [sign] (digits [. digits*] | . digits) [e [sign] digits].
-    std::str::from_utf8(tok).ok()?.parse::<f64>().ok()
+    std::str::from_utf8(tok)
+        .ok()?
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 /// Integers of up to 15 digits are exact in an f64 and need no float parser.
@@ -75,11 +81,8 @@ fn parse_word(tok: &[u8], openmetrics: bool) -> Option<f64> {
         return if sign.is_none() { Some(f64::NAN) } else { None };
     }
     if word.eq_ignore_ascii_case(b"inf") || word.eq_ignore_ascii_case(b"infinity") {
-        return match sign {
-            Some(s) => Some(s * f64::INFINITY),
-            None if !openmetrics => Some(f64::INFINITY),
-            None => None,
-        };
+        let _ = openmetrics;
+        return Some(sign.unwrap_or(1.0) * f64::INFINITY);
     }
     None
 }
@@ -127,7 +130,9 @@ mod tests {
         assert_eq!(parse_value(b"-inf", true), Some(f64::NEG_INFINITY));
         assert_eq!(parse_value(b"+Infinity", true), Some(f64::INFINITY));
         assert_eq!(parse_value(b"Inf", false), Some(f64::INFINITY));
-        assert_eq!(parse_value(b"Inf", true), None);
+        assert_eq!(parse_value(b"Inf", true), Some(f64::INFINITY));
+        assert_eq!(parse_value(b"1e400", true), None);
+        assert_eq!(parse_value(b"-1e400", false), None);
         assert!(parse_value(b"NaN", true).unwrap().is_nan());
         assert_eq!(parse_value(b"+NaN", true), None);
         for bad in [

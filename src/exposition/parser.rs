@@ -184,6 +184,9 @@ impl<'a, 'o> Parser<'a, 'o> {
 
     fn meta_line_om(&mut self, line: &'a [u8], n: usize) -> Result<Line, Reason> {
         if line == b"# EOF" {
+            if let Some(v) = self.validator.as_mut() {
+                v.end_family()?;
+            }
             return Ok(Line::Eof);
         }
         let kind = if line.starts_with(b"# HELP ") {
@@ -259,6 +262,10 @@ impl<'a, 'o> Parser<'a, 'o> {
                 Meta::Type(
                     MetricType::from_token(tok, Format::Prometheus).ok_or_else(|| bad_type(tok))?,
                 )
+            }
+            Meta::Help if self.lex.strict => {
+                check_help(self.lex, rest)?;
+                Meta::Help
             }
             other => other,
         };
@@ -352,7 +359,7 @@ impl<'a, 'o> Parser<'a, 'o> {
         let (tok, mut c) = token(line, c);
         let value = parse_value(tok, lex.om).ok_or_else(|| invalid("value", tok))?;
         let mut timestamp_ms = None;
-        let mut exemplar_chars = None;
+        let mut exemplar = None;
         if c < line.len() {
             c = separator(lex, line, c, "timestamp")?;
             if c < line.len() && line[c] != b'#' {
@@ -372,7 +379,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                     )
                     .into());
                 }
-                exemplar_chars = Some(self.exemplar(line, c)?);
+                exemplar = Some(self.exemplar(line, c)?);
             }
         }
 
@@ -396,7 +403,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             label_list: &self.labels,
         };
         if let Some(v) = self.validator.as_mut() {
-            v.sample(&sample, exemplar_chars)?;
+            v.sample(&sample, exemplar)?;
         }
         on_sample(&sample);
         self.report.samples += 1;
@@ -404,9 +411,9 @@ impl<'a, 'o> Parser<'a, 'o> {
     }
 
     /// Reads an OpenMetrics exemplar (`# {labels} value [timestamp]`) and
-    /// returns the number of characters in its label set, which the
-    /// specification limits. Exemplars are checked, then dropped.
-    fn exemplar(&mut self, line: &'a [u8], c: usize) -> Result<usize, Reason> {
+    /// returns the number of characters in its label set (which the
+    /// specification limits) and its value. Exemplars are checked, then dropped.
+    fn exemplar(&mut self, line: &'a [u8], c: usize) -> Result<(usize, f64), Reason> {
         if !line[c..].starts_with(b"# {") {
             return Err(format!(
                 "unexpected text {:?} after the value",
@@ -424,7 +431,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             .sum();
         let c = separator(self.lex, line, c, "exemplar value")?;
         let (tok, c) = token(line, c);
-        parse_value(tok, true).ok_or_else(|| invalid("exemplar value", tok))?;
+        let value = parse_value(tok, true).ok_or_else(|| invalid("exemplar value", tok))?;
         if c < line.len() {
             let c = separator(self.lex, line, c, "exemplar timestamp")?;
             let (tok, c) = token(line, c);
@@ -433,7 +440,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                 return Err("text after the exemplar".into());
             }
         }
-        Ok(chars)
+        Ok((chars, value))
     }
 
     /// The suffix of `name` within the current family, or `None` when the
@@ -535,6 +542,14 @@ fn label_name_len(s: &[u8]) -> usize {
     }
 }
 
+/// Quoted (UTF-8) names are Prometheus 3 syntax; OpenMetrics 1.0 has none.
+fn no_quoted_names(lex: Lex) -> Result<(), Reason> {
+    if lex.om && lex.strict {
+        return Err("quoted names are not OpenMetrics 1.0 (they are Prometheus 3 text syntax)".into());
+    }
+    Ok(())
+}
+
 /// Bytes already checked to be ASCII name characters.
 fn ascii(b: &[u8]) -> &str {
     std::str::from_utf8(b).unwrap_or_default()
@@ -543,6 +558,7 @@ fn ascii(b: &[u8]) -> &str {
 /// A metric name in a metadata line: bare, or quoted (Prometheus 3).
 fn read_name<'a>(lex: Lex, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, usize), Reason> {
     if line.get(c) == Some(&b'"') {
+        no_quoted_names(lex)?;
         let (name, end) = quoted(lex, line, c)?;
         if name.is_empty() {
             return Err("empty metric name".into());
@@ -582,6 +598,7 @@ fn label_set<'a>(
             _ => {}
         }
         let (label, quoted_name) = if line[c] == b'"' {
+            no_quoted_names(lex)?;
             let (s, end) = quoted(lex, line, c)?;
             c = end;
             (s, true)
@@ -637,9 +654,10 @@ fn label_set<'a>(
 /// A double-quoted string starting at the `"` at `c`, unescaped; returns
 /// the position after the closing quote. Borrowed unless it had escapes.
 ///
-/// Escapes: `\\`, `\"` and `\n` in both formats. Any other escape is an
-/// error in strict mode and kept as written (backslash included) otherwise,
-/// which is what Prometheus's own parser does.
+/// Escapes: `\\`, `\"` and `\n` in both formats. Any other escape is kept
+/// as written, backslash included (OpenMetrics allows a backslash before
+/// any character, Prometheus's own parser keeps it); only strict 0.0.4,
+/// whose documentation lists the three, refuses it.
 fn quoted<'a>(lex: Lex, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, usize), Reason> {
     let start = c + 1;
     let body = &line[start..];
@@ -659,7 +677,7 @@ fn quoted<'a>(lex: Lex, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, usize
                     Some(b'\\') => buf.push(b'\\'),
                     Some(b'"') => buf.push(b'"'),
                     Some(b'n') => buf.push(b'\n'),
-                    Some(&other) if !lex.strict => buf.extend_from_slice(&[b'\\', other]),
+                    Some(&other) if lex.om || !lex.strict => buf.extend_from_slice(&[b'\\', other]),
                     Some(&other) => {
                         return Err(
                             format!("invalid escape \\{} in quoted string", other as char).into(),
@@ -694,17 +712,20 @@ fn text(lex: Lex, b: &[u8]) -> Result<Cow<'_, str>, Reason> {
     }
 }
 
-/// OpenMetrics HELP text: escaped-string with `\\`, `\"`, `\n` and no bare `"`.
+/// HELP text (strict): UTF-8 in both formats; in OpenMetrics an
+/// escaped-string, where a bare `"` is not allowed (a backslash may escape
+/// any character: `\\a` means `a`).
 fn check_help(lex: Lex, help: &[u8]) -> Result<(), Reason> {
     std::str::from_utf8(help).map_err(|_| "invalid UTF-8 in HELP text")?;
+    if !lex.om {
+        return Ok(());
+    }
     let mut i = 0;
     while i < help.len() {
         match help[i] {
-            b'"' if lex.om => return Err("unescaped double quote in HELP text".into()),
-            b'\\' => match help.get(i + 1) {
-                Some(b'\\' | b'"' | b'n') => i += 1,
-                _ => return Err("invalid escape in HELP text".into()),
-            },
+            b'"' => return Err("unescaped double quote in HELP text".into()),
+            b'\\' if i + 1 == help.len() => return Err("HELP text ends with a lone backslash".into()),
+            b'\\' => i += 1,
             _ => {}
         }
         i += 1;
