@@ -14,4 +14,8 @@ pub mod cli;
 pub mod convert;
 pub mod emit;
 pub mod exposition;
+pub mod modinput;
 pub mod pipeline;
+pub mod scrape;
+pub mod settings;
+pub mod splunk;

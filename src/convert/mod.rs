@@ -22,6 +22,8 @@ pub mod names;
 
 use std::borrow::Cow;
 
+use regex::Regex;
+
 use crate::exposition::{Sample, Suffix};
 pub use float::InlineStr;
 
@@ -79,12 +81,21 @@ pub struct ConvertStats {
     pub skipped_nonfinite: u64,
     /// `_created` samples (metadata, not measurements).
     pub dropped_created: u64,
+    /// Samples whose name the include / exclude patterns ruled out.
+    pub dropped_filtered: u64,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct ConvertOptions {
     /// Keep `_created` samples as data points.
     pub keep_created: bool,
+    /// Keep only samples whose (Prometheus) name matches.
+    pub include: Option<Regex>,
+    /// Then drop samples whose name matches.
+    pub exclude: Option<Regex>,
+    /// Static dimensions added to every data point (names already valid).
+    /// A label of the same name is renamed with the `exported_` prefix.
+    pub extra_dimensions: Vec<(String, String)>,
 }
 
 pub struct Converter {
@@ -92,6 +103,10 @@ pub struct Converter {
     stats: ConvertStats,
     /// Reused for every sample; empty between calls.
     dims: Vec<Dimension<'static>>,
+    /// The filters' verdict on the last name seen: the samples of a
+    /// family come together, so this saves most regex runs.
+    last_name: String,
+    last_keep: bool,
 }
 
 impl Converter {
@@ -100,7 +115,22 @@ impl Converter {
             opts,
             stats: ConvertStats::default(),
             dims: Vec::with_capacity(16),
+            last_name: String::new(),
+            last_keep: true,
         }
+    }
+
+    fn keep(&mut self, name: &str) -> bool {
+        if self.opts.include.is_none() && self.opts.exclude.is_none() {
+            return true;
+        }
+        if name != self.last_name {
+            self.last_name.clear();
+            self.last_name.push_str(name);
+            self.last_keep = self.opts.include.as_ref().is_none_or(|r| r.is_match(name))
+                && !self.opts.exclude.as_ref().is_some_and(|r| r.is_match(name));
+        }
+        self.last_keep
     }
 
     pub fn stats(&self) -> ConvertStats {
@@ -114,6 +144,10 @@ impl Converter {
     where
         F: FnOnce(&DataPoint<'_>),
     {
+        if !self.keep(s.name) {
+            self.stats.dropped_filtered += 1;
+            return;
+        }
         if s.suffix == Suffix::Created && !self.opts.keep_created {
             self.stats.dropped_created += 1;
             return;
@@ -137,9 +171,16 @@ impl Converter {
                 }
                 _ => names::dimension_value(&l.value),
             };
+            let mut name = names::dimension_name(&l.name);
+            if self.opts.extra_dimensions.iter().any(|(n, _)| *n == *name) {
+                name = Text::Owned(format!("{}{}", names::DIMENSION_PREFIX, &*name));
+            }
+            dims.push(Dimension { name, value });
+        }
+        for (n, v) in &self.opts.extra_dimensions {
             dims.push(Dimension {
-                name: names::dimension_name(&l.name),
-                value,
+                name: Text::Borrowed(n),
+                value: Text::Borrowed(v),
             });
         }
         emit(&DataPoint {

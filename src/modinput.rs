@@ -1,0 +1,350 @@
+//! The modular input: splunkd's three ways of starting the binary.
+//!
+//! - `--scheme`: print the scheme.
+//! - `--validate-arguments`: check a stanza's settings, then scrape the URL
+//!   once with them; on failure print `<error><message>..</message></error>`
+//!   (shown to the admin in the Data inputs form) and exit non-zero.
+//! - no argument: read the `<input>` definition, scrape each stanza once,
+//!   and stream its data points, then the run's health data points.
+//!
+//! This module joins [`crate::splunk`] (the protocol) to [`crate::scrape`]
+//! and [`crate::pipeline`]; neither side knows the other.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::convert::{ConvertOptions, ConvertStats, DataPoint, Dimension, Text};
+use crate::emit;
+use crate::exposition::Report;
+use crate::pipeline;
+use crate::scrape::{Auth, ScrapeConfig, Scraper, Secret};
+use crate::settings::{AuthType, InputSettings, SecretParam, MASK};
+use crate::splunk::credentials::Splunkd;
+use crate::splunk::definition::{Definition, Stanza};
+use crate::splunk::log::Logger;
+use crate::splunk::scheme;
+use crate::splunk::stream::{EventMeta, EventWriter};
+use crate::splunk::xml;
+
+/// The scheme name: the part before `://` in inputs.conf, and the app id.
+pub const SCHEME: &str = "mattermost_metrics";
+
+/// The prefix of the health metrics every run emits about itself.
+pub const HEALTH_PREFIX: &str = "mattermost_metrics.";
+
+/// The health metrics, with what each means (documented in the README).
+pub const HEALTH_METRICS: &[(&str, &str)] = &[
+    ("up", "1 if the scrape succeeded (an HTTP 200 with Prometheus or OpenMetrics text), else 0"),
+    ("scrape_duration_seconds", "time from the start of the request to the end of the body"),
+    ("scrape_bytes", "bytes of the body, after decompression"),
+    ("samples_scraped", "samples parsed from the body"),
+    ("samples_emitted", "data points written to Splunk"),
+    ("samples_nonfinite", "samples skipped because their value was NaN or infinite"),
+    ("samples_filtered", "samples dropped by the Include / Exclude patterns"),
+    ("samples_created", "_created samples dropped (metadata, not measurements)"),
+    ("parse_errors", "lines of the body that could not be parsed (skipped)"),
+    ("truncated", "1 if an OpenMetrics body ended without # EOF, else 0"),
+];
+
+/// `--scheme`.
+pub fn print_scheme() -> ExitCode {
+    print!("{}", scheme::scheme_xml());
+    ExitCode::SUCCESS
+}
+
+fn read_stdin() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("reading splunkd's XML on stdin")?;
+    Ok(s)
+}
+
+/// `--validate-arguments`.
+pub fn validate_arguments() -> ExitCode {
+    match validate(read_stdin()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            let log = Logger::new(None);
+            log.error(format!("validation failed: {msg}"));
+            println!("<error><message>{}</message></error>", xml::escape(&msg));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn validate(input: Result<String>) -> Result<(), String> {
+    let input = input.map_err(|e| format!("{e:#}"))?;
+    let def = Definition::parse_items(&input).map_err(|e| format!("{e:#}"))?;
+    let item = &def.stanzas[0];
+    let settings = InputSettings::from_params(&item.param_map()).map_err(|e| e.to_string())?;
+    let secret = match &settings.secret {
+        SecretParam::Empty => None,
+        SecretParam::Clear(s) => Some(s.clone()),
+        SecretParam::Stored => Some(
+            Splunkd::new(&def.server_uri, &def.session_key, SCHEME)
+                .read_secret(item.input_name())
+                .map_err(|e| format!("{e:#}"))?
+                .ok_or("The Token or password is ******** but no secret is stored for this input: type it again.")?,
+        ),
+    };
+    let scraper = Scraper::new(&scrape_config(&settings, secret)).map_err(|e| format!("{e:#}"))?;
+    let scrape = scraper.scrape().map_err(|e| e.to_string())?;
+    // A body the parser can make nothing of is not a metrics endpoint.
+    let (report, _) = pipeline::convert_scrape(&scrape.body, scrape.format, false, &ConvertOptions::default(), 0, |_| {})
+        .map_err(|e| e.to_string())?;
+    if report.samples == 0 {
+        let why = report
+            .first_errors
+            .first()
+            .map_or_else(|| "the body is empty".to_string(), |e| e.to_string());
+        return Err(format!(
+            "{} answered, but not with Prometheus metrics ({why}). Is this Mattermost's metrics URL?",
+            settings.url
+        ));
+    }
+    Ok(())
+}
+
+fn scrape_config(s: &InputSettings, secret: Option<Secret>) -> ScrapeConfig {
+    let auth = match (s.auth_type, secret) {
+        (AuthType::Bearer, Some(t)) => Auth::Bearer(t),
+        (AuthType::Basic, Some(p)) => Auth::Basic {
+            username: s.username.clone().unwrap_or_default(),
+            password: p,
+        },
+        _ => Auth::None,
+    };
+    ScrapeConfig {
+        url: s.url.clone(),
+        timeout: s.timeout,
+        verify_tls: s.verify_tls,
+        ca_bundle: s.ca_bundle.clone(),
+        client_cert: s.client_cert.clone(),
+        client_key: s.client_key.clone(),
+        auth,
+        max_body_bytes: s.max_body_bytes,
+    }
+}
+
+/// Run mode.
+pub fn run() -> ExitCode {
+    let log = Logger::new(None);
+    let def = match read_stdin().and_then(|x| Definition::parse_input(&x)) {
+        Ok(d) => d,
+        Err(e) => {
+            log.error(format!("cannot read the input definition from splunkd: {e:#}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for stanza in &def.stanzas {
+        if let Err(e) = run_stanza(&def, stanza, &mut out) {
+            // Only writing to splunkd can fail here: nothing more to do.
+            Logger::new(Some(&stanza.name)).error(format!("cannot write events to splunkd: {e:#}"));
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// What one run measured, for the health data points.
+#[derive(Default)]
+struct Health {
+    up: bool,
+    duration_s: f64,
+    bytes: u64,
+    report: Report,
+    stats: ConvertStats,
+}
+
+/// Scrapes one stanza and writes its events. Errors returned are errors
+/// writing to stdout; every other failure is logged and shows in `up`.
+fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result<()> {
+    let log = Logger::new(Some(&stanza.name));
+    let params = stanza.param_map();
+    let start_ms = pipeline::now_ms();
+    let settings = match InputSettings::from_params(&params) {
+        Ok(s) => s,
+        Err(e) => {
+            log.error(format!("invalid settings, not scraping: {e}"));
+            // Still report the failure where the dashboards look for it.
+            let url = params.get("url").cloned().unwrap_or_default();
+            let host = url::Url::parse(&url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            let meta = EventMeta {
+                stanza: &stanza.name,
+                source: &url,
+                sourcetype: crate::settings::DEFAULT_SOURCETYPE,
+                index: params
+                    .get("index")
+                    .map(String::as_str)
+                    .filter(|i| !i.is_empty())
+                    .unwrap_or(crate::settings::DEFAULT_INDEX),
+                host: &host,
+            };
+            let mut w = EventWriter::new(out, &meta)?;
+            write_health(&mut w, &[], start_ms, &Health::default())?;
+            w.finish()?;
+            return Ok(());
+        }
+    };
+
+    let meta = EventMeta {
+        stanza: &stanza.name,
+        source: &settings.url,
+        sourcetype: &settings.sourcetype,
+        index: &settings.index,
+        host: &settings.node_name,
+    };
+    let mut w = EventWriter::new(out, &meta)?;
+    let mut health = Health::default();
+    let convert = ConvertOptions {
+        keep_created: false,
+        include: settings.include.clone(),
+        exclude: settings.exclude.clone(),
+        extra_dimensions: settings.dimensions.clone(),
+    };
+
+    match secret_for(def, stanza, &settings, &log).and_then(|secret| {
+        Scraper::new(&scrape_config(&settings, secret)).context("setting up the scrape")
+    }) {
+        Err(e) => log.error(format!("cannot scrape {}: {e:#}", settings.url)),
+        Ok(scraper) => {
+            let t0 = Instant::now();
+            match scraper.scrape() {
+                Err(e) => {
+                    health.duration_s = t0.elapsed().as_secs_f64();
+                    log.error(format!("scrape failed ({}): {e}", e.kind()));
+                }
+                Ok(scrape) => {
+                    health.duration_s = scrape.duration.as_secs_f64();
+                    health.bytes = scrape.body.len() as u64;
+                    let mut text = Vec::with_capacity(256);
+                    let mut write_err = None;
+                    let result = pipeline::convert_scrape(&scrape.body, scrape.format, false, &convert, start_ms, |dp| {
+                        if write_err.is_some() {
+                            return;
+                        }
+                        text.clear();
+                        emit::event_text::write(dp, &mut text);
+                        // The event text is built from &str pieces: UTF-8.
+                        let data = std::str::from_utf8(&text).unwrap_or_default();
+                        if let Err(e) = w.event(dp.time_ms, data) {
+                            write_err = Some(e);
+                        }
+                    });
+                    if let Some(e) = write_err {
+                        return Err(e.into());
+                    }
+                    let (report, stats) = result.expect("lenient parsing does not fail");
+                    if report.errors > 0 {
+                        let first = report.first_errors.first().map(|e| e.to_string()).unwrap_or_default();
+                        let lines = if report.errors == 1 { "line" } else { "lines" };
+                        log.warn(format!(
+                            "{} {lines} of {} could not be parsed and were skipped (first: {first})",
+                            report.errors, settings.url
+                        ));
+                    }
+                    if report.truncated {
+                        log.warn(format!("the OpenMetrics body from {} ended without # EOF: it was cut short", settings.url));
+                    }
+                    if report.samples == 0 && report.errors > 0 {
+                        log.error(format!("{} did not answer with Prometheus metrics", settings.url));
+                    } else {
+                        health.up = true;
+                    }
+                    log.debug(format!(
+                        "scraped {} bytes, {} samples, {} data points in {:.3} s",
+                        health.bytes, report.samples, stats.emitted, health.duration_s
+                    ));
+                    health.report = report;
+                    health.stats = stats;
+                }
+            }
+        }
+    }
+    write_health(&mut w, &settings.dimensions, start_ms, &health)?;
+    w.finish()?;
+    Ok(())
+}
+
+/// The secret to authenticate with, moving a newly typed one into the
+/// credential store first.
+fn secret_for(def: &Definition, stanza: &Stanza, s: &InputSettings, log: &Logger) -> Result<Option<Secret>> {
+    let splunkd = || {
+        Splunkd::new(
+            &def.server_uri,
+            &def.session_key,
+            stanza.app.as_deref().unwrap_or(SCHEME),
+        )
+    };
+    match &s.secret {
+        SecretParam::Empty => Ok(None),
+        SecretParam::Clear(secret) => {
+            let api = splunkd();
+            match api
+                .store_secret(stanza.input_name(), secret)
+                .and_then(|()| api.mask_secret_param(SCHEME, stanza.input_name(), MASK))
+            {
+                Ok(()) => log.info("moved the secret into splunkd's credential store; inputs.conf now holds ********"),
+                Err(e) => log.warn(format!(
+                    "the secret is still in clear text in inputs.conf: moving it to the credential store failed: {e:#}"
+                )),
+            }
+            Ok(Some(secret.clone()))
+        }
+        SecretParam::Stored => splunkd()
+            .read_secret(stanza.input_name())?
+            .map(Some)
+            .context("the secret is ******** in inputs.conf but none is stored for this input: type it again in Settings > Data inputs"),
+    }
+}
+
+fn write_health(w: &mut EventWriter<impl Write>, extra: &[(String, String)], time_ms: i64, h: &Health) -> std::io::Result<()> {
+    let r = &h.report;
+    let values = [
+        if h.up { 1.0 } else { 0.0 },
+        h.duration_s,
+        h.bytes as f64,
+        r.samples as f64,
+        h.stats.emitted as f64,
+        h.stats.skipped_nonfinite as f64,
+        h.stats.dropped_filtered as f64,
+        h.stats.dropped_created as f64,
+        r.errors as f64,
+        if r.truncated { 1.0 } else { 0.0 },
+    ];
+    let dims: Vec<Dimension<'_>> = extra
+        .iter()
+        .map(|(n, v)| Dimension {
+            name: Text::Borrowed(n),
+            value: Text::Borrowed(v),
+        })
+        .collect();
+    let mut name = String::with_capacity(64);
+    let mut text = Vec::with_capacity(128);
+    for ((metric, _), value) in HEALTH_METRICS.iter().zip(values) {
+        name.clear();
+        name.push_str(HEALTH_PREFIX);
+        name.push_str(metric);
+        text.clear();
+        emit::event_text::write(
+            &DataPoint {
+                metric_name: &name,
+                value,
+                time_ms,
+                dimensions: &dims,
+            },
+            &mut text,
+        );
+        w.event(time_ms, std::str::from_utf8(&text).unwrap_or_default())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,609 @@
+//! The settings of one input (one Mattermost node): declared once, here.
+//!
+//! [`ARGS`] is the single declaration of every argument an admin sets in
+//! Settings > Data inputs. The scheme (`--scheme`), `README/inputs.conf.spec`
+//! and the README's table are generated from it, and [`InputSettings::from_params`]
+//! validates against it, so an argument cannot exist in one place and not
+//! another (tests compare the committed files with the generated text).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::Regex;
+
+use crate::convert::names;
+use crate::scrape::Secret;
+
+/// How splunkd should present an argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataType {
+    String,
+    Number,
+    Boolean,
+}
+
+impl DataType {
+    pub fn name(self) -> &'static str {
+        match self {
+            DataType::String => "string",
+            DataType::Number => "number",
+            DataType::Boolean => "boolean",
+        }
+    }
+}
+
+/// One argument of the input.
+#[derive(Debug)]
+pub struct ArgSpec {
+    /// The key in inputs.conf (`[0-9a-zA-Z][0-9a-zA-Z_-]*`).
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub data_type: DataType,
+    pub required_on_create: bool,
+    /// The value used when the argument is absent or empty.
+    pub default: Option<&'static str>,
+    /// An example value, for the spec file.
+    pub example: &'static str,
+}
+
+/// The text an input keeps in inputs.conf in place of a secret once the
+/// secret has been moved to splunkd's credential store.
+pub const MASK: &str = "********";
+
+/// Every argument, in the order the Data inputs form shows them.
+pub const ARGS: &[ArgSpec] = &[
+    ArgSpec {
+        name: "url",
+        title: "Metrics URL",
+        description: "The Mattermost node's Prometheus endpoint, for example http://mm1.example.com:8067/metrics. Mattermost serves it when System Console > Performance Monitoring is enabled (MetricsSettings.Enable), on MetricsSettings.ListenAddress (default :8067). One input per node.",
+        data_type: DataType::String,
+        required_on_create: true,
+        default: None,
+        example: "http://mm1.example.com:8067/metrics",
+    },
+    ArgSpec {
+        name: "timeout",
+        title: "Timeout (seconds)",
+        description: "How long one scrape may take, connection to last byte. Must be shorter than the interval. Default 5.",
+        data_type: DataType::Number,
+        required_on_create: false,
+        default: Some("5"),
+        example: "5",
+    },
+    ArgSpec {
+        name: "verify_tls",
+        title: "Verify TLS certificate",
+        description: "For https URLs: check the node's certificate and host name (true) or accept any certificate (false, for testing only). Default true.",
+        data_type: DataType::Boolean,
+        required_on_create: false,
+        default: Some("true"),
+        example: "true",
+    },
+    ArgSpec {
+        name: "ca_bundle",
+        title: "CA bundle",
+        description: "Path to a PEM file of certificate authorities to trust for an https URL signed by a private CA. Empty: the public web PKI roots.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "/opt/splunk/etc/apps/mattermost_metrics/local/ca.pem",
+    },
+    ArgSpec {
+        name: "client_cert",
+        title: "Client certificate",
+        description: "Path to a PEM client certificate (chain), for an endpoint that requires mutual TLS. Needs Client key.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "/opt/splunk/etc/apps/mattermost_metrics/local/client.pem",
+    },
+    ArgSpec {
+        name: "client_key",
+        title: "Client key",
+        description: "Path to the unencrypted PEM private key of the client certificate. Keep it readable by the splunk user only.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "/opt/splunk/etc/apps/mattermost_metrics/local/client.key",
+    },
+    ArgSpec {
+        name: "auth_type",
+        title: "Authentication",
+        description: "For an endpoint behind a proxy that asks for credentials: none, bearer (Authorization: Bearer <secret>) or basic (user name and secret as password). Default none.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: Some("none"),
+        example: "bearer",
+    },
+    ArgSpec {
+        name: "username",
+        title: "User name",
+        description: "The user name for basic authentication.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "metrics",
+    },
+    ArgSpec {
+        name: "secret",
+        title: "Token or password",
+        description: "The bearer token or basic-auth password. On its first run the input moves it into Splunk's encrypted credential store (storage/passwords, realm mattermost_metrics) and leaves ******** here; to change it, type the new one.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "********",
+    },
+    ArgSpec {
+        name: "include",
+        title: "Include metrics",
+        description: "A regular expression; only metrics whose Prometheus name matches it in full are kept. Example: mattermost_.*|go_goroutines. Empty: all.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "mattermost_.*|go_.*",
+    },
+    ArgSpec {
+        name: "exclude",
+        title: "Exclude metrics",
+        description: "A regular expression; metrics whose Prometheus name matches it in full are dropped (after Include). Example: mattermost_webapp_.*|go_memstats_.*. Empty: none.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "mattermost_webapp_.*",
+    },
+    ArgSpec {
+        name: "dimensions",
+        title: "Extra dimensions",
+        description: "Static dimensions added to every data point, as name=value pairs separated by commas, for example cluster=prod,region=eu.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "cluster=prod,region=eu",
+    },
+    ArgSpec {
+        name: "node_name",
+        title: "Node host name",
+        description: "The host recorded with every data point. Empty: the host of the Metrics URL (the Mattermost node, not this forwarder).",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "mm1",
+    },
+    ArgSpec {
+        name: "max_body_mb",
+        title: "Largest scrape (MB)",
+        description: "A scrape whose body (after decompression) is larger than this is refused. Default 64.",
+        data_type: DataType::Number,
+        required_on_create: false,
+        default: Some("64"),
+        example: "64",
+    },
+];
+
+/// Parameters splunkd passes to every input, which the scheme must not declare.
+pub const SPLUNKD_PARAMS: &[&str] = &["interval", "index", "sourcetype", "source", "host", "disabled", "start_by_shell", "python.version"];
+
+/// The index the input writes to unless the stanza names another.
+pub const DEFAULT_INDEX: &str = "wss_metrics";
+pub const DEFAULT_SOURCETYPE: &str = "mattermost:metrics";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthType {
+    None,
+    Bearer,
+    Basic,
+}
+
+/// What the `secret` parameter holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretParam {
+    /// Nothing: no secret configured.
+    Empty,
+    /// The mask: the secret is in splunkd's credential store.
+    Stored,
+    /// A secret typed into the form, not yet moved to the credential store.
+    Clear(Secret),
+}
+
+/// The validated settings of one input.
+#[derive(Debug)]
+pub struct InputSettings {
+    pub url: String,
+    /// The URL's host: the default for [`InputSettings::node_name`].
+    pub url_host: String,
+    pub timeout: Duration,
+    pub verify_tls: bool,
+    pub ca_bundle: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub auth_type: AuthType,
+    pub username: Option<String>,
+    pub secret: SecretParam,
+    pub include: Option<Regex>,
+    pub exclude: Option<Regex>,
+    pub dimensions: Vec<(String, String)>,
+    pub node_name: String,
+    pub max_body_bytes: u64,
+    /// splunkd's own parameters.
+    pub interval: Option<Interval>,
+    pub index: String,
+    pub sourcetype: String,
+}
+
+/// An input's interval: seconds, or a cron expression (no fixed length).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Interval {
+    Seconds(f64),
+    Cron(String),
+}
+
+/// Every problem found in a set of parameters, one sentence each.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SettingsError(pub Vec<String>);
+
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(" "))
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+fn arg(name: &str) -> &'static ArgSpec {
+    ARGS.iter().find(|a| a.name == name).expect("argument is declared in ARGS")
+}
+
+impl InputSettings {
+    /// Validates the parameters of one stanza (as splunkd passes them) and
+    /// fills in defaults. Checks everything that can be checked without the
+    /// network: syntax, ranges, that files exist and are readable, that the
+    /// patterns compile.
+    pub fn from_params(params: &HashMap<String, String>) -> Result<InputSettings, SettingsError> {
+        let mut errors = Vec::new();
+        let get = |name: &str| -> Option<&str> {
+            params
+                .get(name)
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .or(if SPLUNKD_PARAMS.contains(&name) { None } else { arg(name).default })
+        };
+
+        let (url, url_host) = match get("url") {
+            None => {
+                errors.push("Metrics URL is required (for example http://mm1:8067/metrics).".to_string());
+                (String::new(), String::new())
+            }
+            Some(raw) => match check_url(raw) {
+                Ok(host) => (raw.to_string(), host),
+                Err(e) => {
+                    errors.push(e);
+                    (raw.to_string(), String::new())
+                }
+            },
+        };
+
+        let interval = get("interval").map(|v| match v.parse::<f64>() {
+            Ok(s) => Interval::Seconds(s),
+            Err(_) => Interval::Cron(v.to_string()),
+        });
+        let timeout_s = number(get("timeout"), "Timeout", 0.1, 300.0, &mut errors);
+        if let (Some(t), Some(Interval::Seconds(i))) = (timeout_s, &interval) {
+            if t >= *i {
+                errors.push(format!(
+                    "Timeout ({t} s) must be shorter than the interval ({i} s): splunkd skips a run while the previous one is still going."
+                ));
+            }
+        }
+        let verify_tls = boolean(get("verify_tls"), "Verify TLS certificate", &mut errors);
+        let ca_bundle = readable_file(get("ca_bundle"), "CA bundle", &mut errors);
+        let client_cert = readable_file(get("client_cert"), "Client certificate", &mut errors);
+        let client_key = readable_file(get("client_key"), "Client key", &mut errors);
+        if get("client_cert").is_some() != get("client_key").is_some() {
+            errors.push("Client certificate and Client key go together: set both or neither.".to_string());
+        }
+        if (ca_bundle.is_some() || client_cert.is_some()) && url.starts_with("http://") {
+            errors.push("CA bundle and client certificates apply to https URLs only; the Metrics URL is http.".to_string());
+        }
+
+        let auth_type = match get("auth_type").unwrap_or("none").to_ascii_lowercase().as_str() {
+            "none" => AuthType::None,
+            "bearer" => AuthType::Bearer,
+            "basic" => AuthType::Basic,
+            other => {
+                errors.push(format!("Authentication must be none, bearer or basic, not {other:?}."));
+                AuthType::None
+            }
+        };
+        let username = get("username").map(str::to_string);
+        let secret = match params.get("secret").map(|s| s.as_str()) {
+            None | Some("") => SecretParam::Empty,
+            Some(MASK) => SecretParam::Stored,
+            Some(s) => SecretParam::Clear(Secret::new(s.to_string())),
+        };
+        match auth_type {
+            AuthType::Basic if username.is_none() => {
+                errors.push("Basic authentication needs a User name.".to_string())
+            }
+            AuthType::Basic | AuthType::Bearer if secret == SecretParam::Empty => {
+                errors.push("This authentication needs a Token or password.".to_string())
+            }
+            _ => {}
+        }
+
+        let include = pattern(get("include"), "Include metrics", &mut errors);
+        let exclude = pattern(get("exclude"), "Exclude metrics", &mut errors);
+        let dimensions = match get("dimensions").map(parse_dimensions).transpose() {
+            Ok(d) => d.unwrap_or_default(),
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        };
+        let node_name = get("node_name").map_or_else(|| url_host.clone(), str::to_string);
+        let max_body_mb = number(get("max_body_mb"), "Largest scrape", 1.0, 4096.0, &mut errors);
+
+        if !errors.is_empty() {
+            return Err(SettingsError(errors));
+        }
+        Ok(InputSettings {
+            url,
+            url_host,
+            timeout: Duration::from_secs_f64(timeout_s.unwrap_or(5.0)),
+            verify_tls: verify_tls.unwrap_or(true),
+            ca_bundle,
+            client_cert,
+            client_key,
+            auth_type,
+            username,
+            secret,
+            include,
+            exclude,
+            dimensions,
+            node_name,
+            max_body_bytes: (max_body_mb.unwrap_or(64.0) * 1024.0 * 1024.0) as u64,
+            interval,
+            index: get("index").unwrap_or(DEFAULT_INDEX).to_string(),
+            sourcetype: get("sourcetype").unwrap_or(DEFAULT_SOURCETYPE).to_string(),
+        })
+    }
+}
+
+/// The host of an http(s) URL, or why the URL is not usable.
+fn check_url(raw: &str) -> Result<String, String> {
+    let u = url::Url::parse(raw).map_err(|e| format!("Metrics URL {raw:?} is not a valid URL ({e})."))?;
+    if u.scheme() != "http" && u.scheme() != "https" {
+        return Err(format!("Metrics URL must start with http:// or https://, not {}://.", u.scheme()));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err("Metrics URL must not contain credentials: use Authentication and Token or password.".to_string());
+    }
+    match u.host_str() {
+        Some(h) if !h.is_empty() => Ok(h.trim_start_matches('[').trim_end_matches(']').to_string()),
+        _ => Err(format!("Metrics URL {raw:?} has no host.")),
+    }
+}
+
+fn number(v: Option<&str>, title: &str, min: f64, max: f64, errors: &mut Vec<String>) -> Option<f64> {
+    let v = v?;
+    match v.parse::<f64>() {
+        Ok(n) if n.is_finite() && (min..=max).contains(&n) => Some(n),
+        _ => {
+            errors.push(format!("{title} must be a number from {min} to {max}, not {v:?}."));
+            None
+        }
+    }
+}
+
+fn boolean(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<bool> {
+    let v = v?;
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "t" | "yes" | "y" => Some(true),
+        "0" | "false" | "f" | "no" | "n" => Some(false),
+        _ => {
+            errors.push(format!("{title} must be true or false, not {v:?}."));
+            None
+        }
+    }
+}
+
+fn readable_file(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<PathBuf> {
+    let path = PathBuf::from(v?);
+    match std::fs::File::open(&path) {
+        Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => Some(path),
+        Ok(_) => {
+            errors.push(format!("{title} {} is not a file.", path.display()));
+            None
+        }
+        Err(e) => {
+            errors.push(format!("{title} {} cannot be read by splunkd's user: {e}.", path.display()));
+            None
+        }
+    }
+}
+
+/// A pattern matched against the whole metric name.
+fn pattern(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<Regex> {
+    let v = v?;
+    match Regex::new(&format!("^(?:{v})$")) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            let detail = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+            errors.push(format!("{title} {v:?} is not a valid regular expression: {detail}."));
+            None
+        }
+    }
+}
+
+/// `name=value,name=value` into pairs; names must already obey Splunk's
+/// dimension rules (they are the admin's own, so we refuse rather than rename).
+pub fn parse_dimensions(v: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for pair in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((name, value)) = pair.split_once('=') else {
+            return Err(format!("Extra dimensions: {pair:?} is not name=value."));
+        };
+        let (name, value) = (name.trim(), value.trim());
+        if &*names::dimension_name(name) != name {
+            return Err(format!(
+                "Extra dimensions: {name:?} is not a dimension name Splunk accepts (a letter, then letters, digits, _ or .; not a reserved name such as host or index)."
+            ));
+        }
+        if value.is_empty() || &*names::dimension_value(value) != value {
+            return Err(format!("Extra dimensions: the value of {name} must be non-empty text without double quotes or control characters."));
+        }
+        if out.iter().any(|(n, _)| n == name) {
+            return Err(format!("Extra dimensions: {name} is given twice."));
+        }
+        out.push((name.to_string(), value.to_string()));
+    }
+    Ok(out)
+}
+
+/// `README/inputs.conf.spec`, generated from [`ARGS`].
+pub fn inputs_conf_spec() -> String {
+    let mut s = String::new();
+    s.push_str("# Settings of the mattermost_metrics modular input: one stanza per Mattermost node.\n");
+    s.push_str("# Generated from src/settings.rs by `mattermost_metrics spec`; do not edit.\n\n");
+    s.push_str("[mattermost_metrics://<name>]\n");
+    for a in ARGS {
+        writeln!(s, "{} = <{}>", a.name, a.data_type.name()).unwrap();
+        for line in wrap(&format!("{}: {}", a.title, a.description), 76) {
+            writeln!(s, "* {line}").unwrap();
+        }
+        if a.required_on_create {
+            s.push_str("* Required.\n");
+        }
+        if let Some(d) = a.default {
+            writeln!(s, "* Default: {d}").unwrap();
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The README's table of settings, generated from [`ARGS`].
+pub fn markdown_table() -> String {
+    let mut s = String::from("| setting | form label | meaning | default |\n|---|---|---|---|\n");
+    for a in ARGS {
+        writeln!(
+            s,
+            "| `{}` | {} | {} | {} |",
+            a.name,
+            a.title,
+            a.description.replace('|', "\\|"),
+            if a.required_on_create { "required".to_string() } else { a.default.map_or("-".to_string(), |d| format!("`{d}`")) }
+        )
+        .unwrap();
+    }
+    s
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn names_are_valid_and_not_splunkd_reserved() {
+        let re = Regex::new("^[0-9a-zA-Z][0-9a-zA-Z_-]*$").unwrap();
+        for a in ARGS {
+            assert!(re.is_match(a.name), "{}", a.name);
+            assert!(!SPLUNKD_PARAMS.contains(&a.name), "{} is splunkd's", a.name);
+            assert!(!a.description.is_empty() && !a.title.is_empty());
+        }
+    }
+
+    #[test]
+    fn defaults_and_url_host() {
+        let s = InputSettings::from_params(&params(&[("url", "http://mm1.example.com:8067/metrics"), ("interval", "60")])).unwrap();
+        assert_eq!(s.url_host, "mm1.example.com");
+        assert_eq!(s.node_name, "mm1.example.com");
+        assert_eq!(s.timeout, Duration::from_secs(5));
+        assert!(s.verify_tls);
+        assert_eq!(s.index, "wss_metrics");
+        assert_eq!(s.sourcetype, "mattermost:metrics");
+        assert_eq!(s.max_body_bytes, 64 << 20);
+        assert_eq!(s.secret, SecretParam::Empty);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let e = InputSettings::from_params(&params(&[
+            ("url", "ftp://x/metrics"),
+            ("timeout", "90"),
+            ("interval", "60"),
+            ("verify_tls", "maybe"),
+            ("include", "mattermost_(api"),
+            ("dimensions", "host=x"),
+            ("ca_bundle", "/nonexistent/ca.pem"),
+            ("auth_type", "basic"),
+        ]))
+        .unwrap_err();
+        let text = e.to_string();
+        for want in [
+            "must start with http:// or https://",
+            "Timeout (90 s) must be shorter than the interval (60 s)",
+            "Verify TLS certificate must be true or false",
+            "Include metrics \"mattermost_(api\" is not a valid regular expression",
+            "\"host\" is not a dimension name Splunk accepts",
+            "CA bundle /nonexistent/ca.pem cannot be read",
+            "Basic authentication needs a User name",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in {text}");
+        }
+    }
+
+    #[test]
+    fn secrets_and_patterns() {
+        let s = InputSettings::from_params(&params(&[
+            ("url", "https://mm1/metrics"),
+            ("auth_type", "bearer"),
+            ("secret", MASK),
+            ("include", "mattermost_.*|go_goroutines"),
+            ("dimensions", "cluster=prod, region = eu west"),
+            ("node_name", "node-a"),
+        ]))
+        .unwrap();
+        assert_eq!(s.secret, SecretParam::Stored);
+        assert!(s.include.as_ref().unwrap().is_match("go_goroutines"));
+        assert!(!s.include.as_ref().unwrap().is_match("go_goroutines_x"), "matched in full");
+        assert_eq!(s.dimensions, [("cluster".into(), "prod".into()), ("region".into(), "eu west".into())]);
+        assert_eq!(s.node_name, "node-a");
+        let e = InputSettings::from_params(&params(&[("url", "http://u:p@mm1/metrics")])).unwrap_err();
+        assert!(e.to_string().contains("must not contain credentials"));
+        assert!(!e.to_string().contains(":p@"), "never echo a password");
+    }
+
+    #[test]
+    fn spec_lists_every_argument() {
+        let spec = inputs_conf_spec();
+        assert!(spec.contains("[mattermost_metrics://<name>]"));
+        for a in ARGS {
+            assert!(spec.contains(&format!("\n{} = <", a.name)), "{}", a.name);
+        }
+    }
+}
