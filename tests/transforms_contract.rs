@@ -98,6 +98,7 @@ fn names_are_mapped_onto_splunk_rules() {
         "job:requests:rate5m{host=\"mm1\",_hidden=\"x\",index=\"i\",le=\"\",empty=\"\"} 1\n",
         "{\"my.metric\", \"some.label\"=\"a\", \"odd name\"=\"b\"} 2\n",
         "_private_metric 3\n",
+        "dup{a_b=\"1\",\"a-b\"=\"2\",host=\"h\",exported_host=\"e\"} 4\n",
     );
     let p = round_trip(body.as_bytes(), Format::Prometheus);
     assert_eq!(p[0].metric_name, "job.requests.rate5m");
@@ -105,6 +106,7 @@ fn names_are_mapped_onto_splunk_rules() {
     assert_eq!(p[1].metric_name, "my.metric");
     assert_eq!(dims(&p[1]), [("some.label", "a"), ("odd_name", "b")]);
     assert_eq!(p[2].metric_name, "prom__private_metric");
+    assert_eq!(dims(&p[3]), [("a_b", "1"), ("exported_host", "h")], "one value per dimension: the first wins");
 }
 
 #[test]
@@ -137,7 +139,7 @@ fn every_fixture_survives_the_transforms() {
         for entry in std::fs::read_dir(&sub).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().to_string();
-            if !(name.ends_with(".prom") || name.ends_with(".txt")) {
+            if !(name.ends_with(".prom") || name.ends_with(".openmetrics.txt")) {
                 continue;
             }
             let body = std::fs::read(&path).unwrap();

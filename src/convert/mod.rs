@@ -83,6 +83,9 @@ pub struct ConvertStats {
     pub dropped_created: u64,
     /// Samples whose name the include / exclude patterns ruled out.
     pub dropped_filtered: u64,
+    /// Labels dropped because an earlier label of the same sample maps to
+    /// the same dimension name.
+    pub dropped_dimensions: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -174,6 +177,12 @@ impl Converter {
             let mut name = names::dimension_name(&l.name);
             if self.opts.extra_dimensions.iter().any(|(n, _)| *n == *name) {
                 name = Text::Owned(format!("{}{}", names::DIMENSION_PREFIX, &*name));
+            }
+            // Two labels whose names map to one dimension name (`a-b` and
+            // `a_b`, `host` and `exported_host`): the first one is kept.
+            if dims.iter().any(|d| *d.name == *name) {
+                self.stats.dropped_dimensions += 1;
+                continue;
             }
             dims.push(Dimension { name, value });
         }

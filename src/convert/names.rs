@@ -87,12 +87,21 @@ pub fn dimension_name(name: &str) -> Text<'_> {
 /// transform copies it into `_meta` as `name::"value"`. Splunk's `_meta`
 /// has no escape for a double quote inside a quoted value, so `"` becomes
 /// `'`. Control characters (tab, line feed, carriage return and the rest of
-/// C0, and DEL) become a space, so that an event is always one line.
+/// C0, DEL, C1) and the Unicode line and paragraph separators become a
+/// space, so that an event is always one line for any reader.
 /// Everything else, spaces, `=`, commas, backslashes and non-ASCII text
 /// included, is kept exactly.
 pub fn dimension_value(value: &str) -> Text<'_> {
-    let needs_change = |c: char| c == '"' || c.is_ascii_control();
-    if !value.contains(needs_change) {
+    fn breaks(c: char) -> bool {
+        c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+    }
+    // Nearly every value is plain ASCII: check its bytes without decoding.
+    let clean = if value.is_ascii() {
+        !value.bytes().any(|b| b == b'"' || b < 0x20 || b == 0x7f)
+    } else {
+        !value.contains(|c: char| c == '"' || breaks(c))
+    };
+    if clean {
         return Text::Borrowed(value);
     }
     Text::Owned(
@@ -100,7 +109,7 @@ pub fn dimension_value(value: &str) -> Text<'_> {
             .chars()
             .map(|c| match c {
                 '"' => '\'',
-                c if c.is_ascii_control() => ' ',
+                c if breaks(c) => ' ',
                 c => c,
             })
             .collect(),
@@ -158,5 +167,6 @@ mod tests {
         }
         assert_eq!(&*dimension_value("say \"hi\""), "say 'hi'");
         assert_eq!(&*dimension_value("two\nlines\ttab\r"), "two lines tab ");
+        assert_eq!(&*dimension_value("nel\u{85}ls\u{2028}ps\u{2029}c1\u{9b}"), "nel ls ps c1 ");
     }
 }
