@@ -11,9 +11,10 @@
 //! - `baseline/prometheus_parse`: `prometheus_parse::Scrape::parse` over
 //!   `body.lines()`, the way that crate is normally used.
 //!
-//! After criterion, a summary table is printed: medians over `SUMMARY_RUNS`
-//! timed runs (std::time::Instant) of each, in MB/s (10^6 bytes) and samples/s,
-//! with the ratio to the baseline. The sample count is the one our parser
+//! After criterion, a summary table is printed: medians over
+//! `BENCH_SUMMARY_RUNS` timed runs (std::time::Instant) of each, the three
+//! interleaved run by run, in MB/s (10^6 bytes) and samples/s, with the
+//! speed-up over the baseline (baseline time / our time) and the best run. The sample count is the one our parser
 //! reports (`Report::samples`); prometheus-parse folds histogram and summary
 //! lines into one `Sample` each, so its own count is smaller and is shown
 //! only as a check.
@@ -24,7 +25,6 @@
 //! - `BENCH_SKIP_CRITERION=1`: print only the summary table.
 
 #[path = "../tests/support/mattermost_fixture.rs"]
-#[allow(dead_code)]
 mod mattermost_fixture;
 
 use std::hint::black_box;
@@ -48,7 +48,10 @@ struct Input {
 }
 
 fn inputs() -> Vec<Input> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mattermost.prom");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/mattermost.prom"
+    );
     let fixture = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let synthetic = synthetic_scrape();
     vec![
@@ -64,9 +67,10 @@ fn inputs() -> Vec<Input> {
 }
 
 /// A synthetic Prometheus 0.0.4 scrape of about [`SYNTHETIC_TARGET_BYTES`]:
-/// the generator's size grows linearly with its scale (a fixed part plus the
-/// high-cardinality families), so the scale is fitted from scales 1 and 2.
-/// `BENCH_SYNTHETIC_SCALE` overrides it.
+/// the generator's size grows about linearly with its scale (a fixed part
+/// plus the high-cardinality families), so the scale is estimated from
+/// scales 1 and 2 and the closest of the estimate and its neighbours is
+/// kept. `BENCH_SYNTHETIC_SCALE` overrides it.
 fn synthetic_scrape() -> Vec<u8> {
     let gen = |scale| {
         mattermost_fixture::generate(&mattermost_fixture::FixtureOptions {
@@ -75,17 +79,28 @@ fn synthetic_scrape() -> Vec<u8> {
             ..Default::default()
         })
     };
-    let scale = match std::env::var("BENCH_SYNTHETIC_SCALE") {
-        Ok(v) => v.parse().expect("BENCH_SYNTHETIC_SCALE is a number"),
-        Err(_) => {
-            let (s1, s2) = (gen(1).len() as f64, gen(2).len() as f64);
-            let per_scale = (s2 - s1).max(1.0);
-            let fixed = s1 - per_scale;
-            (((SYNTHETIC_TARGET_BYTES as f64 - fixed) / per_scale).round() as usize).max(1)
-        }
-    };
-    let body = gen(scale);
-    eprintln!("synthetic scrape: generator scale {scale}, {} bytes", body.len());
+    if let Ok(v) = std::env::var("BENCH_SYNTHETIC_SCALE") {
+        let scale = v.parse().expect("BENCH_SYNTHETIC_SCALE is a number");
+        return report_synthetic(scale, gen(scale));
+    }
+    // Estimate from scales 1 and 2, then keep the closest of the estimate
+    // and its neighbours (the growth is only roughly linear).
+    let (s1, s2) = (gen(1).len() as f64, gen(2).len() as f64);
+    let per_scale = (s2 - s1).max(1.0);
+    let fixed = s1 - per_scale;
+    let guess = (((SYNTHETIC_TARGET_BYTES as f64 - fixed) / per_scale).round() as usize).max(1);
+    let (scale, body) = (guess.saturating_sub(1).max(1)..=guess + 1)
+        .map(|scale| (scale, gen(scale)))
+        .min_by_key(|(_, body)| body.len().abs_diff(SYNTHETIC_TARGET_BYTES))
+        .expect("at least one candidate");
+    report_synthetic(scale, body)
+}
+
+fn report_synthetic(scale: usize, body: String) -> Vec<u8> {
+    eprintln!(
+        "synthetic scrape: generator scale {scale}, {} bytes",
+        body.len()
+    );
     body.into_bytes()
 }
 
@@ -165,17 +180,7 @@ fn criterion_benches(c: &mut Criterion, inputs: &[Input]) {
 
 // ---- the summary table ---------------------------------------------------------
 
-fn median_of<F: FnMut() -> usize>(runs: usize, mut f: F) -> Duration {
-    for _ in 0..3 {
-        black_box(f()); // warm-up: caches, the reused buffer's capacity
-    }
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(f());
-            t.elapsed()
-        })
-        .collect();
+fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     let m = times.len() / 2;
     if times.len() % 2 == 1 {
@@ -187,12 +192,15 @@ fn median_of<F: FnMut() -> usize>(runs: usize, mut f: F) -> Duration {
 
 fn summary(inputs: &[Input], runs: usize) {
     println!();
-    println!("== summary: medians of {runs} timed runs each (MB = 10^6 bytes) ==");
+    println!(
+        "== summary: medians of {runs} timed runs each, the three measurements interleaved \
+         run by run (MB = 10^6 bytes) =="
+    );
     for input in inputs {
         let body = &input.body[..];
         let text = std::str::from_utf8(body).expect("the inputs are UTF-8");
 
-        // Counts, from one untimed run of each.
+        // Counts, from one untimed run of each (also the warm-up).
         let mut buf = Vec::new();
         let samples = ours_parse_convert(body, &mut buf);
         let (_, stats) = pipeline::convert_scrape(
@@ -207,24 +215,39 @@ fn summary(inputs: &[Input], runs: usize) {
         let event_bytes = buf.len();
         let lines = body.iter().filter(|&&b| b == b'\n').count();
         let baseline_samples = baseline_prometheus_parse(text);
+        black_box(ours_parse_only(body));
 
-        let rows: [(&str, Duration); 3] = [
-            (
-                "ours/parse_convert",
-                median_of(runs, || ours_parse_convert(body, &mut buf)),
-            ),
-            ("ours/parse_only", median_of(runs, || ours_parse_only(body))),
-            (
-                "baseline/prometheus_parse",
-                median_of(runs, || baseline_prometheus_parse(text)),
-            ),
+        // One run of each in turn, so that a burst of load on a shared
+        // machine hits the three alike and the ratios stay fair.
+        let mut times: [Vec<Duration>; 3] = Default::default();
+        for _ in 0..runs {
+            let t = Instant::now();
+            black_box(ours_parse_convert(body, &mut buf));
+            times[0].push(t.elapsed());
+            let t = Instant::now();
+            black_box(ours_parse_only(body));
+            times[1].push(t.elapsed());
+            let t = Instant::now();
+            black_box(baseline_prometheus_parse(text));
+            times[2].push(t.elapsed());
+        }
+        let names = [
+            "ours/parse_convert",
+            "ours/parse_only",
+            "baseline/prometheus_parse",
         ];
+        let rows: Vec<(&str, Duration, Duration)> = names
+            .iter()
+            .zip(times.iter_mut())
+            .map(|(&name, t)| (name, median(t), t[0]))
+            .collect();
         let base = rows[2].1.as_secs_f64();
 
         println!();
         println!(
             "{}: {} bytes, {} lines, {} samples (our parser), {} data points, \
-             {} bytes of event text; prometheus-parse builds {} samples",
+             {} bytes of event text; prometheus-parse builds {} samples (it folds \
+             histograms and summaries)",
             input.name,
             body.len(),
             lines,
@@ -234,22 +257,23 @@ fn summary(inputs: &[Input], runs: usize) {
             baseline_samples
         );
         println!(
-            "  {:<27} {:>12} {:>10} {:>14} {:>16}",
-            "measurement", "median", "MB/s", "Msamples/s", "speed vs baseline"
+            "  {:<27} {:>12} {:>9} {:>11} {:>11} {:>9}",
+            "measurement", "median", "MB/s", "Msamples/s", "best MB/s", "vs base"
         );
-        for (name, t) in rows {
+        for &(name, t, best) in &rows {
             let s = t.as_secs_f64();
             println!(
-                "  {:<27} {:>9.3} ms {:>10.1} {:>14.2} {:>15.1}x",
+                "  {:<27} {:>9.3} ms {:>9.1} {:>11.2} {:>11.1} {:>8.1}x",
                 name,
                 s * 1e3,
                 body.len() as f64 / s / 1e6,
                 samples as f64 / s / 1e6,
+                body.len() as f64 / best.as_secs_f64() / 1e6,
                 base / s,
             );
         }
         println!(
-            "  time ratio ours/baseline: parse_convert {:.4}, parse_only {:.4}",
+            "  time ratio ours/baseline (medians): parse_convert {:.4}, parse_only {:.4}",
             rows[0].1.as_secs_f64() / base,
             rows[1].1.as_secs_f64() / base
         );

@@ -28,7 +28,6 @@
 //! bound.
 
 #[path = "../tests/support/mattermost_fixture.rs"]
-#[allow(dead_code)]
 mod mattermost_fixture;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -132,17 +131,28 @@ fn synthetic_scrape() -> Vec<u8> {
             ..Default::default()
         })
     };
-    let scale = match std::env::var("BENCH_SYNTHETIC_SCALE") {
-        Ok(v) => v.parse().expect("BENCH_SYNTHETIC_SCALE is a number"),
-        Err(_) => {
-            let (s1, s2) = (gen(1).len() as f64, gen(2).len() as f64);
-            let per_scale = (s2 - s1).max(1.0);
-            let fixed = s1 - per_scale;
-            (((SYNTHETIC_TARGET_BYTES as f64 - fixed) / per_scale).round() as usize).max(1)
-        }
-    };
-    let body = gen(scale);
-    println!("synthetic scrape: generator scale {scale}, {} bytes", body.len());
+    if let Ok(v) = std::env::var("BENCH_SYNTHETIC_SCALE") {
+        let scale = v.parse().expect("BENCH_SYNTHETIC_SCALE is a number");
+        return report_synthetic(scale, gen(scale));
+    }
+    // Estimate from scales 1 and 2, then keep the closest of the estimate
+    // and its neighbours (the growth is only roughly linear).
+    let (s1, s2) = (gen(1).len() as f64, gen(2).len() as f64);
+    let per_scale = (s2 - s1).max(1.0);
+    let fixed = s1 - per_scale;
+    let guess = (((SYNTHETIC_TARGET_BYTES as f64 - fixed) / per_scale).round() as usize).max(1);
+    let (scale, body) = (guess.saturating_sub(1).max(1)..=guess + 1)
+        .map(|scale| (scale, gen(scale)))
+        .min_by_key(|(_, body)| body.len().abs_diff(SYNTHETIC_TARGET_BYTES))
+        .expect("at least one candidate");
+    report_synthetic(scale, body)
+}
+
+fn report_synthetic(scale: usize, body: String) -> Vec<u8> {
+    println!(
+        "synthetic scrape: generator scale {scale}, {} bytes",
+        body.len()
+    );
     body.into_bytes()
 }
 
@@ -220,14 +230,21 @@ fn measure(name: &str, body: &[u8]) {
     println!(
         "  ({scrape} bytes, {samples} samples, {event_bytes} bytes of event text, buffer capacity {capacity})"
     );
-    line("discarding sink (event text per line) [target]", scrape, &discard);
+    line(
+        "discarding sink (event text per line) [target]",
+        scrape,
+        &discard,
+    );
     line("discarding sink (no event text)", scrape, &convert_only);
     line("buffered event text, first use", scrape, &first);
     line("buffered event text, reused buffer", scrape, &reused);
 }
 
 fn main() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mattermost.prom");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/mattermost.prom"
+    );
     let fixture = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let synthetic = synthetic_scrape();
 

@@ -15,6 +15,7 @@ pub mod convert;
 pub mod emit;
 pub mod exposition;
 pub mod modinput;
+pub mod package;
 pub mod pipeline;
 pub mod scrape;
 pub mod settings;

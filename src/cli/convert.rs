@@ -51,6 +51,8 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
             }
             Long("strict") => strict = true,
             Long("keep-created") => convert.keep_created = true,
+            Long("include") => convert.include = Some(full_match(&parser.value()?.string()?)?),
+            Long("exclude") => convert.exclude = Some(full_match(&parser.value()?.string()?)?),
             Value(v) if file.is_none() => file = Some(v),
             _ => return Err(arg.unexpected().into()),
         }
@@ -96,15 +98,22 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
         eprintln!("WARN the OpenMetrics scrape has no # EOF: it was cut short");
     }
     eprintln!(
-        "INFO format={} samples={} emitted={} skipped_nonfinite={} dropped_created={} parse_errors={}",
+        "INFO format={} samples={} emitted={} skipped_nonfinite={} dropped_created={} dropped_filtered={} parse_errors={}",
         format.name(),
         report.samples,
         stats.emitted,
         stats.skipped_nonfinite,
         stats.dropped_created,
+        stats.dropped_filtered,
         report.errors
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A pattern matched against the whole metric name, as the input's
+/// Include / Exclude settings are.
+fn full_match(pattern: &str) -> Result<regex::Regex> {
+    regex::Regex::new(&format!("^(?:{pattern})$")).with_context(|| format!("invalid pattern {pattern:?}"))
 }
 
 fn read_stdin() -> Result<Vec<u8>> {

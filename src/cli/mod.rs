@@ -18,6 +18,7 @@ pub fn main() -> ExitCode {
         Some("--scheme") => return modinput::print_scheme(),
         Some("--validate-arguments") => return modinput::validate_arguments(),
         Some("convert") => convert::run(args.collect()),
+        Some("package") => package(args.collect()),
         Some("spec") => {
             print!("{}", settings::inputs_conf_spec());
             return ExitCode::SUCCESS;
@@ -44,11 +45,39 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `package [--out DIR] [--binary FILE]`: writes the app package with this
+/// executable (or FILE) as the input's binary.
+fn package(args: Vec<std::ffi::OsString>) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_args(args);
+    let mut out = std::path::PathBuf::from("dist");
+    let mut binary = None;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("out") => out = p.value()?.into(),
+            Long("binary") => binary = Some(std::path::PathBuf::from(p.value()?)),
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let binary = match binary {
+        Some(b) => b,
+        None => std::env::current_exe().context("finding this executable")?,
+    };
+    let exe = std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
+    let path = crate::package::write(exe, &out)?;
+    println!("{}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 const USAGE: &str = "\
 usage: mattermost_metrics                        run as splunkd's modular input (reads <input> XML on stdin)
        mattermost_metrics --scheme               print the modular input's scheme
        mattermost_metrics --validate-arguments   validate an input's settings (reads <items> XML on stdin)
        mattermost_metrics spec                   print README/inputs.conf.spec
+       mattermost_metrics package [--out DIR] [--binary FILE]
+                                                 write DIR/mattermost_metrics-VERSION.tgz (default DIR: dist)
        mattermost_metrics convert [--input-format auto|prometheus|openmetrics]
-                                  [--output raw|json] [--strict] [--keep-created] [FILE|-]
+                                  [--output raw|json] [--strict] [--keep-created]
+                                  [--include REGEX] [--exclude REGEX] [FILE|-]
 ";
