@@ -25,7 +25,12 @@ const RUNS: usize = 60;
 /// time and the child's peak RSS in bytes.
 fn measure(cmd: &mut Command, stdin: &[u8]) -> (Duration, u64, usize) {
     let start = Instant::now();
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let pid = child.id() as libc::pid_t;
     let mut input = child.stdin.take().unwrap();
     input.write_all(stdin).unwrap();
@@ -49,12 +54,18 @@ fn stats(mut v: Vec<Duration>, mut rss: Vec<u64>) -> (Duration, Duration, u64) {
 }
 
 fn main() {
-    let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mattermost.prom")).unwrap();
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/mattermost.prom"
+    ))
+    .unwrap();
     // Compressed once here, not per request, so the target costs what a
     // real one does to serve it, and the measurement is the input's.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&body).unwrap();
-    let server = TestServer::serve(Response::prometheus(gz.finish().unwrap()).header("Content-Encoding", "gzip"));
+    let server = TestServer::serve(
+        Response::prometheus(gz.finish().unwrap()).header("Content-Encoding", "gzip"),
+    );
     let url = server.url();
     let input = format!(
         "<input><server_host>hf1</server_host><server_uri>https://127.0.0.1:8089</server_uri><session_key>k</session_key><checkpoint_dir>/tmp</checkpoint_dir><configuration><stanza name=\"mattermost_metrics://bench\" app=\"mattermost_metrics\"><param name=\"url\">{url}</param><param name=\"interval\">60</param><param name=\"index\">wss_metrics</param><param name=\"sourcetype\">mattermost:metrics</param><param name=\"host\">hf1</param></stanza></configuration></input>"
@@ -63,7 +74,11 @@ fn main() {
 
     // Warm up the page cache and the server.
     let (_, _, out_len) = measure(&mut Command::new(bin), input.as_bytes());
-    let has_curl = Command::new("curl").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    let has_curl = Command::new("curl")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
 
     let (mut ours, mut ours_rss, mut base, mut base_rss) = (vec![], vec![], vec![], vec![]);
     for _ in 0..RUNS {
@@ -77,7 +92,11 @@ fn main() {
         }
     }
     let (med, p90, rss) = stats(ours, ours_rss);
-    println!("fixture: {} bytes (gzip on the wire), stream written: {} bytes", body.len(), out_len);
+    println!(
+        "fixture: {} bytes (gzip on the wire), stream written: {} bytes",
+        body.len(),
+        out_len
+    );
     println!(
         "mattermost_metrics run:   median {:>6.2} ms  p90 {:>6.2} ms  peak RSS {:>5.1} MB   (target: < 15 ms, < 10 MB)",
         med.as_secs_f64() * 1e3,
@@ -92,6 +111,9 @@ fn main() {
             bp90.as_secs_f64() * 1e3,
             brss as f64 / 1e6
         );
-        println!("ratio ours/curl (median wall): {:.2}", med.as_secs_f64() / bmed.as_secs_f64());
+        println!(
+            "ratio ours/curl (median wall): {:.2}",
+            med.as_secs_f64() / bmed.as_secs_f64()
+        );
     }
 }

@@ -37,16 +37,37 @@ pub const HEALTH_PREFIX: &str = "mattermost_metrics.";
 
 /// The health metrics, with what each means (documented in the README).
 pub const HEALTH_METRICS: &[(&str, &str)] = &[
-    ("up", "1 if the scrape succeeded (an HTTP 200 with Prometheus or OpenMetrics text), else 0"),
-    ("scrape_duration_seconds", "time from the start of the request to the end of the body"),
+    (
+        "up",
+        "1 if the scrape succeeded (an HTTP 200 with Prometheus or OpenMetrics text), else 0",
+    ),
+    (
+        "scrape_duration_seconds",
+        "time from the start of the request to the end of the body",
+    ),
     ("scrape_bytes", "bytes of the body, after decompression"),
     ("samples_scraped", "samples parsed from the body"),
     ("samples_emitted", "data points written to Splunk"),
-    ("samples_nonfinite", "samples skipped because their value was NaN or infinite"),
-    ("samples_filtered", "samples dropped by the Include / Exclude patterns"),
-    ("samples_created", "_created samples dropped (metadata, not measurements)"),
-    ("parse_errors", "lines of the body that could not be parsed (skipped)"),
-    ("truncated", "1 if an OpenMetrics body ended without # EOF, else 0"),
+    (
+        "samples_nonfinite",
+        "samples skipped because their value was NaN or infinite",
+    ),
+    (
+        "samples_filtered",
+        "samples dropped by the Include / Exclude patterns",
+    ),
+    (
+        "samples_created",
+        "_created samples dropped (metadata, not measurements)",
+    ),
+    (
+        "parse_errors",
+        "lines of the body that could not be parsed (skipped)",
+    ),
+    (
+        "truncated",
+        "1 if an OpenMetrics body ended without # EOF, else 0",
+    ),
 ];
 
 /// `--scheme`.
@@ -94,8 +115,15 @@ fn validate(input: Result<String>) -> Result<(), String> {
     let scraper = Scraper::new(&scrape_config(&settings, secret)).map_err(|e| format!("{e:#}"))?;
     let scrape = scraper.scrape().map_err(|e| e.to_string())?;
     // A body the parser can make nothing of is not a metrics endpoint.
-    let (report, _) = pipeline::convert_scrape(&scrape.body, scrape.format, false, &ConvertOptions::default(), 0, |_| {})
-        .map_err(|e| e.to_string())?;
+    let (report, _) = pipeline::convert_scrape(
+        &scrape.body,
+        scrape.format,
+        false,
+        &ConvertOptions::default(),
+        0,
+        |_| {},
+    )
+    .map_err(|e| e.to_string())?;
     if report.samples == 0 {
         let why = report
             .first_errors
@@ -136,7 +164,9 @@ pub fn run() -> ExitCode {
     let def = match read_stdin().and_then(|x| Definition::parse_input(&x)) {
         Ok(d) => d,
         Err(e) => {
-            log.error(format!("cannot read the input definition from splunkd: {e:#}"));
+            log.error(format!(
+                "cannot read the input definition from splunkd: {e:#}"
+            ));
             return ExitCode::FAILURE;
         }
     };
@@ -228,24 +258,35 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
                     health.bytes = scrape.body.len() as u64;
                     let mut text = Vec::with_capacity(256);
                     let mut write_err = None;
-                    let result = pipeline::convert_scrape(&scrape.body, scrape.format, false, &convert, start_ms, |dp| {
-                        if write_err.is_some() {
-                            return;
-                        }
-                        text.clear();
-                        emit::event_text::write(dp, &mut text);
-                        // The event text is built from &str pieces: UTF-8.
-                        let data = std::str::from_utf8(&text).unwrap_or_default();
-                        if let Err(e) = w.event(dp.time_ms, data) {
-                            write_err = Some(e);
-                        }
-                    });
+                    let result = pipeline::convert_scrape(
+                        &scrape.body,
+                        scrape.format,
+                        false,
+                        &convert,
+                        start_ms,
+                        |dp| {
+                            if write_err.is_some() {
+                                return;
+                            }
+                            text.clear();
+                            emit::event_text::write(dp, &mut text);
+                            // The event text is built from &str pieces: UTF-8.
+                            let data = std::str::from_utf8(&text).unwrap_or_default();
+                            if let Err(e) = w.event(dp.time_ms, data) {
+                                write_err = Some(e);
+                            }
+                        },
+                    );
                     if let Some(e) = write_err {
                         return Err(e.into());
                     }
                     let (report, stats) = result.expect("lenient parsing does not fail");
                     if report.errors > 0 {
-                        let first = report.first_errors.first().map(|e| e.to_string()).unwrap_or_default();
+                        let first = report
+                            .first_errors
+                            .first()
+                            .map(|e| e.to_string())
+                            .unwrap_or_default();
                         let lines = if report.errors == 1 { "line" } else { "lines" };
                         log.warn(format!(
                             "{} {lines} of {} could not be parsed and were skipped (first: {first})",
@@ -253,10 +294,16 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
                         ));
                     }
                     if report.truncated {
-                        log.warn(format!("the OpenMetrics body from {} ended without # EOF: it was cut short", settings.url));
+                        log.warn(format!(
+                            "the OpenMetrics body from {} ended without # EOF: it was cut short",
+                            settings.url
+                        ));
                     }
                     if report.samples == 0 && report.errors > 0 {
-                        log.error(format!("{} did not answer with Prometheus metrics", settings.url));
+                        log.error(format!(
+                            "{} did not answer with Prometheus metrics",
+                            settings.url
+                        ));
                     } else {
                         health.up = true;
                     }
@@ -277,7 +324,12 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
 
 /// The secret to authenticate with, moving a newly typed one into the
 /// credential store first.
-fn secret_for(def: &Definition, stanza: &Stanza, s: &InputSettings, log: &Logger) -> Result<Option<Secret>> {
+fn secret_for(
+    def: &Definition,
+    stanza: &Stanza,
+    s: &InputSettings,
+    log: &Logger,
+) -> Result<Option<Secret>> {
     let splunkd = || {
         Splunkd::new(
             &def.server_uri,
@@ -307,7 +359,12 @@ fn secret_for(def: &Definition, stanza: &Stanza, s: &InputSettings, log: &Logger
     }
 }
 
-fn write_health(w: &mut EventWriter<impl Write>, extra: &[(String, String)], time_ms: i64, h: &Health) -> std::io::Result<()> {
+fn write_health(
+    w: &mut EventWriter<impl Write>,
+    extra: &[(String, String)],
+    time_ms: i64,
+    h: &Health,
+) -> std::io::Result<()> {
     let r = &h.report;
     let values = [
         if h.up { 1.0 } else { 0.0 },

@@ -184,7 +184,16 @@ pub const ARGS: &[ArgSpec] = &[
 ];
 
 /// Parameters splunkd passes to every input, which the scheme must not declare.
-pub const SPLUNKD_PARAMS: &[&str] = &["interval", "index", "sourcetype", "source", "host", "disabled", "start_by_shell", "python.version"];
+pub const SPLUNKD_PARAMS: &[&str] = &[
+    "interval",
+    "index",
+    "sourcetype",
+    "source",
+    "host",
+    "disabled",
+    "start_by_shell",
+    "python.version",
+];
 
 /// The index the input writes to unless the stanza names another.
 pub const DEFAULT_INDEX: &str = "wss_metrics";
@@ -253,7 +262,9 @@ impl std::fmt::Display for SettingsError {
 impl std::error::Error for SettingsError {}
 
 fn arg(name: &str) -> &'static ArgSpec {
-    ARGS.iter().find(|a| a.name == name).expect("argument is declared in ARGS")
+    ARGS.iter()
+        .find(|a| a.name == name)
+        .expect("argument is declared in ARGS")
 }
 
 impl InputSettings {
@@ -268,12 +279,18 @@ impl InputSettings {
                 .get(name)
                 .map(|v| v.trim())
                 .filter(|v| !v.is_empty())
-                .or(if SPLUNKD_PARAMS.contains(&name) { None } else { arg(name).default })
+                .or(if SPLUNKD_PARAMS.contains(&name) {
+                    None
+                } else {
+                    arg(name).default
+                })
         };
 
         let (url, url_host) = match get("url") {
             None => {
-                errors.push("Metrics URL is required (for example http://mm1:8067/metrics).".to_string());
+                errors.push(
+                    "Metrics URL is required (for example http://mm1:8067/metrics).".to_string(),
+                );
                 (String::new(), String::new())
             }
             Some(raw) => match check_url(raw) {
@@ -302,18 +319,26 @@ impl InputSettings {
         let client_cert = readable_file(get("client_cert"), "Client certificate", &mut errors);
         let client_key = readable_file(get("client_key"), "Client key", &mut errors);
         if get("client_cert").is_some() != get("client_key").is_some() {
-            errors.push("Client certificate and Client key go together: set both or neither.".to_string());
+            errors.push(
+                "Client certificate and Client key go together: set both or neither.".to_string(),
+            );
         }
         if (ca_bundle.is_some() || client_cert.is_some()) && url.starts_with("http://") {
             errors.push("CA bundle and client certificates apply to https URLs only; the Metrics URL is http.".to_string());
         }
 
-        let auth_type = match get("auth_type").unwrap_or("none").to_ascii_lowercase().as_str() {
+        let auth_type = match get("auth_type")
+            .unwrap_or("none")
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "none" => AuthType::None,
             "bearer" => AuthType::Bearer,
             "basic" => AuthType::Basic,
             other => {
-                errors.push(format!("Authentication must be none, bearer or basic, not {other:?}."));
+                errors.push(format!(
+                    "Authentication must be none, bearer or basic, not {other:?}."
+                ));
                 AuthType::None
             }
         };
@@ -343,7 +368,13 @@ impl InputSettings {
             }
         };
         let node_name = get("node_name").map_or_else(|| url_host.clone(), str::to_string);
-        let max_body_mb = number(get("max_body_mb"), "Largest scrape", 1.0, 4096.0, &mut errors);
+        let max_body_mb = number(
+            get("max_body_mb"),
+            "Largest scrape",
+            1.0,
+            4096.0,
+            &mut errors,
+        );
 
         if !errors.is_empty() {
             return Err(SettingsError(errors));
@@ -373,12 +404,19 @@ impl InputSettings {
 
 /// The host of an http(s) URL, or why the URL is not usable.
 fn check_url(raw: &str) -> Result<String, String> {
-    let u = url::Url::parse(raw).map_err(|e| format!("Metrics URL {raw:?} is not a valid URL ({e})."))?;
+    let u = url::Url::parse(raw)
+        .map_err(|e| format!("Metrics URL {raw:?} is not a valid URL ({e})."))?;
     if u.scheme() != "http" && u.scheme() != "https" {
-        return Err(format!("Metrics URL must start with http:// or https://, not {}://.", u.scheme()));
+        return Err(format!(
+            "Metrics URL must start with http:// or https://, not {}://.",
+            u.scheme()
+        ));
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err("Metrics URL must not contain credentials: use Authentication and Token or password.".to_string());
+        return Err(
+            "Metrics URL must not contain credentials: use Authentication and Token or password."
+                .to_string(),
+        );
     }
     match u.host_str() {
         Some(h) if !h.is_empty() => Ok(h.trim_start_matches('[').trim_end_matches(']').to_string()),
@@ -386,12 +424,20 @@ fn check_url(raw: &str) -> Result<String, String> {
     }
 }
 
-fn number(v: Option<&str>, title: &str, min: f64, max: f64, errors: &mut Vec<String>) -> Option<f64> {
+fn number(
+    v: Option<&str>,
+    title: &str,
+    min: f64,
+    max: f64,
+    errors: &mut Vec<String>,
+) -> Option<f64> {
     let v = v?;
     match v.parse::<f64>() {
         Ok(n) if n.is_finite() && (min..=max).contains(&n) => Some(n),
         _ => {
-            errors.push(format!("{title} must be a number from {min} to {max}, not {v:?}."));
+            errors.push(format!(
+                "{title} must be a number from {min} to {max}, not {v:?}."
+            ));
             None
         }
     }
@@ -418,7 +464,10 @@ fn readable_file(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Opti
             None
         }
         Err(e) => {
-            errors.push(format!("{title} {} cannot be read by splunkd's user: {e}.", path.display()));
+            errors.push(format!(
+                "{title} {} cannot be read by splunkd's user: {e}.",
+                path.display()
+            ));
             None
         }
     }
@@ -430,8 +479,16 @@ fn pattern(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<Reg
     match Regex::new(&format!("^(?:{v})$")) {
         Ok(r) => Some(r),
         Err(e) => {
-            let detail = e.to_string().lines().last().unwrap_or_default().trim().to_string();
-            errors.push(format!("{title} {v:?} is not a valid regular expression: {detail}."));
+            let detail = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            errors.push(format!(
+                "{title} {v:?} is not a valid regular expression: {detail}."
+            ));
             None
         }
     }
@@ -465,7 +522,9 @@ pub fn parse_dimensions(v: &str) -> Result<Vec<(String, String)>, String> {
 /// `README/inputs.conf.spec`, generated from [`ARGS`].
 pub fn inputs_conf_spec() -> String {
     let mut s = String::new();
-    s.push_str("# Settings of the mattermost_metrics modular input: one stanza per Mattermost node.\n");
+    s.push_str(
+        "# Settings of the mattermost_metrics modular input: one stanza per Mattermost node.\n",
+    );
     s.push_str("# Generated from src/settings.rs by `mattermost_metrics spec`; do not edit.\n\n");
     s.push_str("[mattermost_metrics://<name>]\n");
     for a in ARGS {
@@ -494,7 +553,11 @@ pub fn markdown_table() -> String {
             a.name,
             a.title,
             a.description.replace('|', "\\|"),
-            if a.required_on_create { "required".to_string() } else { a.default.map_or("-".to_string(), |d| format!("`{d}`")) }
+            if a.required_on_create {
+                "required".to_string()
+            } else {
+                a.default.map_or("-".to_string(), |d| format!("`{d}`"))
+            }
         )
         .unwrap();
     }
@@ -524,7 +587,10 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -539,7 +605,11 @@ mod tests {
 
     #[test]
     fn defaults_and_url_host() {
-        let s = InputSettings::from_params(&params(&[("url", "http://mm1.example.com:8067/metrics"), ("interval", "60")])).unwrap();
+        let s = InputSettings::from_params(&params(&[
+            ("url", "http://mm1.example.com:8067/metrics"),
+            ("interval", "60"),
+        ]))
+        .unwrap();
         assert_eq!(s.url_host, "mm1.example.com");
         assert_eq!(s.node_name, "mm1.example.com");
         assert_eq!(s.timeout, Duration::from_secs(5));
@@ -590,10 +660,20 @@ mod tests {
         .unwrap();
         assert_eq!(s.secret, SecretParam::Stored);
         assert!(s.include.as_ref().unwrap().is_match("go_goroutines"));
-        assert!(!s.include.as_ref().unwrap().is_match("go_goroutines_x"), "matched in full");
-        assert_eq!(s.dimensions, [("cluster".into(), "prod".into()), ("region".into(), "eu west".into())]);
+        assert!(
+            !s.include.as_ref().unwrap().is_match("go_goroutines_x"),
+            "matched in full"
+        );
+        assert_eq!(
+            s.dimensions,
+            [
+                ("cluster".into(), "prod".into()),
+                ("region".into(), "eu west".into())
+            ]
+        );
         assert_eq!(s.node_name, "node-a");
-        let e = InputSettings::from_params(&params(&[("url", "http://u:p@mm1/metrics")])).unwrap_err();
+        let e =
+            InputSettings::from_params(&params(&[("url", "http://u:p@mm1/metrics")])).unwrap_err();
         assert!(e.to_string().contains("must not contain credentials"));
         assert!(!e.to_string().contains(":p@"), "never echo a password");
     }

@@ -113,7 +113,8 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
 /// A pattern matched against the whole metric name, as the input's
 /// Include / Exclude settings are.
 fn full_match(pattern: &str) -> Result<regex::Regex> {
-    regex::Regex::new(&format!("^(?:{pattern})$")).with_context(|| format!("invalid pattern {pattern:?}"))
+    regex::Regex::new(&format!("^(?:{pattern})$"))
+        .with_context(|| format!("invalid pattern {pattern:?}"))
 }
 
 fn read_stdin() -> Result<Vec<u8>> {

@@ -84,6 +84,50 @@ fn parse_exp(s: &[u8]) -> i32 {
     }
 }
 
+/// Where the writers put bytes: a `Vec` or an [`InlineStr`].
+trait Sink {
+    fn put(&mut self, b: &[u8]);
+    fn zeros(&mut self, n: usize) {
+        for _ in 0..n {
+            self.put(b"0");
+        }
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
+    }
+    fn zeros(&mut self, n: usize) {
+        self.resize(self.len() + n, b'0');
+    }
+}
+
+impl Sink for InlineStr {
+    fn put(&mut self, b: &[u8]) {
+        self.push(b);
+    }
+}
+
+/// Lays out digits as a plain decimal (no sign).
+fn put_plain(d: &Digits, out: &mut impl Sink) {
+    let digits = d.digits();
+    let point = d.point;
+    if point <= 0 {
+        out.put(b"0.");
+        out.zeros((-point) as usize);
+        out.put(digits);
+    } else if point as usize >= digits.len() {
+        out.put(digits);
+        out.zeros(point as usize - digits.len());
+    } else {
+        let (int, frac) = digits.split_at(point as usize);
+        out.put(int);
+        out.put(b".");
+        out.put(frac);
+    }
+}
+
 /// Appends `v` as a plain decimal that parses back to exactly `v`.
 /// `v` must be finite (callers skip NaN and infinities).
 pub fn write_plain(v: f64, out: &mut Vec<u8>) {
@@ -102,21 +146,7 @@ pub fn write_plain(v: f64, out: &mut Vec<u8>) {
     if d.negative {
         out.push(b'-');
     }
-    let digits = d.digits();
-    let point = d.point;
-    if point <= 0 {
-        out.extend_from_slice(b"0.");
-        out.extend(std::iter::repeat(b'0').take((-point) as usize));
-        out.extend_from_slice(digits);
-    } else if point as usize >= digits.len() {
-        out.extend_from_slice(digits);
-        out.extend(std::iter::repeat(b'0').take(point as usize - digits.len()));
-    } else {
-        let (int, frac) = digits.split_at(point as usize);
-        out.extend_from_slice(int);
-        out.push(b'.');
-        out.extend_from_slice(frac);
-    }
+    put_plain(&d, out);
 }
 
 /// A short string kept inline: canonical bounds are at most 25 bytes.
@@ -191,15 +221,71 @@ pub fn canonical_bound(v: f64) -> InlineStr {
             let mut b = itoa::Buffer::new();
             s.push(b.format(e).as_bytes());
         } else {
-            let mut plain = Vec::with_capacity(24);
-            write_plain(v.abs(), &mut plain);
-            s.push(&plain);
-            if !plain.contains(&b'.') {
+            // -4 <= exp < 6: at most 17 digits and 5 zeros, within 32 bytes.
+            let start = s.len;
+            put_plain(&d, &mut s);
+            if !s.buf[start as usize..s.len as usize].contains(&b'.') {
                 s.push(b".0");
             }
         }
     }
     s
+}
+
+/// The canonical form of a bound written as `text`, without going through
+/// an f64 when the text is already in it or one `.0` away: the common case
+/// (`0.005`, `2.5`, `+Inf` from both formats, `1` from 0.0.4, `1.0` from
+/// OpenMetrics). With at most 15 significant digits a decimal reads back
+/// from an f64 unchanged, so such text is its own shortest form. Anything
+/// else (exponents, leading `+`, trailing zeros, long or huge numbers) goes
+/// the general way. `None`: not a number.
+pub fn canonical_bound_text(text: &str) -> Option<InlineStr> {
+    if let Some(s) = canonical_text_fast(text.as_bytes()) {
+        return Some(s);
+    }
+    crate::exposition::parse_value(text.as_bytes(), false).map(canonical_bound)
+}
+
+fn canonical_text_fast(b: &[u8]) -> Option<InlineStr> {
+    if b == b"+Inf" || b == b"-Inf" || b == b"NaN" {
+        let mut s = InlineStr::new();
+        s.push(b);
+        return Some(s);
+    }
+    let body = b.strip_prefix(b"-").unwrap_or(b);
+    let (int, frac) = match body.iter().position(|&c| c == b'.') {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let all_digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    if !all_digits(int) || (int.len() > 1 && int[0] == b'0') {
+        return None;
+    }
+    // Significant digits and the decimal exponent of the first one.
+    let (sig, exp) = if int != b"0" {
+        (
+            int.len() + frac.map_or(0, <[u8]>::len),
+            int.len() as i32 - 1,
+        )
+    } else {
+        let f = frac?; // "0" alone, or -0: general path
+        let zeros = f.iter().take_while(|&&c| c == b'0').count();
+        (f.len() - zeros, -(zeros as i32) - 1)
+    };
+    if let Some(f) = frac {
+        if !all_digits(f) || f.last() == Some(&b'0') {
+            return None; // "1.", "0.50": not the shortest form
+        }
+    }
+    if sig == 0 || sig > 15 || !(-4..6).contains(&exp) {
+        return None;
+    }
+    let mut s = InlineStr::new();
+    s.push(b);
+    if frac.is_none() {
+        s.push(b".0");
+    }
+    Some(s)
 }
 
 #[cfg(test)]
@@ -246,6 +332,57 @@ mod tests {
                 "{v:e} -> {s}"
             );
         }
+    }
+
+    #[test]
+    fn canonical_text_fast_path_agrees_with_the_general_way() {
+        let texts = [
+            "0.005",
+            "0.01",
+            "0.025",
+            "1",
+            "1.0",
+            "2.5",
+            "10",
+            "10.0",
+            "+Inf",
+            "-Inf",
+            "NaN",
+            "0",
+            "0.0",
+            "-0",
+            "-1",
+            "100000",
+            "1000000",
+            "1e+06",
+            "1e6",
+            "0.0001",
+            "0.00001",
+            "0.50",
+            "1.",
+            "+1",
+            "01",
+            "123456789012345",
+            "1234567890123456",
+            "0.123456789012345",
+            "0.1000000000000000055511151231257827",
+            "7.5",
+            "12.5",
+            "0.150",
+            "5e-324",
+            "-2.5",
+            "99999.9",
+            "999999.5",
+        ];
+        for t in texts {
+            let general = crate::exposition::parse_value(t.as_bytes(), false).map(canonical_bound);
+            assert_eq!(
+                canonical_bound_text(t).map(|s| s.as_str().to_string()),
+                general.map(|s| s.as_str().to_string()),
+                "{t}"
+            );
+        }
+        assert!(canonical_bound_text("abc").is_none());
     }
 
     #[test]

@@ -161,17 +161,16 @@ impl Converter {
         }
         let metric_name = names::metric_name(s.name);
         let mut dims = reuse(std::mem::take(&mut self.dims));
+        let mut any_changed = false;
         for l in s.label_list() {
             if l.value.is_empty() {
                 continue;
             }
             let value = match &*l.name {
-                "le" | "quantile" => {
-                    match crate::exposition::parse_value(l.value.as_bytes(), false) {
-                        Some(b) => Text::Inline(float::canonical_bound(b)),
-                        None => names::dimension_value(&l.value),
-                    }
-                }
+                "le" | "quantile" => match float::canonical_bound_text(&l.value) {
+                    Some(b) => Text::Inline(b),
+                    None => names::dimension_value(&l.value),
+                },
                 _ => names::dimension_value(&l.value),
             };
             let mut name = names::dimension_name(&l.name);
@@ -180,10 +179,14 @@ impl Converter {
             }
             // Two labels whose names map to one dimension name (`a-b` and
             // `a_b`, `host` and `exported_host`): the first one is kept.
-            if dims.iter().any(|d| *d.name == *name) {
+            // Label names are unique (the parser checks), so only a name
+            // that was changed, or that meets a changed one, can collide.
+            let changed = !matches!(name, Text::Borrowed(_));
+            if (changed || any_changed) && dims.iter().any(|d| *d.name == *name) {
                 self.stats.dropped_dimensions += 1;
                 continue;
             }
+            any_changed |= changed;
             dims.push(Dimension { name, value });
         }
         for (n, v) in &self.opts.extra_dimensions {

@@ -36,16 +36,54 @@ fn is_splunk_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '.'
 }
 
+/// `[A-Za-z0-9_.]`, by byte (a multi-byte character never matches).
+static SPLUNK_NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'.';
+        b += 1;
+    }
+    t
+};
+
+/// Whether `name` already obeys Splunk's name rule: a letter, then `[A-Za-z0-9_.]`.
+fn is_splunk_name(name: &str) -> bool {
+    name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && name.bytes().all(|b| SPLUNK_NAME_BYTE[b as usize])
+}
+
+/// [`RESERVED_DIMENSIONS`] as a match, which compiles to length and byte tests.
+fn is_reserved(name: &str) -> bool {
+    matches!(
+        name,
+        "host"
+            | "source"
+            | "sourcetype"
+            | "index"
+            | "metric_name"
+            | "splunk_server"
+            | "linecount"
+            | "punct"
+            | "timestamp"
+            | "eventtype"
+            | "tag"
+            | "timestartpos"
+            | "timeendpos"
+    )
+}
+
 /// A Splunk metric name: starts with a letter; letters, digits, `_` and `.`.
 ///
 /// Prometheus's `:` (recording rules' level separator) becomes `.`, any other
 /// character (Prometheus 3 allows any UTF-8 in quoted names) becomes `_`,
 /// and a name that does not start with a letter gets the prefix `prom_`.
 pub fn metric_name(name: &str) -> Cow<'_, str> {
-    let starts_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
-    if starts_ok && name.chars().all(is_splunk_name_char) {
+    if is_splunk_name(name) {
         return Cow::Borrowed(name);
     }
+    let starts_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
     let mut out = String::with_capacity(name.len() + METRIC_PREFIX.len());
     if !starts_ok {
         out.push_str(METRIC_PREFIX);
@@ -64,12 +102,11 @@ pub fn metric_name(name: &str) -> Cow<'_, str> {
 /// start with a letter (Prometheus allows a leading `_`) gets the prefix
 /// `exported_`.
 pub fn dimension_name(name: &str) -> Text<'_> {
-    let starts_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
-    let chars_ok = name.chars().all(is_splunk_name_char);
-    let reserved = RESERVED_DIMENSIONS.contains(&name);
-    if starts_ok && chars_ok && !reserved {
+    let reserved = is_reserved(name);
+    if !reserved && is_splunk_name(name) {
         return Text::Borrowed(name);
     }
+    let starts_ok = name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
     let mut out = String::with_capacity(name.len() + DIMENSION_PREFIX.len());
     if !starts_ok || reserved {
         out.push_str(DIMENSION_PREFIX);
@@ -95,12 +132,14 @@ pub fn dimension_value(value: &str) -> Text<'_> {
     fn breaks(c: char) -> bool {
         c.is_control() || c == '\u{2028}' || c == '\u{2029}'
     }
-    // Nearly every value is plain ASCII: check its bytes without decoding.
-    let clean = if value.is_ascii() {
-        !value.bytes().any(|b| b == b'"' || b < 0x20 || b == 0x7f)
-    } else {
-        !value.contains(|c: char| c == '"' || breaks(c))
-    };
+    // Nearly every value is plain ASCII: one pass over its bytes decides,
+    // and only a value with non-ASCII text is decoded.
+    let (mut dirty, mut non_ascii) = (false, false);
+    for b in value.bytes() {
+        dirty |= b == b'"' || b < 0x20 || b == 0x7f;
+        non_ascii |= b >= 0x80;
+    }
+    let clean = !dirty && (!non_ascii || !value.contains(|c: char| c == '"' || breaks(c)));
     if clean {
         return Text::Borrowed(value);
     }
@@ -141,6 +180,31 @@ mod tests {
     }
 
     #[test]
+    fn reserved_match_and_list_agree() {
+        for r in RESERVED_DIMENSIONS {
+            assert!(is_reserved(r), "{r}");
+        }
+        let listed = RESERVED_DIMENSIONS.len();
+        let matched = [
+            "host",
+            "source",
+            "sourcetype",
+            "index",
+            "metric_name",
+            "splunk_server",
+            "linecount",
+            "punct",
+            "timestamp",
+            "eventtype",
+            "tag",
+            "timestartpos",
+            "timeendpos",
+        ];
+        assert_eq!(listed, matched.len());
+        assert!(!is_reserved("hosts") && !is_reserved("Host"));
+    }
+
+    #[test]
     fn dimension_names() {
         assert!(matches!(dimension_name("handler"), Text::Borrowed(_)));
         assert_eq!(&*dimension_name("host"), "exported_host");
@@ -167,6 +231,9 @@ mod tests {
         }
         assert_eq!(&*dimension_value("say \"hi\""), "say 'hi'");
         assert_eq!(&*dimension_value("two\nlines\ttab\r"), "two lines tab ");
-        assert_eq!(&*dimension_value("nel\u{85}ls\u{2028}ps\u{2029}c1\u{9b}"), "nel ls ps c1 ");
+        assert_eq!(
+            &*dimension_value("nel\u{85}ls\u{2028}ps\u{2029}c1\u{9b}"),
+            "nel ls ps c1 "
+        );
     }
 }

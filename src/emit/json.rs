@@ -74,12 +74,31 @@ mod tests {
 
     #[test]
     fn values_read_back_with_serde_json() {
-        for v in [f64::MAX, f64::MIN, 1.5e-7, 9.3e8, 0.1, -0.0, 5e-324, 123456789012345680.0] {
-            let dp = DataPoint { metric_name: "m", value: v, time_ms: 0, dimensions: &[] };
+        for v in [
+            f64::MAX,
+            f64::MIN,
+            1.5e-7,
+            9.3e8,
+            0.1,
+            -0.0,
+            5e-324,
+            123456789012345680.0,
+        ] {
+            let dp = DataPoint {
+                metric_name: "m",
+                value: v,
+                time_ms: 0,
+                dimensions: &[],
+            };
             let mut out = Vec::new();
             write(&dp, &mut out);
             let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
-            assert_eq!(j["value"].as_f64(), Some(v), "{}", String::from_utf8_lossy(&out));
+            assert_eq!(
+                j["value"].as_f64(),
+                Some(v),
+                "{}",
+                String::from_utf8_lossy(&out)
+            );
         }
     }
 }

@@ -44,17 +44,31 @@ struct Family<'a> {
     has_samples: bool,
 }
 
-/// The lexical settings that every token reader needs.
+/// What every token reader needs: the format's settings, and the whole
+/// scrape as text when it is valid UTF-8 (nearly always), so that a token
+/// is sliced out of it instead of being checked again.
 #[derive(Clone, Copy)]
-struct Lex {
+struct Lex<'a> {
     om: bool,
     strict: bool,
+    src: Option<&'a str>,
+}
+
+impl<'a> Lex<'a> {
+    /// `b` (a slice of the scrape) as text without a second UTF-8 check,
+    /// when the scrape was valid UTF-8 and `b` starts and ends on character
+    /// boundaries (our tokens are cut at ASCII delimiters, so they do).
+    fn as_str(self, b: &'a [u8]) -> Option<&'a str> {
+        let src = self.src?;
+        let off = (b.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+        src.get(off..off.checked_add(b.len())?)
+    }
 }
 
 pub(super) struct Parser<'a, 'o> {
     input: &'a [u8],
     opts: &'o ParseOptions,
-    lex: Lex,
+    lex: Lex<'a>,
     labels: Vec<Label<'a>>,
     exemplar: Vec<Label<'a>>,
     family: Family<'a>,
@@ -76,6 +90,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             lex: Lex {
                 om,
                 strict: opts.strict,
+                src: std::str::from_utf8(input).ok(),
             },
             labels: Vec::with_capacity(16),
             exemplar: Vec::new(),
@@ -230,7 +245,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             }
         };
         let unit = if kind == Meta::Unit {
-            Some(ascii(rest))
+            Some(ascii(self.lex, rest))
         } else {
             None
         };
@@ -342,7 +357,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             if len == 0 {
                 return Err(format!("invalid metric name at {:?}", lossy_prefix(line)).into());
             }
-            name = Some(Cow::Borrowed(ascii(&line[..len])));
+            name = Some(Cow::Borrowed(ascii(lex, &line[..len])));
             c = len;
             if !lex.om && line.get(skip_blanks(line, c)) == Some(&b'{') {
                 c = skip_blanks(line, c); // 0.0.4 allows `name {labels}`
@@ -496,7 +511,7 @@ fn token(line: &[u8], c: usize) -> (&[u8], usize) {
 
 /// The separator before a value, timestamp or exemplar: exactly one space
 /// in OpenMetrics, any run of spaces and tabs in 0.0.4.
-fn separator(lex: Lex, line: &[u8], c: usize, what: &str) -> Result<usize, Reason> {
+fn separator(lex: Lex<'_>, line: &[u8], c: usize, what: &str) -> Result<usize, Reason> {
     if lex.om {
         match (line.get(c), line.get(c + 1)) {
             (Some(b' '), Some(b)) if *b != b' ' => Ok(c + 1),
@@ -513,50 +528,76 @@ fn separator(lex: Lex, line: &[u8], c: usize, what: &str) -> Result<usize, Reaso
     }
 }
 
-fn is_name_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b == b':'
-}
+/// Character classes of names, by byte: a table is the cheapest test in
+/// the loops that scan every name of a scrape.
+const LABEL: u8 = 1; // [a-zA-Z0-9_]
+const METRIC: u8 = 2; // [a-zA-Z0-9_:]
+const DIGIT: u8 = 4; // [0-9]
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            t[b] |= LABEL | METRIC;
+        }
+        if c == b':' {
+            t[b] |= METRIC;
+        }
+        if c.is_ascii_digit() {
+            t[b] |= DIGIT;
+        }
+        b += 1;
+    }
+    t
+};
 
 fn is_name_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b':'
+    CLASS[b as usize] & METRIC != 0
 }
 
-/// Length of the bare metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`) at the start.
-fn metric_name_len(s: &[u8]) -> usize {
+/// Length of the run of bytes of class `class` at the start of `s`,
+/// which must not start with a digit.
+fn name_len(s: &[u8], class: u8) -> usize {
     match s.first() {
-        Some(&b) if is_name_start(b) => 1 + s[1..].iter().take_while(|&&b| is_name_char(b)).count(),
-        _ => 0,
-    }
-}
-
-/// Length of the bare label name (`[a-zA-Z_][a-zA-Z0-9_]*`) at the start.
-fn label_name_len(s: &[u8]) -> usize {
-    match s.first() {
-        Some(&b) if b.is_ascii_alphabetic() || b == b'_' => {
+        Some(&b) if CLASS[b as usize] & (class | DIGIT) == class => {
             1 + s[1..]
                 .iter()
-                .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+                .take_while(|&&b| CLASS[b as usize] & class != 0)
                 .count()
         }
         _ => 0,
     }
 }
 
+/// Length of the bare metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`) at the start.
+fn metric_name_len(s: &[u8]) -> usize {
+    name_len(s, METRIC)
+}
+
+/// Length of the bare label name (`[a-zA-Z_][a-zA-Z0-9_]*`) at the start.
+fn label_name_len(s: &[u8]) -> usize {
+    name_len(s, LABEL)
+}
+
 /// Quoted (UTF-8) names are Prometheus 3 syntax; OpenMetrics 1.0 has none.
-fn no_quoted_names(lex: Lex) -> Result<(), Reason> {
+fn no_quoted_names(lex: Lex<'_>) -> Result<(), Reason> {
     if lex.om && lex.strict {
-        return Err("quoted names are not OpenMetrics 1.0 (they are Prometheus 3 text syntax)".into());
+        return Err(
+            "quoted names are not OpenMetrics 1.0 (they are Prometheus 3 text syntax)".into(),
+        );
     }
     Ok(())
 }
 
 /// Bytes already checked to be ASCII name characters.
-fn ascii(b: &[u8]) -> &str {
-    std::str::from_utf8(b).unwrap_or_default()
+fn ascii<'a>(lex: Lex<'a>, b: &'a [u8]) -> &'a str {
+    lex.as_str(b)
+        .unwrap_or_else(|| std::str::from_utf8(b).unwrap_or_default())
 }
 
 /// A metric name in a metadata line: bare, or quoted (Prometheus 3).
-fn read_name<'a>(lex: Lex, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, usize), Reason> {
+fn read_name<'a>(lex: Lex<'a>, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, usize), Reason> {
     if line.get(c) == Some(&b'"') {
         no_quoted_names(lex)?;
         let (name, end) = quoted(lex, line, c)?;
@@ -569,7 +610,7 @@ fn read_name<'a>(lex: Lex, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, us
     if len == 0 {
         return Err("invalid metric name in metadata line".into());
     }
-    Ok((Cow::Borrowed(ascii(&line[c..c + len])), c + len))
+    Ok((Cow::Borrowed(ascii(lex, &line[c..c + len])), c + len))
 }
 
 /// A label set starting at the `{` at `c`; returns the position after `}`.
@@ -578,7 +619,7 @@ fn read_name<'a>(lex: Lex, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, us
 /// quoted string without `=` in first place name the metric:
 /// `{"my.metric", "some.label"="x"}`.
 fn label_set<'a>(
-    lex: Lex,
+    lex: Lex<'a>,
     line: &'a [u8],
     mut c: usize,
     out: &mut Vec<Label<'a>>,
@@ -607,7 +648,7 @@ fn label_set<'a>(
             if len == 0 {
                 return Err(format!("invalid label name at {:?}", lossy_prefix(&line[c..])).into());
             }
-            let s = Cow::Borrowed(ascii(&line[c..c + len]));
+            let s = Cow::Borrowed(ascii(lex, &line[c..c + len]));
             c += len;
             (s, false)
         };
@@ -658,7 +699,7 @@ fn label_set<'a>(
 /// as written, backslash included (OpenMetrics allows a backslash before
 /// any character, Prometheus's own parser keeps it); only strict 0.0.4,
 /// whose documentation lists the three, refuses it.
-fn quoted<'a>(lex: Lex, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, usize), Reason> {
+fn quoted<'a>(lex: Lex<'a>, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, usize), Reason> {
     let start = c + 1;
     let body = &line[start..];
     let stop = memchr2(b'"', b'\\', body).ok_or("unterminated quoted string")?;
@@ -704,7 +745,10 @@ fn quoted<'a>(lex: Lex, line: &'a [u8], c: usize) -> Result<(Cow<'a, str>, usize
 
 /// Bytes as text: borrowed when valid UTF-8; otherwise an error (strict)
 /// or a lossy copy with U+FFFD for each bad sequence (lenient).
-fn text(lex: Lex, b: &[u8]) -> Result<Cow<'_, str>, Reason> {
+fn text<'a>(lex: Lex<'a>, b: &'a [u8]) -> Result<Cow<'a, str>, Reason> {
+    if let Some(s) = lex.as_str(b) {
+        return Ok(Cow::Borrowed(s));
+    }
     match std::str::from_utf8(b) {
         Ok(s) => Ok(Cow::Borrowed(s)),
         Err(_) if lex.strict => Err("invalid UTF-8 in quoted string".into()),
@@ -715,7 +759,7 @@ fn text(lex: Lex, b: &[u8]) -> Result<Cow<'_, str>, Reason> {
 /// HELP text (strict): UTF-8 in both formats; in OpenMetrics an
 /// escaped-string, where a bare `"` is not allowed (a backslash may escape
 /// any character: `\\a` means `a`).
-fn check_help(lex: Lex, help: &[u8]) -> Result<(), Reason> {
+fn check_help(lex: Lex<'_>, help: &[u8]) -> Result<(), Reason> {
     std::str::from_utf8(help).map_err(|_| "invalid UTF-8 in HELP text")?;
     if !lex.om {
         return Ok(());
@@ -724,7 +768,9 @@ fn check_help(lex: Lex, help: &[u8]) -> Result<(), Reason> {
     while i < help.len() {
         match help[i] {
             b'"' => return Err("unescaped double quote in HELP text".into()),
-            b'\\' if i + 1 == help.len() => return Err("HELP text ends with a lone backslash".into()),
+            b'\\' if i + 1 == help.len() => {
+                return Err("HELP text ends with a lone backslash".into())
+            }
             b'\\' => i += 1,
             _ => {}
         }

@@ -103,13 +103,21 @@ impl Validator {
 
     pub(super) fn start_family(&mut self, name: &str) -> Result<(), Reason> {
         if self.om && name.starts_with('_') {
-            return Err(format!("metric name {name} starts with an underscore (reserved in OpenMetrics)").into());
+            return Err(format!(
+                "metric name {name} starts with an underscore (reserved in OpenMetrics)"
+            )
+            .into());
         }
         if self.families.contains_key(name) {
-            return Err(format!("metric family {name} appears twice (its lines must be together)").into());
+            return Err(
+                format!("metric family {name} appears twice (its lines must be together)").into(),
+            );
         }
         if self.sample_owner.contains_key(name) {
-            return Err(format!("metric family {name} clashes with a sample name of another family").into());
+            return Err(format!(
+                "metric family {name} clashes with a sample name of another family"
+            )
+            .into());
         }
         let index = self.families.len();
         self.families.insert(name.to_owned(), index);
@@ -131,15 +139,23 @@ impl Validator {
     /// another family already has is a clash (a gauge `foo_created` and a
     /// counter `foo` cannot both exist).
     fn reserve_sample_names(&mut self) -> Result<(), Reason> {
-        let Some(fam) = self.fam.as_ref() else { return Ok(()) };
+        let Some(fam) = self.fam.as_ref() else {
+            return Ok(());
+        };
         for suffix in suffixes(fam.typ, self.om) {
             let name = format!("{}{}", fam.name, suffix);
             if self.families.get(&name).is_some_and(|&i| i != fam.index) {
-                return Err(format!("metric family {} clashes with family {name}", fam.name).into());
+                return Err(
+                    format!("metric family {} clashes with family {name}", fam.name).into(),
+                );
             }
             match self.sample_owner.get(&name) {
                 Some(&i) if i != fam.index => {
-                    return Err(format!("metric family {} clashes with another family's sample {name}", fam.name).into())
+                    return Err(format!(
+                        "metric family {} clashes with another family's sample {name}",
+                        fam.name
+                    )
+                    .into())
                 }
                 Some(_) => {}
                 None => {
@@ -150,8 +166,15 @@ impl Validator {
         Ok(())
     }
 
-    pub(super) fn metadata(&mut self, kind: Meta, name: &str, unit: Option<&str>) -> Result<(), Reason> {
-        let Some(fam) = self.fam.as_mut() else { return Ok(()) };
+    pub(super) fn metadata(
+        &mut self,
+        kind: Meta,
+        name: &str,
+        unit: Option<&str>,
+    ) -> Result<(), Reason> {
+        let Some(fam) = self.fam.as_mut() else {
+            return Ok(());
+        };
         match kind {
             Meta::Type(t) => {
                 fam.typ = t;
@@ -159,8 +182,12 @@ impl Validator {
             }
             Meta::Unit => {
                 let unit = unit.unwrap_or_default();
-                if !unit.is_empty() && (!name.ends_with(unit) || !name[..name.len() - unit.len()].ends_with('_')) {
-                    return Err(format!("unit {unit} is not a suffix of the metric name {name}").into());
+                if !unit.is_empty()
+                    && (!name.ends_with(unit) || !name[..name.len() - unit.len()].ends_with('_'))
+                {
+                    return Err(
+                        format!("unit {unit} is not a suffix of the metric name {name}").into(),
+                    );
                 }
                 fam.unit = Some(unit.to_owned());
             }
@@ -186,7 +213,11 @@ impl Validator {
         Ok(())
     }
 
-    pub(super) fn sample(&mut self, s: &Sample<'_>, exemplar: Option<(usize, f64)>) -> Result<(), Reason> {
+    pub(super) fn sample(
+        &mut self,
+        s: &Sample<'_>,
+        exemplar: Option<(usize, f64)>,
+    ) -> Result<(), Reason> {
         let om = self.om;
         let fam = self.fam.as_mut().ok_or("sample outside any family")?;
         match self.sample_owner.get(s.name) {
@@ -196,14 +227,19 @@ impl Validator {
             Some(_) => {}
             None => {
                 if self.families.get(s.name).is_some_and(|&i| i != fam.index) {
-                    return Err(format!("sample name {} clashes with another family", s.name).into());
+                    return Err(
+                        format!("sample name {} clashes with another family", s.name).into(),
+                    );
                 }
                 self.sample_owner.insert(s.name.to_owned(), fam.index);
             }
         }
         if om {
             if let Some((n, _)) = s.labels().find(|(n, _)| n.starts_with('_')) {
-                return Err(format!("label name {n} starts with an underscore (reserved in OpenMetrics)").into());
+                return Err(format!(
+                    "label name {n} starts with an underscore (reserved in OpenMetrics)"
+                )
+                .into());
             }
         }
 
@@ -211,10 +247,18 @@ impl Validator {
             let allowed = matches!(
                 (fam.typ, s.suffix),
                 (MetricType::Counter, Suffix::Total)
-                    | (MetricType::Histogram | MetricType::GaugeHistogram, Suffix::Bucket)
+                    | (
+                        MetricType::Histogram | MetricType::GaugeHistogram,
+                        Suffix::Bucket
+                    )
             );
             if !allowed {
-                return Err(format!("exemplar not allowed on {} sample {}", fam.typ.name(), s.name).into());
+                return Err(format!(
+                    "exemplar not allowed on {} sample {}",
+                    fam.typ.name(),
+                    s.name
+                )
+                .into());
             }
             if chars > 128 {
                 return Err("exemplar label set longer than 128 characters".into());
@@ -251,20 +295,30 @@ fn check_series(fam: &mut FamilyState, s: &Sample<'_>) -> Result<(), Reason> {
                 *last = Some(b);
                 Ok(())
             }
-            (Some(_), Some(_)) => Err(format!("timestamps of series {} go backwards", s.name).into()),
+            (Some(_), Some(_)) => {
+                Err(format!("timestamps of series {} go backwards", s.name).into())
+            }
             _ => Err(format!("duplicate series {}", s.name).into()),
         },
     }
 }
 
 /// OpenMetrics: "Metrics MUST NOT be interleaved."
-fn check_metric_order(fam: &mut FamilyState, s: &Sample<'_>, special: Option<&str>) -> Result<(), Reason> {
+fn check_metric_order(
+    fam: &mut FamilyState,
+    s: &Sample<'_>,
+    special: Option<&str>,
+) -> Result<(), Reason> {
     let key = label_key(s, special, "");
     if fam.metric.as_deref() == Some(key.as_str()) {
         return Ok(());
     }
     if fam.closed_metrics.contains(&key) {
-        return Err(format!("samples of one {} metric are interleaved with another's", fam.name).into());
+        return Err(format!(
+            "samples of one {} metric are interleaved with another's",
+            fam.name
+        )
+        .into());
     }
     if let Some(done) = fam.metric.replace(key) {
         fam.closed_metrics.insert(done);
@@ -294,10 +348,16 @@ fn check_value_om(fam: &FamilyState, s: &Sample<'_>) -> Result<(), Reason> {
         (MetricType::Counter, Suffix::Total) => non_negative("a counter value"),
         (MetricType::Histogram | MetricType::Summary, Suffix::Count) => count("a _count"),
         (MetricType::GaugeHistogram, Suffix::GCount) => count("a _gcount"),
-        (MetricType::Histogram | MetricType::GaugeHistogram, Suffix::Bucket) => count("a bucket value"),
+        (MetricType::Histogram | MetricType::GaugeHistogram, Suffix::Bucket) => {
+            count("a bucket value")
+        }
         (MetricType::Summary, Suffix::Sum) => non_negative("a summary _sum"),
-        (MetricType::Summary, Suffix::None) if v < 0.0 => Err("a quantile value must not be negative".into()),
-        (MetricType::GaugeHistogram, Suffix::GSum) if v.is_nan() => Err("a _gsum must not be NaN".into()),
+        (MetricType::Summary, Suffix::None) if v < 0.0 => {
+            Err("a quantile value must not be negative".into())
+        }
+        (MetricType::GaugeHistogram, Suffix::GSum) if v.is_nan() => {
+            Err("a _gsum must not be NaN".into())
+        }
         (MetricType::Info, _) if v != 1.0 => Err("an info metric's value must be 1".into()),
         (MetricType::StateSet, _) => {
             if v != 0.0 && v != 1.0 {
@@ -313,17 +373,28 @@ fn check_value_om(fam: &FamilyState, s: &Sample<'_>) -> Result<(), Reason> {
 }
 
 /// Bucket and quantile rules, one point (metric and timestamp) at a time.
-fn check_point(fam: &mut FamilyState, s: &Sample<'_>, om: bool, exemplar: Option<f64>) -> Result<(), Reason> {
+fn check_point(
+    fam: &mut FamilyState,
+    s: &Sample<'_>,
+    om: bool,
+    exemplar: Option<f64>,
+) -> Result<(), Reason> {
     let summary = fam.typ == MetricType::Summary;
     let special = if summary { "quantile" } else { "le" };
-    let special_on = if summary { Suffix::None } else { Suffix::Bucket };
+    let special_on = if summary {
+        Suffix::None
+    } else {
+        Suffix::Bucket
+    };
     let bound = match s.label(special) {
         Some(text) if s.suffix == special_on => Some(
             parse_value(text.as_bytes(), om)
                 .filter(|b| !b.is_nan())
                 .ok_or_else(|| format!("invalid {special} value {text:?}"))?,
         ),
-        None if s.suffix == special_on => return Err(format!("{} sample without a {special} label", s.name).into()),
+        None if s.suffix == special_on => {
+            return Err(format!("{} sample without a {special} label", s.name).into())
+        }
         Some(_) if om => return Err(format!("{special} label on {} sample", s.name).into()),
         _ => None,
     };
@@ -341,7 +412,11 @@ fn check_point(fam: &mut FamilyState, s: &Sample<'_>, om: bool, exemplar: Option
             fam.closed_points.insert(closed);
         }
         if fam.closed_points.contains(&key) {
-            return Err(format!("samples of one {} point are interleaved with another's", fam.typ.name()).into());
+            return Err(format!(
+                "samples of one {} point are interleaved with another's",
+                fam.typ.name()
+            )
+            .into());
         }
         fam.point = Some(Point {
             key,
@@ -372,7 +447,10 @@ fn check_point(fam: &mut FamilyState, s: &Sample<'_>, om: bool, exemplar: Option
             }
             if let Some(x) = exemplar {
                 if x > le || previous.is_some_and(|prev| x <= prev) {
-                    return Err(format!("exemplar value {x} is outside its bucket (up to le={le})").into());
+                    return Err(format!(
+                        "exemplar value {x} is outside its bucket (up to le={le})"
+                    )
+                    .into());
                 }
             }
             p.negative_le |= le < 0.0;
@@ -412,10 +490,18 @@ fn close_point(typ: MetricType, p: Point, om: bool) -> Result<(), Reason> {
         return Err(format!("{} point has no +Inf bucket", typ.name()).into());
     }
     if om {
-        let (count, sum) = if typ == MetricType::Histogram { ("_count", "_sum") } else { ("_gcount", "_gsum") };
+        let (count, sum) = if typ == MetricType::Histogram {
+            ("_count", "_sum")
+        } else {
+            ("_gcount", "_gsum")
+        };
         match (p.count.is_some(), p.sum) {
-            (true, None) => return Err(format!("{} point has a {count} but no {sum}", typ.name()).into()),
-            (false, Some(_)) => return Err(format!("{} point has a {sum} but no {count}", typ.name()).into()),
+            (true, None) => {
+                return Err(format!("{} point has a {count} but no {sum}", typ.name()).into())
+            }
+            (false, Some(_)) => {
+                return Err(format!("{} point has a {sum} but no {count}", typ.name()).into())
+            }
             _ => {}
         }
         check_sum(typ, &p, true)?;
@@ -434,7 +520,11 @@ fn check_sum(typ: MetricType, p: &Point, buckets_known: bool) -> Result<(), Reas
     }
     let negative_ok = typ == MetricType::GaugeHistogram && (p.negative_le || !buckets_known);
     if sum < 0.0 && !negative_ok && (typ == MetricType::Histogram || buckets_known) {
-        return Err(format!("a {} sum of {sum} is negative, and no bucket is", typ.name()).into());
+        return Err(format!(
+            "a {} sum of {sum} is negative, and no bucket is",
+            typ.name()
+        )
+        .into());
     }
     Ok(())
 }

@@ -46,7 +46,9 @@ pub struct Entry {
 }
 
 fn is_text(path: &str) -> bool {
-    [".conf", ".xml", ".spec", ".meta", ".txt", ".md"].iter().any(|e| path.ends_with(e))
+    [".conf", ".xml", ".spec", ".meta", ".txt", ".md"]
+        .iter()
+        .any(|e| path.ends_with(e))
 }
 
 /// Every file of the app, sorted by path, with `executable` as the binary.
@@ -61,13 +63,37 @@ pub fn entries(executable: Vec<u8>) -> Result<Vec<Entry>> {
         } else {
             data.to_vec()
         };
-        out.push(Entry { path: path.to_string(), mode: 0o644, data });
+        out.push(Entry {
+            path: path.to_string(),
+            mode: 0o644,
+            data,
+        });
     }
-    out.push(Entry { path: "static/appIcon.png".into(), mode: 0o644, data: icon::png(36)? });
-    out.push(Entry { path: "static/appIcon_2x.png".into(), mode: 0o644, data: icon::png(72)? });
-    out.push(Entry { path: "static/appIconAlt.png".into(), mode: 0o644, data: icon::png(36)? });
-    out.push(Entry { path: "static/appIconAlt_2x.png".into(), mode: 0o644, data: icon::png(72)? });
-    out.push(Entry { path: EXECUTABLE.into(), mode: 0o755, data: executable });
+    out.push(Entry {
+        path: "static/appIcon.png".into(),
+        mode: 0o644,
+        data: icon::png(36)?,
+    });
+    out.push(Entry {
+        path: "static/appIcon_2x.png".into(),
+        mode: 0o644,
+        data: icon::png(72)?,
+    });
+    out.push(Entry {
+        path: "static/appIconAlt.png".into(),
+        mode: 0o644,
+        data: icon::png(36)?,
+    });
+    out.push(Entry {
+        path: "static/appIconAlt_2x.png".into(),
+        mode: 0o644,
+        data: icon::png(72)?,
+    });
+    out.push(Entry {
+        path: EXECUTABLE.into(),
+        mode: 0o755,
+        data: executable,
+    });
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
@@ -83,13 +109,22 @@ pub fn write(executable: Vec<u8>, out_dir: &Path) -> Result<PathBuf> {
 
 /// The .tgz bytes of `entries` under the folder `APP_ID/`.
 pub fn archive(entries: &[Entry]) -> Result<Vec<u8>> {
-    let gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    let gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::best());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
     let mut dirs: Vec<String> = vec![format!("{APP_ID}/")];
     for e in entries {
         let mut prefix = String::new();
-        for part in e.path.split('/').collect::<Vec<_>>().split_last().map(|(_, d)| d.to_vec()).unwrap_or_default() {
+        for part in e
+            .path
+            .split('/')
+            .collect::<Vec<_>>()
+            .split_last()
+            .map(|(_, d)| d.to_vec())
+            .unwrap_or_default()
+        {
             prefix.push_str(part);
             prefix.push('/');
             let d = format!("{APP_ID}/{prefix}");
@@ -101,7 +136,8 @@ pub fn archive(entries: &[Entry]) -> Result<Vec<u8>> {
     dirs.sort();
     for d in &dirs {
         let mut h = header(tar::EntryType::Directory, 0o755, 0);
-        tar.append_data(&mut h, d, std::io::empty()).context("adding a folder")?;
+        tar.append_data(&mut h, d, std::io::empty())
+            .context("adding a folder")?;
     }
     for e in entries {
         let mut h = header(tar::EntryType::Regular, e.mode, e.data.len() as u64);

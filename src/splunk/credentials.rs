@@ -30,19 +30,29 @@ pub struct Splunkd {
 }
 
 fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20")
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 /// The `storage/passwords` entity name of (realm, user): `realm:user:`,
 /// with `:` in either escaped as `\:`.
 fn entity(realm: &str, user: &str) -> String {
-    format!("{}:{}:", realm.replace(':', "\\:"), user.replace(':', "\\:"))
+    format!(
+        "{}:{}:",
+        realm.replace(':', "\\:"),
+        user.replace(':', "\\:")
+    )
 }
 
 impl Splunkd {
     pub fn new(server_uri: &str, session_key: &str, app: &str) -> Splunkd {
         let agent = ureq::Agent::config_builder()
-            .tls_config(ureq::tls::TlsConfig::builder().disable_verification(true).build())
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .disable_verification(true)
+                    .build(),
+            )
             .timeout_global(Some(Duration::from_secs(15)))
             .http_status_as_error(false)
             .build()
@@ -56,7 +66,12 @@ impl Splunkd {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}/servicesNS/nobody/{}/{}", self.server_uri, enc(&self.app), path)
+        format!(
+            "{}/servicesNS/nobody/{}/{}",
+            self.server_uri,
+            enc(&self.app),
+            path
+        )
     }
 
     fn auth(&self) -> String {
@@ -65,20 +80,32 @@ impl Splunkd {
 
     /// The secret stored for the input `input_name`, if any.
     pub fn read_secret(&self, input_name: &str) -> Result<Option<Secret>> {
-        let url = self.url(&format!("storage/passwords/{}?output_mode=json", enc(&entity(REALM, input_name))));
+        let url = self.url(&format!(
+            "storage/passwords/{}?output_mode=json",
+            enc(&entity(REALM, input_name))
+        ));
         let mut resp = self
             .agent
             .get(&url)
             .header("Authorization", &self.auth())
             .call()
-            .with_context(|| format!("reading the secret of input {input_name} from splunkd at {}", self.server_uri))?;
+            .with_context(|| {
+                format!(
+                    "reading the secret of input {input_name} from splunkd at {}",
+                    self.server_uri
+                )
+            })?;
         match resp.status().as_u16() {
             200 => {}
             404 => return Ok(None),
             s => bail!("splunkd answered HTTP {s} when asked for the secret of input {input_name} (storage/passwords)"),
         }
-        let body = resp.body_mut().read_to_string().context("reading splunkd's answer")?;
-        let v: serde_json::Value = serde_json::from_str(&body).context("splunkd's storage/passwords answer is not JSON")?;
+        let body = resp
+            .body_mut()
+            .read_to_string()
+            .context("reading splunkd's answer")?;
+        let v: serde_json::Value = serde_json::from_str(&body)
+            .context("splunkd's storage/passwords answer is not JSON")?;
         let pw = v["entry"][0]["content"]["clear_password"]
             .as_str()
             .context("splunkd's storage/passwords answer has no clear_password")?;
@@ -91,8 +118,17 @@ impl Splunkd {
             .agent
             .post(&self.url("storage/passwords?output_mode=json"))
             .header("Authorization", &self.auth())
-            .send_form([("name", input_name), ("realm", REALM), ("password", secret.expose())])
-            .with_context(|| format!("storing the secret of input {input_name} in splunkd at {}", self.server_uri))?;
+            .send_form([
+                ("name", input_name),
+                ("realm", REALM),
+                ("password", secret.expose()),
+            ])
+            .with_context(|| {
+                format!(
+                    "storing the secret of input {input_name} in splunkd at {}",
+                    self.server_uri
+                )
+            })?;
         match resp.status().as_u16() {
             200 | 201 => return Ok(()),
             409 => {} // exists: update it below
@@ -101,7 +137,10 @@ impl Splunkd {
                 bail!("splunkd answered HTTP {s} when storing the secret of input {input_name} (storage/passwords)")
             }
         }
-        let url = self.url(&format!("storage/passwords/{}?output_mode=json", enc(&entity(REALM, input_name))));
+        let url = self.url(&format!(
+            "storage/passwords/{}?output_mode=json",
+            enc(&entity(REALM, input_name))
+        ));
         let resp = self
             .agent
             .post(&url)
@@ -116,13 +155,19 @@ impl Splunkd {
 
     /// Replaces the input's `secret` parameter in inputs.conf with the mask.
     pub fn mask_secret_param(&self, scheme: &str, input_name: &str, mask: &str) -> Result<()> {
-        let url = self.url(&format!("data/inputs/{}/{}?output_mode=json", enc(scheme), enc(input_name)));
+        let url = self.url(&format!(
+            "data/inputs/{}/{}?output_mode=json",
+            enc(scheme),
+            enc(input_name)
+        ));
         let resp = self
             .agent
             .post(&url)
             .header("Authorization", &self.auth())
             .send_form([("secret", mask)])
-            .with_context(|| format!("masking the secret of input {input_name} in inputs.conf through splunkd"))?;
+            .with_context(|| {
+                format!("masking the secret of input {input_name} in inputs.conf through splunkd")
+            })?;
         match resp.status().as_u16() {
             200 | 201 => Ok(()),
             s => bail!("splunkd answered HTTP {s} when masking the secret of input {input_name} in inputs.conf"),
@@ -138,6 +183,9 @@ mod tests {
     fn entity_names_escape_colons() {
         assert_eq!(entity(REALM, "prod"), "mattermost_metrics:prod:");
         assert_eq!(entity(REALM, "a:b"), "mattermost_metrics:a\\:b:");
-        assert_eq!(enc("mattermost_metrics:a b:"), "mattermost_metrics%3Aa%20b%3A");
+        assert_eq!(
+            enc("mattermost_metrics:a b:"),
+            "mattermost_metrics%3Aa%20b%3A"
+        );
     }
 }

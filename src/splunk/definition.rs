@@ -47,7 +47,10 @@ impl Stanza {
 
     /// Parameters as a map of single strings (lists joined with commas).
     pub fn param_map(&self) -> HashMap<String, String> {
-        self.params.iter().map(|(k, v)| (k.clone(), v.joined())).collect()
+        self.params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.joined()))
+            .collect()
     }
 }
 
@@ -71,7 +74,10 @@ impl Definition {
     pub fn parse_items(xml: &str) -> Result<Definition> {
         let d = parse(xml, "items")?;
         if d.stanzas.len() != 1 {
-            bail!("<items> holds {} <item> elements; splunkd sends one", d.stanzas.len());
+            bail!(
+                "<items> holds {} <item> elements; splunkd sends one",
+                d.stanzas.len()
+            );
         }
         Ok(d)
     }
@@ -101,7 +107,12 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
     let mut list: Option<(String, Vec<String>)> = None;
     let stanza_tag = if root == "input" { "stanza" } else { "item" };
     loop {
-        let ev = r.read_event().with_context(|| format!("reading the <{root}> XML from splunkd at byte {}", r.buffer_position()))?;
+        let ev = r.read_event().with_context(|| {
+            format!(
+                "reading the <{root}> XML from splunkd at byte {}",
+                r.buffer_position()
+            )
+        })?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(ev, Event::Empty(_));
@@ -109,7 +120,9 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
                 let parent = path.last().map(String::as_str);
                 let ok = match (parent, tag.as_str()) {
                     (None, t) => t == root,
-                    (Some(p), "server_host" | "server_uri" | "session_key" | "checkpoint_dir") => p == root,
+                    (Some(p), "server_host" | "server_uri" | "session_key" | "checkpoint_dir") => {
+                        p == root
+                    }
                     (Some(p), "configuration") => p == root && root == "input",
                     (Some("configuration"), "stanza") => true,
                     (Some(p), "item") => p == root && root == "items",
@@ -118,30 +131,52 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
                     _ => false,
                 };
                 if !ok {
-                    bail!("unexpected element <{tag}> in <{}> from splunkd", parent.unwrap_or("document"));
+                    bail!(
+                        "unexpected element <{tag}> in <{}> from splunkd",
+                        parent.unwrap_or("document")
+                    );
                 }
                 match tag.as_str() {
                     "stanza" | "item" => {
-                        let name = attr(e, "name")?.ok_or_else(|| anyhow!("<{tag}> without a name"))?;
-                        def.stanzas.push(Stanza { name, app: attr(e, "app")?, params: Vec::new() });
+                        let name =
+                            attr(e, "name")?.ok_or_else(|| anyhow!("<{tag}> without a name"))?;
+                        def.stanzas.push(Stanza {
+                            name,
+                            app: attr(e, "app")?,
+                            params: Vec::new(),
+                        });
                     }
                     "param" => {
-                        let name = attr(e, "name")?.ok_or_else(|| anyhow!("<param> without a name"))?;
+                        let name =
+                            attr(e, "name")?.ok_or_else(|| anyhow!("<param> without a name"))?;
                         if is_empty {
-                            def.stanzas.last_mut().expect("inside a stanza").params.push((name, ParamValue::Single(String::new())));
+                            def.stanzas
+                                .last_mut()
+                                .expect("inside a stanza")
+                                .params
+                                .push((name, ParamValue::Single(String::new())));
                         } else {
                             current_param = Some(name);
                         }
                     }
                     "param_list" => {
-                        let name = attr(e, "name")?.ok_or_else(|| anyhow!("<param_list> without a name"))?;
+                        let name = attr(e, "name")?
+                            .ok_or_else(|| anyhow!("<param_list> without a name"))?;
                         if is_empty {
-                            def.stanzas.last_mut().expect("inside a stanza").params.push((name, ParamValue::List(Vec::new())));
+                            def.stanzas
+                                .last_mut()
+                                .expect("inside a stanza")
+                                .params
+                                .push((name, ParamValue::List(Vec::new())));
                         } else {
                             list = Some((name, Vec::new()));
                         }
                     }
-                    "value" if is_empty => list.as_mut().expect("inside a param_list").1.push(String::new()),
+                    "value" if is_empty => list
+                        .as_mut()
+                        .expect("inside a param_list")
+                        .1
+                        .push(String::new()),
                     _ => {}
                 }
                 text.clear();
@@ -152,7 +187,10 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
             Event::Text(t) => text.push_str(&t.xml10_content().context("bad XML text")?),
             Event::GeneralRef(r) => {
                 let name = r.decode().context("bad XML entity")?;
-                match r.resolve_char_ref().context("bad XML character reference")? {
+                match r
+                    .resolve_char_ref()
+                    .context("bad XML character reference")?
+                {
                     Some(c) => text.push(c),
                     None => text.push_str(
                         quick_xml::escape::resolve_predefined_entity(&name)
@@ -171,12 +209,20 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
                     "checkpoint_dir" => def.checkpoint_dir = value,
                     "param" => {
                         let name = current_param.take().unwrap_or_default();
-                        def.stanzas.last_mut().expect("inside a stanza").params.push((name, ParamValue::Single(value)));
+                        def.stanzas
+                            .last_mut()
+                            .expect("inside a stanza")
+                            .params
+                            .push((name, ParamValue::Single(value)));
                     }
                     "value" => list.as_mut().expect("inside a param_list").1.push(value),
                     "param_list" => {
                         let (name, values) = list.take().unwrap_or_default();
-                        def.stanzas.last_mut().expect("inside a stanza").params.push((name, ParamValue::List(values)));
+                        def.stanzas
+                            .last_mut()
+                            .expect("inside a stanza")
+                            .params
+                            .push((name, ParamValue::List(values)));
                     }
                     _ => {}
                 }
@@ -186,7 +232,10 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
         }
     }
     if !path.is_empty() {
-        bail!("the <{root}> XML from splunkd ends inside <{}>", path.join("><"));
+        bail!(
+            "the <{root}> XML from splunkd ends inside <{}>",
+            path.join("><")
+        );
     }
     Ok(def)
 }

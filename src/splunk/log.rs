@@ -34,7 +34,11 @@ impl Level {
 pub fn line(level: Level, stanza: Option<&str>, msg: &dyn Display) -> String {
     let mut text = msg.to_string();
     if text.contains(['\n', '\r']) {
-        text = text.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+        text = text
+            .split(['\n', '\r'])
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
     }
     match stanza {
         Some(s) => format!("{} stanza=\"{}\" {}\n", level.name(), s, text),
@@ -49,7 +53,9 @@ pub struct Logger {
 
 impl Logger {
     pub fn new(stanza: Option<&str>) -> Self {
-        Logger { stanza: stanza.map(str::to_string) }
+        Logger {
+            stanza: stanza.map(str::to_string),
+        }
     }
 
     pub fn log(&self, level: Level, msg: impl Display) {
@@ -78,7 +84,10 @@ mod tests {
 
     #[test]
     fn one_line_level_first() {
-        assert_eq!(line(Level::Warn, Some("mattermost_metrics://a"), &"x\ny\r\nz"), "WARN stanza=\"mattermost_metrics://a\" x y z\n");
+        assert_eq!(
+            line(Level::Warn, Some("mattermost_metrics://a"), &"x\ny\r\nz"),
+            "WARN stanza=\"mattermost_metrics://a\" x y z\n"
+        );
         assert_eq!(line(Level::Error, None, &"boom"), "ERROR boom\n");
     }
 }

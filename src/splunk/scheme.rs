@@ -34,7 +34,15 @@ fn render(title: &str, description: &str, args: &[ArgSpec]) -> String {
         text(&mut w, "description", a.description);
         text(&mut w, "data_type", a.data_type.name());
         text(&mut w, "required_on_edit", "false");
-        text(&mut w, "required_on_create", if a.required_on_create { "true" } else { "false" });
+        text(
+            &mut w,
+            "required_on_create",
+            if a.required_on_create {
+                "true"
+            } else {
+                "false"
+            },
+        );
         let _ = w.write_event(Event::End(BytesEnd::new("arg")));
     }
     let _ = w.write_event(Event::End(BytesEnd::new("args")));

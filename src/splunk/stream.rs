@@ -46,7 +46,12 @@ impl<W: Write> EventWriter<W> {
         escape_into(meta.stanza, &mut head);
         head.extend_from_slice(b"\" unbroken=\"1\"><time>");
         let mut middle = b"</time>".to_vec();
-        for (tag, value) in [("source", meta.source), ("sourcetype", meta.sourcetype), ("index", meta.index), ("host", meta.host)] {
+        for (tag, value) in [
+            ("source", meta.source),
+            ("sourcetype", meta.sourcetype),
+            ("index", meta.index),
+            ("host", meta.host),
+        ] {
             if value.is_empty() {
                 continue; // omitted metadata falls back to the stanza's
             }
@@ -59,7 +64,13 @@ impl<W: Write> EventWriter<W> {
             middle.push(b'>');
         }
         middle.extend_from_slice(b"<data>");
-        Ok(EventWriter { out, head, middle, buf: Vec::with_capacity(FLUSH_AT + 4096), events: 0 })
+        Ok(EventWriter {
+            out,
+            head,
+            middle,
+            buf: Vec::with_capacity(FLUSH_AT + 4096),
+            events: 0,
+        })
     }
 
     /// Writes one event: `time_ms` since the epoch, `data` its text.

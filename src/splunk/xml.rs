@@ -61,9 +61,15 @@ mod tests {
     #[test]
     fn escapes_markup_and_replaces_forbidden_characters() {
         assert_eq!(escape("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
-        assert_eq!(escape("nul\u{0}bell\u{7}esc\u{1b}"), "nul\u{FFFD}bell\u{FFFD}esc\u{FFFD}");
+        assert_eq!(
+            escape("nul\u{0}bell\u{7}esc\u{1b}"),
+            "nul\u{FFFD}bell\u{FFFD}esc\u{FFFD}"
+        );
         assert_eq!(escape("tab\tnl\ncr\r"), "tab\tnl\ncr&#13;");
-        assert_eq!(escape("x\u{FFFE}y\u{FFFF}z\u{FFFD}"), "x\u{FFFD}y\u{FFFD}z\u{FFFD}");
+        assert_eq!(
+            escape("x\u{FFFE}y\u{FFFF}z\u{FFFD}"),
+            "x\u{FFFD}y\u{FFFD}z\u{FFFD}"
+        );
         assert_eq!(escape("日本語 🎉 é"), "日本語 🎉 é");
         for c in (0..0x11_0000u32).filter_map(char::from_u32).step_by(97) {
             let e = escape(&c.to_string());
