@@ -36,9 +36,17 @@ fn raw_output_is_the_event_text() {
     );
     let err = text(&out.stderr);
     assert!(err.contains("WARN skipped line 8: invalid value"), "{err}");
-    assert!(err.contains("samples=6 emitted=5 skipped_nonfinite=1"), "{err}");
+    assert!(
+        err.contains("samples=6 emitted=5 skipped_nonfinite=1"),
+        "{err}"
+    );
     for line in err.lines() {
-        assert!(["DEBUG ", "INFO ", "WARN ", "ERROR "].iter().any(|l| line.starts_with(l)), "level first: {line}");
+        assert!(
+            ["DEBUG ", "INFO ", "WARN ", "ERROR "]
+                .iter()
+                .any(|l| line.starts_with(l)),
+            "level first: {line}"
+        );
     }
 }
 
@@ -46,7 +54,10 @@ fn raw_output_is_the_event_text() {
 fn json_output_has_name_value_time_and_dimensions() {
     let out = convert(&["--output", "json"], SCRAPE);
     assert!(out.status.success());
-    let lines: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 5);
     assert_eq!(lines[1]["metric_name"], "mattermost_api_time_bucket");
     assert_eq!(lines[1]["value"], 3);
@@ -60,7 +71,10 @@ fn strict_fails_on_the_first_error_with_its_line() {
     let out = convert(&["--strict"], SCRAPE);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.starts_with("ERROR prometheus scrape rejected: line 8:"), "{err}");
+    assert!(
+        err.starts_with("ERROR prometheus scrape rejected: line 8:"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -69,7 +83,10 @@ fn input_format_is_detected_or_forced() {
     let out = convert(&[], om);
     assert_eq!(text(&out.stdout), "a_total 1\n");
     assert!(text(&out.stderr).contains("format=openmetrics"));
-    let out = convert(&["--input-format", "prometheus", "--keep-created"], b"a 1 5\n");
+    let out = convert(
+        &["--input-format", "prometheus", "--keep-created"],
+        b"a 1 5\n",
+    );
     assert_eq!(text(&out.stdout), "a 1\n");
     let out = convert(&["--input-format", "yaml"], b"");
     assert_eq!(out.status.code(), Some(1));
@@ -80,5 +97,9 @@ fn input_format_is_detected_or_forced() {
 fn a_missing_file_is_a_clear_error() {
     let out = convert(&["/nonexistent/scrape.prom"], b"");
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).starts_with("ERROR reading /nonexistent/scrape.prom"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with("ERROR reading /nonexistent/scrape.prom"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -33,7 +33,13 @@ const HEALTH: &str = "dashboards/mattermost_metrics_input_health.xml";
 const MACROS: &str = "splunk_app/default/macros.conf";
 
 /// Grafana's rows, in order.
-const SECTIONS: &[&str] = &["Websockets", "Application Metrics", "Cluster Metrics", "Job Server", "System Metrics"];
+const SECTIONS: &[&str] = &[
+    "Websockets",
+    "Application Metrics",
+    "Cluster Metrics",
+    "Job Server",
+    "System Metrics",
+];
 
 /// One Grafana panel: its row, its title, whether its Y axis is
 /// logarithmic, and the metrics its queries read.
@@ -44,27 +50,90 @@ struct GrafanaPanel {
     metrics: &'static [&'static str],
 }
 
-const fn gp(section: &'static str, title: &'static str, log: bool, metrics: &'static [&'static str]) -> GrafanaPanel {
-    GrafanaPanel { section, title, log, metrics }
+const fn gp(
+    section: &'static str,
+    title: &'static str,
+    log: bool,
+    metrics: &'static [&'static str],
+) -> GrafanaPanel {
+    GrafanaPanel {
+        section,
+        title,
+        log,
+        metrics,
+    }
 }
 
 /// Every panel of the Grafana dashboard, in its order.
 const GRAFANA: &[GrafanaPanel] = &[
-    gp("Websockets", "Websocket Buffer Size", false, &["mattermost_websocket_broadcast_buffer_size"]),
-    gp("Websockets", "Websocket Broadcasts", false, &["mattermost_websocket_broadcasts_total"]),
-    gp("Websockets", "Websocket Reconnects", false, &["mattermost_websocket_reconnects_total"]),
-    gp("Websockets", "Websocket Events", false, &["mattermost_websocket_event_total"]),
-    gp("Application Metrics", "HTTP Requests per second", false, &["mattermost_http_requests_total"]),
-    gp("Application Metrics", "DB Calls per second", false, &["mattermost_db_store_time_count"]),
-    gp("Application Metrics", "API Latency", true, &["mattermost_api_time_bucket"]),
-    gp("Application Metrics", "Store latency", true, &["mattermost_db_store_time_bucket"]),
-    gp("Application Metrics", "Top 10 DB Calls by Count", false, &["mattermost_db_store_time_count"]),
-    gp("Application Metrics", "Top 10 API Requests by Count", false, &["mattermost_api_time_count"]),
+    gp(
+        "Websockets",
+        "Websocket Buffer Size",
+        false,
+        &["mattermost_websocket_broadcast_buffer_size"],
+    ),
+    gp(
+        "Websockets",
+        "Websocket Broadcasts",
+        false,
+        &["mattermost_websocket_broadcasts_total"],
+    ),
+    gp(
+        "Websockets",
+        "Websocket Reconnects",
+        false,
+        &["mattermost_websocket_reconnects_total"],
+    ),
+    gp(
+        "Websockets",
+        "Websocket Events",
+        false,
+        &["mattermost_websocket_event_total"],
+    ),
+    gp(
+        "Application Metrics",
+        "HTTP Requests per second",
+        false,
+        &["mattermost_http_requests_total"],
+    ),
+    gp(
+        "Application Metrics",
+        "DB Calls per second",
+        false,
+        &["mattermost_db_store_time_count"],
+    ),
+    gp(
+        "Application Metrics",
+        "API Latency",
+        true,
+        &["mattermost_api_time_bucket"],
+    ),
+    gp(
+        "Application Metrics",
+        "Store latency",
+        true,
+        &["mattermost_db_store_time_bucket"],
+    ),
+    gp(
+        "Application Metrics",
+        "Top 10 DB Calls by Count",
+        false,
+        &["mattermost_db_store_time_count"],
+    ),
+    gp(
+        "Application Metrics",
+        "Top 10 API Requests by Count",
+        false,
+        &["mattermost_api_time_count"],
+    ),
     gp(
         "Application Metrics",
         "Top 10 DB calls by duration",
         false,
-        &["mattermost_db_store_time_sum", "mattermost_db_store_time_count"],
+        &[
+            "mattermost_db_store_time_sum",
+            "mattermost_db_store_time_count",
+        ],
     ),
     gp(
         "Application Metrics",
@@ -72,8 +141,18 @@ const GRAFANA: &[GrafanaPanel] = &[
         false,
         &["mattermost_api_time_sum", "mattermost_api_time_count"],
     ),
-    gp("Application Metrics", "Channel Load Duration", true, &["mattermost_api_time_bucket"]),
-    gp("Application Metrics", "CreatePost duration", true, &["mattermost_api_time_bucket"]),
+    gp(
+        "Application Metrics",
+        "Channel Load Duration",
+        true,
+        &["mattermost_api_time_bucket"],
+    ),
+    gp(
+        "Application Metrics",
+        "CreatePost duration",
+        true,
+        &["mattermost_api_time_bucket"],
+    ),
     gp(
         "Application Metrics",
         "Number of connected devices (WebSocket Connections)",
@@ -84,7 +163,10 @@ const GRAFANA: &[GrafanaPanel] = &[
         "Application Metrics",
         "DB Connections",
         false,
-        &["mattermost_db_master_connections_total", "mattermost_db_read_replica_connections_total"],
+        &[
+            "mattermost_db_master_connections_total",
+            "mattermost_db_read_replica_connections_total",
+        ],
     ),
     gp(
         "Application Metrics",
@@ -110,8 +192,18 @@ const GRAFANA: &[GrafanaPanel] = &[
             "go_sql_max_idle_time_closed_total",
         ],
     ),
-    gp("Application Metrics", "Replica Lag", false, &["mattermost_db_replica_lag_time"]),
-    gp("Cluster Metrics", "Cluster Health", false, &["mattermost_cluster_cluster_health_score"]),
+    gp(
+        "Application Metrics",
+        "Replica Lag",
+        false,
+        &["mattermost_db_replica_lag_time"],
+    ),
+    gp(
+        "Cluster Metrics",
+        "Cluster Health",
+        false,
+        &["mattermost_cluster_cluster_health_score"],
+    ),
     gp(
         "Cluster Metrics",
         "Cluster Request Duration",
@@ -124,9 +216,24 @@ const GRAFANA: &[GrafanaPanel] = &[
         false,
         &["mattermost_cluster_cluster_request_duration_seconds_count"],
     ),
-    gp("Job Server", "Active Jobs", false, &["mattermost_jobs_active"]),
-    gp("System Metrics", "CPU Utilization Percentage", false, &["mattermost_process_cpu_seconds_total"]),
-    gp("System Metrics", "Heap Utilization", false, &["go_memstats_heap_inuse_bytes"]),
+    gp(
+        "Job Server",
+        "Active Jobs",
+        false,
+        &["mattermost_jobs_active"],
+    ),
+    gp(
+        "System Metrics",
+        "CPU Utilization Percentage",
+        false,
+        &["mattermost_process_cpu_seconds_total"],
+    ),
+    gp(
+        "System Metrics",
+        "Heap Utilization",
+        false,
+        &["go_memstats_heap_inuse_bytes"],
+    ),
     gp("System Metrics", "Goroutines", false, &["go_goroutines"]),
 ];
 
@@ -167,11 +274,19 @@ fn parse_macros(text: &str) -> Result<BTreeMap<String, Macro>, String> {
             if out.contains_key(name) {
                 return Err(format!("stanza [{name}] twice"));
             }
-            out.insert(name.to_string(), Macro { args: vec![], definition: String::new() });
+            out.insert(
+                name.to_string(),
+                Macro {
+                    args: vec![],
+                    definition: String::new(),
+                },
+            );
             current = Some(name.to_string());
             continue;
         }
-        let (key, value) = trimmed.split_once('=').ok_or_else(|| format!("not key = value: {trimmed:?}"))?;
+        let (key, value) = trimmed
+            .split_once('=')
+            .ok_or_else(|| format!("not key = value: {trimmed:?}"))?;
         let mut value = value.trim().to_string();
         while value.ends_with('\\') {
             value.pop();
@@ -179,11 +294,19 @@ fn parse_macros(text: &str) -> Result<BTreeMap<String, Macro>, String> {
             value.push('\n');
             value.push_str(next);
         }
-        let name = current.as_ref().ok_or_else(|| format!("{key} outside a stanza"))?;
+        let name = current
+            .as_ref()
+            .ok_or_else(|| format!("{key} outside a stanza"))?;
         let m = out.get_mut(name).unwrap();
         match key.trim() {
             "definition" => m.definition = value,
-            "args" => m.args = value.split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+            "args" => {
+                m.args = value
+                    .split(',')
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty())
+                    .collect()
+            }
             "iseval" => {
                 if value != "0" {
                     return Err(format!("[{name}]: only search macros here (iseval = 0)"));
@@ -196,10 +319,16 @@ fn parse_macros(text: &str) -> Result<BTreeMap<String, Macro>, String> {
         if m.definition.trim().is_empty() {
             return Err(format!("[{name}] has no definition"));
         }
-        let arity = name.split_once('(').map(|(_, n)| n.trim_end_matches(')').parse::<usize>());
+        let arity = name
+            .split_once('(')
+            .map(|(_, n)| n.trim_end_matches(')').parse::<usize>());
         match arity {
-            None if !m.args.is_empty() => return Err(format!("[{name}] has args but no (N) in its name")),
-            Some(Ok(n)) if n != m.args.len() => return Err(format!("[{name}] declares {} args", m.args.len())),
+            None if !m.args.is_empty() => {
+                return Err(format!("[{name}] has args but no (N) in its name"))
+            }
+            Some(Ok(n)) if n != m.args.len() => {
+                return Err(format!("[{name}] declares {} args", m.args.len()))
+            }
             Some(Err(_)) => return Err(format!("[{name}]: bad arity")),
             _ => {}
         }
@@ -216,8 +345,18 @@ fn macro_calls(text: &str) -> Result<Vec<(String, Vec<String>)>, String> {
     let call = Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$").unwrap();
     let mut out = vec![];
     for inner in parts.iter().skip(1).step_by(2) {
-        let c = call.captures(inner.trim()).ok_or_else(|| format!("not a macro call: `{inner}`"))?;
-        let args = c.get(2).map(|a| a.as_str().split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default();
+        let c = call
+            .captures(inner.trim())
+            .ok_or_else(|| format!("not a macro call: `{inner}`"))?;
+        let args = c
+            .get(2)
+            .map(|a| {
+                a.as_str()
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
         out.push((c[1].to_string(), args));
     }
     Ok(out)
@@ -240,8 +379,14 @@ fn expand(text: &str, macros: &BTreeMap<String, Macro>, depth: usize) -> Result<
             continue;
         }
         let (name, args) = &calls[i / 2];
-        let key = if args.is_empty() { name.clone() } else { format!("{name}({})", args.len()) };
-        let m = macros.get(&key).ok_or_else(|| format!("macro {key} is not defined in {MACROS}"))?;
+        let key = if args.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}({})", args.len())
+        };
+        let m = macros
+            .get(&key)
+            .ok_or_else(|| format!("macro {key} is not defined in {MACROS}"))?;
         let mut def = m.definition.clone();
         for (a, v) in m.args.iter().zip(args) {
             def = def.replace(&format!("${a}$"), v);
@@ -280,8 +425,13 @@ fn check_balanced(spl: &str) -> Result<(), String> {
                 if c == '[' {
                     let rest: String = chars[i + 1..].iter().collect();
                     let rest = rest.trim_start();
-                    if !(rest.starts_with('|') || rest.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '`')) {
-                        return Err(format!("a [ that does not open a subsearch: [{}", &rest[..rest.len().min(20)]));
+                    if !(rest.starts_with('|')
+                        || rest.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '`'))
+                    {
+                        return Err(format!(
+                            "a [ that does not open a subsearch: [{}",
+                            &rest[..rest.len().min(20)]
+                        ));
                     }
                 }
                 stack.push(c);
@@ -321,9 +471,16 @@ impl Known {
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .map(str::to_string)
             .collect();
-        let health = HEALTH_METRICS.iter().map(|(m, _)| format!("{HEALTH_PREFIX}{m}")).collect();
+        let health = HEALTH_METRICS
+            .iter()
+            .map(|(m, _)| format!("{HEALTH_PREFIX}{m}"))
+            .collect();
         let macros = parse_macros(&read(MACROS)).unwrap_or_else(|e| panic!("{MACROS}: {e}"));
-        Known { metrics, health, macros }
+        Known {
+            metrics,
+            health,
+            macros,
+        }
     }
 
     fn is_metric(&self, name: &str) -> bool {
@@ -332,12 +489,22 @@ impl Known {
 
     /// A wildcard pattern (`mattermost_*`) that matches some metric.
     fn pattern_matches(&self, pattern: &str) -> bool {
-        let re = Regex::new(&format!("^{}$", regex::escape(pattern).replace(r"\*", ".*"))).unwrap();
-        self.metrics.iter().chain(&self.health).any(|m| re.is_match(m))
+        let re = Regex::new(&format!(
+            "^{}$",
+            regex::escape(pattern).replace(r"\*", ".*")
+        ))
+        .unwrap();
+        self.metrics
+            .iter()
+            .chain(&self.health)
+            .any(|m| re.is_match(m))
     }
 
     fn macro_base_names(&self) -> BTreeSet<String> {
-        self.macros.keys().map(|k| k.split('(').next().unwrap().to_string()).collect()
+        self.macros
+            .keys()
+            .map(|k| k.split('(').next().unwrap().to_string())
+            .collect()
     }
 }
 
@@ -418,25 +585,47 @@ fn searches(doc: &roxmltree::Document) -> Vec<Search> {
     doc.descendants()
         .filter(|n| n.has_tag_name("search"))
         .filter_map(|s| {
-            let query = s.children().find(|c| c.has_tag_name("query"))?.text().unwrap_or("").to_string();
+            let query = s
+                .children()
+                .find(|c| c.has_tag_name("query"))?
+                .text()
+                .unwrap_or("")
+                .to_string();
             let place = s
                 .ancestors()
-                .find(|a| a.has_tag_name("panel") || a.has_tag_name("input") || a.has_tag_name("form"))
+                .find(|a| {
+                    a.has_tag_name("panel") || a.has_tag_name("input") || a.has_tag_name("form")
+                })
                 .map(|a| {
-                    let title = a.children().find(|c| c.has_tag_name("title")).and_then(|t| t.text());
+                    let title = a
+                        .children()
+                        .find(|c| c.has_tag_name("title"))
+                        .and_then(|t| t.text());
                     match (a.tag_name().name(), title) {
                         ("panel", Some(t)) => format!("panel {t:?}"),
-                        (tag, _) => format!("<{tag}> {}", a.attribute("token").or(s.attribute("id")).unwrap_or("")),
+                        (tag, _) => format!(
+                            "<{tag}> {}",
+                            a.attribute("token").or(s.attribute("id")).unwrap_or("")
+                        ),
                     }
                 })
                 .unwrap_or_default();
-            Some(Search { place, query, annotation: s.attribute("type") == Some("annotation") })
+            Some(Search {
+                place,
+                query,
+                annotation: s.attribute("type") == Some("annotation"),
+            })
         })
         .collect()
 }
 
 fn text_of(n: roxmltree::Node) -> String {
-    n.descendants().filter(|d| d.is_text()).map(|d| d.text().unwrap_or("")).collect::<String>().trim().to_string()
+    n.descendants()
+        .filter(|d| d.is_text())
+        .map(|d| d.text().unwrap_or(""))
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Every problem found in one dashboard's searches and tokens.
@@ -451,7 +640,10 @@ fn check_dashboard(xml: &str, known: &Known) -> Vec<String> {
         problems.push(format!("root is <{}>, not <form>", form.tag_name().name()));
     }
     if form.attribute("version") != Some("1.1") {
-        problems.push(format!("version is {:?}, not \"1.1\"", form.attribute("version")));
+        problems.push(format!(
+            "version is {:?}, not \"1.1\"",
+            form.attribute("version")
+        ));
     }
 
     // Tokens.
@@ -475,26 +667,39 @@ fn check_dashboard(xml: &str, known: &Known) -> Vec<String> {
         }
     }
     let token_re = Regex::new(r"\$([^$\s]+)\$").unwrap();
-    let handlers = ["done", "progress", "finalized", "change", "condition", "drilldown"];
+    let handlers = [
+        "done",
+        "progress",
+        "finalized",
+        "change",
+        "condition",
+        "drilldown",
+    ];
     let mut used: BTreeSet<String> = BTreeSet::new();
     for n in doc.descendants() {
         let mut texts: Vec<&str> = n.attributes().map(|a| a.value()).collect();
         if n.is_text() {
             texts.push(n.text().unwrap_or(""));
         }
-        let in_handler = n.ancestors().any(|a| handlers.contains(&a.tag_name().name()));
+        let in_handler = n
+            .ancestors()
+            .any(|a| handlers.contains(&a.tag_name().name()));
         for t in texts {
             let t = t.replace("$$", "");
             for c in token_re.captures_iter(&t) {
                 let tok = c[1].to_string();
-                let handler_tok = ["result.", "job.", "row.", "click."].iter().any(|p| tok.starts_with(p))
+                let handler_tok = ["result.", "job.", "row.", "click."]
+                    .iter()
+                    .any(|p| tok.starts_with(p))
                     || tok == "value"
                     || tok == "label";
                 if handler_tok && in_handler {
                     continue;
                 }
                 if !defined.contains(&tok) {
-                    problems.push(format!("token ${tok}$ is used but no input, <set> or <eval> defines it"));
+                    problems.push(format!(
+                        "token ${tok}$ is used but no input, <set> or <eval> defines it"
+                    ));
                 }
                 used.insert(tok);
             }
@@ -512,7 +717,11 @@ fn check_dashboard(xml: &str, known: &Known) -> Vec<String> {
     if all.is_empty() {
         problems.push("no searches".into());
     }
-    let metrics_macro = known.macros.get("mattermost_metrics_index").map(|m| m.definition.clone()).unwrap_or_default();
+    let metrics_macro = known
+        .macros
+        .get("mattermost_metrics_index")
+        .map(|m| m.definition.clone())
+        .unwrap_or_default();
     for s in &all {
         let place = &s.place;
         if let Err(e) = check_balanced(&s.query) {
@@ -530,7 +739,9 @@ fn check_dashboard(xml: &str, known: &Known) -> Vec<String> {
             problems.push(format!("{place}: after macro expansion: {e}"));
         }
         if index_re.is_match(&s.query) {
-            problems.push(format!("{place}: names an index itself instead of using the app's index macro"));
+            problems.push(format!(
+                "{place}: names an index itself instead of using the app's index macro"
+            ));
         }
         let generated = s.query.trim_start().starts_with("| makeresults");
         if !generated && !index_re.is_match(&expanded) {
@@ -538,12 +749,20 @@ fn check_dashboard(xml: &str, known: &Known) -> Vec<String> {
         }
         let reads_metrics = expanded.contains("mstats") || expanded.contains("mcatalog");
         if reads_metrics && (metrics_macro.is_empty() || !expanded.contains(&metrics_macro)) {
-            problems.push(format!("{place}: reads metrics without `mattermost_metrics_index`"));
+            problems.push(format!(
+                "{place}: reads metrics without `mattermost_metrics_index`"
+            ));
         }
         for m in metrics_read(&expanded) {
-            let ok = if m.contains('*') { known.pattern_matches(&m) } else { known.is_metric(&m) };
+            let ok = if m.contains('*') {
+                known.pattern_matches(&m)
+            } else {
+                known.is_metric(&m)
+            };
             if !ok {
-                problems.push(format!("{place}: metric {m} is neither a Mattermost metric nor a health metric"));
+                problems.push(format!(
+                    "{place}: metric {m} is neither a Mattermost metric nor a health metric"
+                ));
             }
         }
         for w in unknown_words(&s.query, known) {
@@ -551,10 +770,20 @@ fn check_dashboard(xml: &str, known: &Known) -> Vec<String> {
         }
     }
     for s in doc.descendants().filter(|n| n.has_tag_name("search")) {
-        let earliest = s.children().find(|c| c.has_tag_name("earliest")).and_then(|e| e.text());
-        let latest = s.children().find(|c| c.has_tag_name("latest")).and_then(|e| e.text());
-        if s.attribute("base").is_none() && (earliest != Some("$time.earliest$") || latest != Some("$time.latest$")) {
-            problems.push(format!("a search does not follow the time picker: {earliest:?} {latest:?}"));
+        let earliest = s
+            .children()
+            .find(|c| c.has_tag_name("earliest"))
+            .and_then(|e| e.text());
+        let latest = s
+            .children()
+            .find(|c| c.has_tag_name("latest"))
+            .and_then(|e| e.text());
+        if s.attribute("base").is_none()
+            && (earliest != Some("$time.earliest$") || latest != Some("$time.latest$"))
+        {
+            problems.push(format!(
+                "a search does not follow the time picker: {earliest:?} {latest:?}"
+            ));
         }
     }
     problems
@@ -570,14 +799,25 @@ fn check_layout(xml: &str) -> Vec<String> {
     // Walk the rows: a row whose panel holds an <h2> opens a section.
     let mut sections: Vec<String> = vec![];
     let mut found: Vec<(String, String, roxmltree::Node)> = vec![];
-    for row in doc.root_element().children().filter(|n| n.has_tag_name("row")) {
+    for row in doc
+        .root_element()
+        .children()
+        .filter(|n| n.has_tag_name("row"))
+    {
         for panel in row.children().filter(|n| n.has_tag_name("panel")) {
             if let Some(h2) = panel.descendants().find(|n| n.has_tag_name("h2")) {
                 sections.push(text_of(h2));
                 continue;
             }
-            let title = panel.children().find(|c| c.has_tag_name("title")).map(text_of).unwrap_or_default();
-            let section = sections.last().cloned().unwrap_or_else(|| "(before any row)".into());
+            let title = panel
+                .children()
+                .find(|c| c.has_tag_name("title"))
+                .map(text_of)
+                .unwrap_or_default();
+            let section = sections
+                .last()
+                .cloned()
+                .unwrap_or_else(|| "(before any row)".into());
             found.push((section, title, panel));
         }
     }
@@ -587,12 +827,19 @@ fn check_layout(xml: &str) -> Vec<String> {
     for g in GRAFANA {
         let matches: Vec<_> = found.iter().filter(|(_, t, _)| t == g.title).collect();
         if matches.len() != 1 {
-            problems.push(format!("panel {:?} appears {} times", g.title, matches.len()));
+            problems.push(format!(
+                "panel {:?} appears {} times",
+                g.title,
+                matches.len()
+            ));
             continue;
         }
         let (section, _, panel) = matches[0];
         if section != g.section {
-            problems.push(format!("panel {:?} is in row {section:?}, Grafana has it in {:?}", g.title, g.section));
+            problems.push(format!(
+                "panel {:?} is in row {section:?}, Grafana has it in {:?}",
+                g.title, g.section
+            ));
         }
         let Some(chart) = panel.children().find(|c| c.has_tag_name("chart")) else {
             problems.push(format!("panel {:?} has no chart", g.title));
@@ -607,12 +854,19 @@ fn check_layout(xml: &str) -> Vec<String> {
         };
         let scale = option("charting.axisY.scale").unwrap_or_else(|| "linear".into());
         if (scale == "log") != g.log {
-            problems.push(format!("panel {:?}: Y axis {scale}, Grafana's is {}", g.title, if g.log { "log" } else { "linear" }));
+            problems.push(format!(
+                "panel {:?}: Y axis {scale}, Grafana's is {}",
+                g.title,
+                if g.log { "log" } else { "linear" }
+            ));
         }
         if option("charting.axisTitleY.text").is_none_or(|t| t.trim().is_empty()) {
             problems.push(format!("panel {:?}: no Y axis title (unit)", g.title));
         }
-        let searches: Vec<_> = chart.children().filter(|c| c.has_tag_name("search")).collect();
+        let searches: Vec<_> = chart
+            .children()
+            .filter(|c| c.has_tag_name("search"))
+            .collect();
         let query = |annotation: bool| {
             searches
                 .iter()
@@ -625,8 +879,14 @@ fn check_layout(xml: &str) -> Vec<String> {
             None => problems.push(format!("panel {:?}: no search", g.title)),
             Some(q) => {
                 for m in g.metrics {
-                    if !Regex::new(&format!(r"\({}\)", regex::escape(m))).unwrap().is_match(&q) {
-                        problems.push(format!("panel {:?}: does not query {m} as Grafana does", g.title));
+                    if !Regex::new(&format!(r"\({}\)", regex::escape(m)))
+                        .unwrap()
+                        .is_match(&q)
+                    {
+                        problems.push(format!(
+                            "panel {:?}: does not query {m} as Grafana does",
+                            g.title
+                        ));
                     }
                 }
                 for need in ["$host$", "span=$span$", "timechart span=$span$"] {
@@ -638,12 +898,23 @@ fn check_layout(xml: &str) -> Vec<String> {
         }
         match query(true) {
             Some(q) if q.contains("`mattermost_metrics_restarts(") && q.contains("$host$") => {}
-            _ => problems.push(format!("panel {:?}: no restart annotations for the selected nodes", g.title)),
+            _ => problems.push(format!(
+                "panel {:?}: no restart annotations for the selected nodes",
+                g.title
+            )),
         }
     }
     if found.len() != GRAFANA.len() {
-        let extra: Vec<_> = found.iter().map(|(_, t, _)| t.as_str()).filter(|t| !GRAFANA.iter().any(|g| g.title == *t)).collect();
-        problems.push(format!("{} panels, Grafana has {}; not Grafana's: {extra:?}", found.len(), GRAFANA.len()));
+        let extra: Vec<_> = found
+            .iter()
+            .map(|(_, t, _)| t.as_str())
+            .filter(|t| !GRAFANA.iter().any(|g| g.title == *t))
+            .collect();
+        problems.push(format!(
+            "{} panels, Grafana has {}; not Grafana's: {extra:?}",
+            found.len(),
+            GRAFANA.len()
+        ));
     }
     let order: Vec<&str> = found.iter().map(|(_, t, _)| t.as_str()).collect();
     let grafana_order: Vec<&str> = GRAFANA.iter().map(|g| g.title).collect();
@@ -663,13 +934,20 @@ fn assert_clean(what: &str, problems: Vec<String>) {
 fn grafana_list_is_complete() {
     // 26 panels: Websockets 4, Application Metrics 15, Cluster 3, Job Server 1, System 3.
     let count = |s: &str| GRAFANA.iter().filter(|g| g.section == s).count();
-    assert_eq!(SECTIONS.iter().map(|s| count(s)).collect::<Vec<_>>(), [4, 15, 3, 1, 3]);
+    assert_eq!(
+        SECTIONS.iter().map(|s| count(s)).collect::<Vec<_>>(),
+        [4, 15, 3, 1, 3]
+    );
     let titles: BTreeSet<_> = GRAFANA.iter().map(|g| g.title).collect();
     assert_eq!(titles.len(), 26);
     let known = Known::load();
     for g in GRAFANA {
         for m in g.metrics {
-            assert!(known.metrics.contains(*m), "{}: {m} is not in the metric list", g.title);
+            assert!(
+                known.metrics.contains(*m),
+                "{}: {m} is not in the metric list",
+                g.title
+            );
         }
     }
 }
@@ -677,39 +955,77 @@ fn grafana_list_is_complete() {
 #[test]
 fn metric_list_has_every_form_of_the_grafana_histograms() {
     let known = Known::load();
-    for base in ["mattermost_api_time", "mattermost_db_store_time", "mattermost_cluster_cluster_request_duration_seconds"] {
+    for base in [
+        "mattermost_api_time",
+        "mattermost_db_store_time",
+        "mattermost_cluster_cluster_request_duration_seconds",
+    ] {
         for suffix in ["_bucket", "_sum", "_count"] {
-            assert!(known.metrics.contains(&format!("{base}{suffix}")), "{base}{suffix}");
+            assert!(
+                known.metrics.contains(&format!("{base}{suffix}")),
+                "{base}{suffix}"
+            );
         }
-        assert!(!known.metrics.contains(base), "{base} itself is not a sample name");
+        assert!(
+            !known.metrics.contains(base),
+            "{base} itself is not a sample name"
+        );
     }
-    for m in ["mattermost_process_start_time_seconds", "mattermost_system_server_start_time", "go_goroutines", "go_sql_wait_count_total"] {
+    for m in [
+        "mattermost_process_start_time_seconds",
+        "mattermost_system_server_start_time",
+        "go_goroutines",
+        "go_sql_wait_count_total",
+    ] {
         assert!(known.metrics.contains(m), "{m}");
     }
     // The earlier port's mistake: this metric does not exist.
-    assert!(!known.metrics.contains("mattermost_db_replica_connections_total"));
+    assert!(!known
+        .metrics
+        .contains("mattermost_db_replica_connections_total"));
 }
 
 #[test]
 fn macros_conf() {
     let known = Known::load();
-    let index = &known.macros.get("mattermost_metrics_index").expect("[mattermost_metrics_index]").definition;
+    let index = &known
+        .macros
+        .get("mattermost_metrics_index")
+        .expect("[mattermost_metrics_index]")
+        .definition;
     assert_eq!(index, "index=wss_metrics");
     // The same index as the input's default.
     let inputs = read("splunk_app/default/inputs.conf");
-    let default_index = Regex::new(r"(?m)^index\s*=\s*(\S+)").unwrap().captures(&inputs).expect("index in inputs.conf");
+    let default_index = Regex::new(r"(?m)^index\s*=\s*(\S+)")
+        .unwrap()
+        .captures(&inputs)
+        .expect("index in inputs.conf");
     assert_eq!(format!("index={}", &default_index[1]), *index);
-    let min_span: u32 = known.macros["mattermost_metrics_min_span"].definition.parse().expect("a number of seconds");
-    assert_eq!(min_span, 120, "two scrape intervals at the default interval = 60");
+    let min_span: u32 = known.macros["mattermost_metrics_min_span"]
+        .definition
+        .parse()
+        .expect("a number of seconds");
+    assert_eq!(
+        min_span, 120,
+        "two scrape intervals at the default interval = 60"
+    );
     let index_re = Regex::new(r"(?i)\bindex\s*=").unwrap();
     for (name, m) in &known.macros {
         check_balanced(&m.definition).unwrap_or_else(|e| panic!("[{name}]: {e}"));
-        let expanded = expand(&m.definition, &known.macros, 0).unwrap_or_else(|e| panic!("[{name}]: {e}"));
+        let expanded =
+            expand(&m.definition, &known.macros, 0).unwrap_or_else(|e| panic!("[{name}]: {e}"));
         check_balanced(&expanded).unwrap_or_else(|e| panic!("[{name}] expanded: {e}"));
         if !name.ends_with("_index") {
-            assert!(!index_re.is_match(&m.definition), "[{name}] names an index itself");
+            assert!(
+                !index_re.is_match(&m.definition),
+                "[{name}] names an index itself"
+            );
         }
-        assert!(unknown_words(&m.definition, &known).is_empty(), "[{name}]: {:?}", unknown_words(&m.definition, &known));
+        assert!(
+            unknown_words(&m.definition, &known).is_empty(),
+            "[{name}]: {:?}",
+            unknown_words(&m.definition, &known)
+        );
         for metric in metrics_read(&expanded) {
             assert!(known.is_metric(&metric), "[{name}] reads {metric}");
         }
@@ -728,21 +1044,49 @@ fn performance_dashboard() {
 fn performance_dashboard_inputs() {
     let xml = read(PERF);
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    let time = doc.descendants().find(|n| n.has_tag_name("input") && n.attribute("type") == Some("time")).expect("time input");
-    let default = time.children().find(|c| c.has_tag_name("default")).expect("default time");
-    let get = |tag: &str| default.children().find(|c| c.has_tag_name(tag)).and_then(|c| c.text());
-    assert_eq!((get("earliest"), get("latest")), (Some("-6h"), Some("now")), "Grafana's default: last 6 hours");
+    let time = doc
+        .descendants()
+        .find(|n| n.has_tag_name("input") && n.attribute("type") == Some("time"))
+        .expect("time input");
+    let default = time
+        .children()
+        .find(|c| c.has_tag_name("default"))
+        .expect("default time");
+    let get = |tag: &str| {
+        default
+            .children()
+            .find(|c| c.has_tag_name(tag))
+            .and_then(|c| c.text())
+    };
+    assert_eq!(
+        (get("earliest"), get("latest")),
+        (Some("-6h"), Some("now")),
+        "Grafana's default: last 6 hours"
+    );
     let nodes = doc
         .descendants()
         .find(|n| n.has_tag_name("input") && n.attribute("type") == Some("multiselect"))
         .expect("node multiselect");
     assert_eq!(nodes.attribute("token"), Some("host"));
-    let child = |tag: &str| nodes.children().find(|c| c.has_tag_name(tag)).and_then(|c| c.text()).map(str::to_string);
+    let child = |tag: &str| {
+        nodes
+            .children()
+            .find(|c| c.has_tag_name(tag))
+            .and_then(|c| c.text())
+            .map(str::to_string)
+    };
     assert_eq!(child("valuePrefix").as_deref(), Some("host=\""));
     assert_eq!(child("valueSuffix").as_deref(), Some("\""));
     assert_eq!(child("delimiter").as_deref(), Some(" OR "));
-    let fill = nodes.descendants().find(|n| n.has_tag_name("query")).and_then(|q| q.text()).unwrap();
-    assert!(fill.contains("mcatalog") && fill.contains("`mattermost_metrics_index`"), "nodes come from the data");
+    let fill = nodes
+        .descendants()
+        .find(|n| n.has_tag_name("query"))
+        .and_then(|q| q.text())
+        .unwrap();
+    assert!(
+        fill.contains("mcatalog") && fill.contains("`mattermost_metrics_index`"),
+        "nodes come from the data"
+    );
     // The span comes from the time range, through the min-span macro.
     let known = Known::load();
     let span = doc
@@ -750,10 +1094,23 @@ fn performance_dashboard_inputs() {
         .find(|n| n.has_tag_name("set") && n.attribute("token") == Some("span"))
         .expect("<set token=\"span\">");
     let search = span.ancestors().find(|a| a.has_tag_name("search")).unwrap();
-    let q = search.children().find(|c| c.has_tag_name("query")).and_then(|q| q.text()).unwrap();
+    let q = search
+        .children()
+        .find(|c| c.has_tag_name("query"))
+        .and_then(|q| q.text())
+        .unwrap();
     let expanded = expand(q, &known.macros, 0).unwrap();
-    assert!(expanded.contains("addinfo") && expanded.contains("info_min_time"), "{expanded}");
-    assert!(expanded.contains(&format!("max(span_s, {})", known.macros["mattermost_metrics_min_span"].definition)), "{expanded}");
+    assert!(
+        expanded.contains("addinfo") && expanded.contains("info_min_time"),
+        "{expanded}"
+    );
+    assert!(
+        expanded.contains(&format!(
+            "max(span_s, {})",
+            known.macros["mattermost_metrics_min_span"].definition
+        )),
+        "{expanded}"
+    );
 }
 
 #[test]
@@ -764,15 +1121,33 @@ fn health_dashboard() {
     // Every health metric is shown.
     for (m, _) in HEALTH_METRICS {
         let name = format!("{HEALTH_PREFIX}{m}");
-        assert!(xml.contains(&format!("({name})")), "{HEALTH} does not show {name}");
+        assert!(
+            xml.contains(&format!("({name})")),
+            "{HEALTH} does not show {name}"
+        );
     }
     // Per node, and the input's own log lines.
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let all = searches(&doc);
-    assert!(all.iter().filter(|s| s.query.contains("mstats")).all(|s| s.query.contains("$host$") && s.query.contains("BY host")));
-    let log = all.iter().find(|s| s.query.contains("`mattermost_metrics_internal_index`")).expect("a splunkd.log search");
-    for need in ["sourcetype=splunkd", "component=ExecProcessor", "log_level=ERROR", "log_level=WARN", "stanza="] {
-        assert!(log.query.contains(need), "the splunkd.log search lacks {need}");
+    assert!(all
+        .iter()
+        .filter(|s| s.query.contains("mstats"))
+        .all(|s| s.query.contains("$host$") && s.query.contains("BY host")));
+    let log = all
+        .iter()
+        .find(|s| s.query.contains("`mattermost_metrics_internal_index`"))
+        .expect("a splunkd.log search");
+    for need in [
+        "sourcetype=splunkd",
+        "component=ExecProcessor",
+        "log_level=ERROR",
+        "log_level=WARN",
+        "stanza=",
+    ] {
+        assert!(
+            log.query.contains(need),
+            "the splunkd.log search lacks {need}"
+        );
     }
     // The rex reads the input's own log line format.
     let line = mattermost_metrics::splunk::log::line(
@@ -780,7 +1155,10 @@ fn health_dashboard() {
         Some("mattermost_metrics://mm1"),
         &"scrape failed (timeout): no answer in 5 s",
     );
-    assert!(line.starts_with("ERROR stanza=\"mattermost_metrics://mm1\" scrape failed"), "{line}");
+    assert!(
+        line.starts_with("ERROR stanza=\"mattermost_metrics://mm1\" scrape failed"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -789,7 +1167,11 @@ fn annotations_only_on_time_charts() {
         let xml = read(path);
         let doc = roxmltree::Document::parse(&xml).unwrap();
         for s in searches(&doc).iter().filter(|s| s.annotation) {
-            assert!(s.place.starts_with("panel"), "{path}: annotation outside a chart: {}", s.place);
+            assert!(
+                s.place.starts_with("panel"),
+                "{path}: annotation outside a chart: {}",
+                s.place
+            );
         }
     }
 }
@@ -797,27 +1179,49 @@ fn annotations_only_on_time_charts() {
 #[test]
 fn readme_describes_the_dashboards() {
     let readme = read("README.md");
-    let at = readme.find("\n## Dashboards\n").expect("README section ## Dashboards");
-    let parsing = readme.find("\n## Parsing\n").expect("README section ## Parsing");
+    let at = readme
+        .find("\n## Dashboards\n")
+        .expect("README section ## Dashboards");
+    let parsing = readme
+        .find("\n## Parsing\n")
+        .expect("README section ## Parsing");
     assert!(at < parsing, "## Dashboards comes before ## Parsing");
     let section = &readme[at..parsing];
-    for name in ["mattermost_performance_monitoring", "mattermost_metrics_input_health"] {
+    for name in [
+        "mattermost_performance_monitoring",
+        "mattermost_metrics_input_health",
+    ] {
         assert!(section.contains(name), "the README does not name {name}");
     }
     for row in SECTIONS {
-        assert!(section.contains(row), "the README shows no panel of row {row}");
+        assert!(
+            section.contains(row),
+            "the README shows no panel of row {row}"
+        );
     }
-    assert!(section.matches("```promql").count() >= SECTIONS.len() && section.matches("```spl").count() >= SECTIONS.len());
+    assert!(
+        section.matches("```promql").count() >= SECTIONS.len()
+            && section.matches("```spl").count() >= SECTIONS.len()
+    );
     // The histogram_quantile macro it shows is the one in macros.conf.
     let known = Known::load();
-    for line in known.macros["mattermost_metrics_histogram_quantiles"].definition.lines() {
-        assert!(section.contains(line.trim()), "README shows another histogram macro; missing: {line}");
+    for line in known.macros["mattermost_metrics_histogram_quantiles"]
+        .definition
+        .lines()
+    {
+        assert!(
+            section.contains(line.trim()),
+            "README shows another histogram macro; missing: {line}"
+        );
     }
     // And the searches it shows are the dashboard's.
     let perf = read(PERF);
     let doc = roxmltree::Document::parse(&perf).unwrap();
     let shown = Regex::new(r"(?s)```spl\n(\| mstats.*?)```").unwrap();
-    assert!(shown.captures_iter(section).count() >= SECTIONS.len(), "README shows too few panel searches");
+    assert!(
+        shown.captures_iter(section).count() >= SECTIONS.len(),
+        "README shows too few panel searches"
+    );
     for block in shown.captures_iter(section) {
         let block = block[1].trim();
         let same = searches(&doc).iter().any(|s| {
@@ -846,21 +1250,69 @@ fn the_checks_catch_mistakes() {
         p
     };
     let cases: &[(&str, &str, &str)] = &[
-        ("a misspelt metric", "avg(mattermost_jobs_active)", "avg(mattermost_job_active)"),
-        ("the earlier port's replica metric", "avg(mattermost_db_read_replica_connections_total)", "avg(mattermost_db_replica_connections_total)"),
-        ("a literal index", "`mattermost_metrics_index` AND $host$ BY name", "index=wss_metrics AND $host$ BY name"),
-        ("an unknown macro", "`mattermost_metrics_histogram_quantiles`", "`mattermost_metrics_histogram_quantile`"),
-        ("an unclosed subsearch", "| eval host=\"Total\"]", "| eval host=\"Total\""),
+        (
+            "a misspelt metric",
+            "avg(mattermost_jobs_active)",
+            "avg(mattermost_job_active)",
+        ),
+        (
+            "the earlier port's replica metric",
+            "avg(mattermost_db_read_replica_connections_total)",
+            "avg(mattermost_db_replica_connections_total)",
+        ),
+        (
+            "a literal index",
+            "`mattermost_metrics_index` AND $host$ BY name",
+            "index=wss_metrics AND $host$ BY name",
+        ),
+        (
+            "an unknown macro",
+            "`mattermost_metrics_histogram_quantiles`",
+            "`mattermost_metrics_histogram_quantile`",
+        ),
+        (
+            "an unclosed subsearch",
+            "| eval host=\"Total\"]",
+            "| eval host=\"Total\"",
+        ),
         ("an unclosed quote", "\"p99-*\"", "\"p99-*"),
-        ("an unclosed parenthesis", "sum(per_10m) BY host", "sum(per_10m BY host"),
-        ("an undefined token", "AND $host$ BY type span", "AND $hosts$ BY type span"),
-        ("a panel title changed", "<title>Replica Lag</title>", "<title>Replica lag</title>"),
+        (
+            "an unclosed parenthesis",
+            "sum(per_10m) BY host",
+            "sum(per_10m BY host",
+        ),
+        (
+            "an undefined token",
+            "AND $host$ BY type span",
+            "AND $hosts$ BY type span",
+        ),
+        (
+            "a panel title changed",
+            "<title>Replica Lag</title>",
+            "<title>Replica lag</title>",
+        ),
         ("a row renamed", "<h2>Job Server</h2>", "<h2>Jobs</h2>"),
-        ("a lost log scale", "<option name=\"charting.axisY.scale\">log</option>", "<option name=\"charting.axisY.scale\">linear</option>"),
-        ("a wrong version", "<form version=\"1.1\"", "<form version=\"1\""),
+        (
+            "a lost log scale",
+            "<option name=\"charting.axisY.scale\">log</option>",
+            "<option name=\"charting.axisY.scale\">linear</option>",
+        ),
+        (
+            "a wrong version",
+            "<form version=\"1.1\"",
+            "<form version=\"1\"",
+        ),
         ("no node filter", "AND $host$ BY host hub", "BY host hub"),
-        ("a search off the time picker", "<earliest>$time.earliest$</earliest>", "<earliest>-24h</earliest>"),
-        ("a metric Grafana's panel does not use", "rate_sum(mattermost_process_cpu_seconds_total)", "rate_sum(mattermost_process_network_receive_bytes_total)"),
+        (
+            "a search off the time picker",
+            "<earliest>$time.earliest$</earliest>",
+            "<earliest>-24h</earliest>",
+        ),
+        (
+            "a metric Grafana's panel does not use",
+            "rate_sum(mattermost_process_cpu_seconds_total)",
+            "rate_sum(mattermost_process_network_receive_bytes_total)",
+        ),
     ];
     for (what, from, to) in cases {
         let problems = all(&broken(PERF, from, to));
@@ -869,20 +1321,40 @@ fn the_checks_catch_mistakes() {
     // A panel moved to another row.
     let xml = read(PERF);
     let moved = xml.replacen("<title>Active Jobs</title>", "<title>Goroutines</title>", 1);
-    assert!(!all(&moved).is_empty(), "a duplicated/moved title went unnoticed");
+    assert!(
+        !all(&moved).is_empty(),
+        "a duplicated/moved title went unnoticed"
+    );
     // The health dashboard too.
     for (what, from, to) in [
-        ("a health metric that does not exist", "avg(mattermost_metrics.up)", "avg(mattermost_metrics.ups)"),
-        ("a literal internal index", "`mattermost_metrics_internal_index` sourcetype", "index=_internal sourcetype"),
+        (
+            "a health metric that does not exist",
+            "avg(mattermost_metrics.up)",
+            "avg(mattermost_metrics.ups)",
+        ),
+        (
+            "a literal internal index",
+            "`mattermost_metrics_internal_index` sourcetype",
+            "index=_internal sourcetype",
+        ),
     ] {
-        assert!(!check_dashboard(&broken(HEALTH, from, to), &known).is_empty(), "{what} went unnoticed");
+        assert!(
+            !check_dashboard(&broken(HEALTH, from, to), &known).is_empty(),
+            "{what} went unnoticed"
+        );
     }
     // And the pieces on their own.
     assert!(check_balanced("| search [| mstats count(x) WHERE a=b").is_err());
     assert!(check_balanced("| eval x=\"a)\" | where (y>1)").is_ok());
     assert!(check_balanced("| rex \"stanza=\\\"(?<s>[^\\\"]+)\\\"\"").is_ok());
-    assert!(check_balanced("| eval x=1 [0]").is_err(), "a bracket that is no subsearch");
+    assert!(
+        check_balanced("| eval x=1 [0]").is_err(),
+        "a bracket that is no subsearch"
+    );
     assert!(expand("`nope`", &known.macros, 0).is_err());
-    assert!(expand("`mattermost_metrics_restarts`", &known.macros, 0).is_err(), "wrong number of arguments");
+    assert!(
+        expand("`mattermost_metrics_restarts`", &known.macros, 0).is_err(),
+        "wrong number of arguments"
+    );
     assert!(parse_macros("[a]\ndefinition = x\n[a]\ndefinition = y\n").is_err());
 }

@@ -25,7 +25,12 @@ use test_servers::{Reply, Response, TestPki, TestServer, TlsSettings};
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
 }
 
 fn app() -> &'static Path {
@@ -34,9 +39,20 @@ fn app() -> &'static Path {
 
 /// One run of the input against `url` with extra params; no splunkd REST.
 fn run_input(url: &str, extra: &[(&str, &str)]) -> Run {
-    let mut params = vec![("url", url), ("interval", "60"), ("index", "wss_metrics"), ("sourcetype", "mattermost:metrics"), ("host", "hf1"), ("disabled", "0")];
+    let mut params = vec![
+        ("url", url),
+        ("interval", "60"),
+        ("index", "wss_metrics"),
+        ("sourcetype", "mattermost:metrics"),
+        ("host", "hf1"),
+        ("disabled", "0"),
+    ];
     params.extend_from_slice(extra);
-    run_binary(BIN, &[], &input_xml("https://127.0.0.1:1", "node1", &params))
+    run_binary(
+        BIN,
+        &[],
+        &input_xml("https://127.0.0.1:1", "node1", &params),
+    )
 }
 
 type Point = (String, u64, Vec<(String, String)>);
@@ -62,7 +78,12 @@ fn health(events: &[splunkd::Event]) -> HashMap<String, f64> {
         .filter(|e| e.data.starts_with("mattermost_metrics."))
         .map(|e| {
             let p = splunk::index_event(&transforms, &e.data);
-            (p.metric_name.trim_start_matches("mattermost_metrics.").to_string(), p.value)
+            (
+                p.metric_name
+                    .trim_start_matches("mattermost_metrics.")
+                    .to_string(),
+                p.value,
+            )
         })
         .collect()
 }
@@ -70,10 +91,15 @@ fn health(events: &[splunkd::Event]) -> HashMap<String, f64> {
 fn assert_log_lines(stderr: &str) {
     for line in stderr.lines() {
         assert!(
-            ["DEBUG ", "INFO ", "WARN ", "ERROR "].iter().any(|l| line.starts_with(l)),
+            ["DEBUG ", "INFO ", "WARN ", "ERROR "]
+                .iter()
+                .any(|l| line.starts_with(l)),
             "every stderr line starts with a level: {line:?}"
         );
-        assert!(line.contains("stanza=\"mattermost_metrics://node1\"") || !line.contains("stanza"), "{line}");
+        assert!(
+            line.contains("stanza=\"mattermost_metrics://node1\"") || !line.contains("stanza"),
+            "{line}"
+        );
     }
 }
 
@@ -86,28 +112,65 @@ fn scheme_declares_every_argument() {
     let doc = roxmltree::Document::parse(&r.stdout).unwrap();
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "scheme");
-    let child = |n: &str| root.children().find(|c| c.tag_name().name() == n).and_then(|c| c.text()).map(str::to_string);
+    let child = |n: &str| {
+        root.children()
+            .find(|c| c.tag_name().name() == n)
+            .and_then(|c| c.text())
+            .map(str::to_string)
+    };
     assert_eq!(child("title").as_deref(), Some("Mattermost Metrics"));
     assert!(child("description").unwrap().contains("Mattermost"));
     assert_eq!(child("use_external_validation").as_deref(), Some("true"));
     assert_eq!(child("use_single_instance").as_deref(), Some("false"));
     assert_eq!(child("streaming_mode").as_deref(), Some("xml"));
     // The same elements, in the same order, as the SDK's scheme fixture.
-    let sdk = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/splunk-sdk/scheme_without_defaults.xml")).unwrap();
+    let sdk = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/splunk-sdk/scheme_without_defaults.xml"),
+    )
+    .unwrap();
     let sdk_doc = roxmltree::Document::parse(&sdk).unwrap();
-    let top = |d: &roxmltree::Document| d.root_element().children().filter(|c| c.is_element()).map(|c| c.tag_name().name().to_string()).collect::<Vec<_>>();
+    let top = |d: &roxmltree::Document| {
+        d.root_element()
+            .children()
+            .filter(|c| c.is_element())
+            .map(|c| c.tag_name().name().to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(top(&doc), top(&sdk_doc));
-    let args: Vec<roxmltree::Node> = root.descendants().filter(|n| n.tag_name().name() == "arg").collect();
+    let args: Vec<roxmltree::Node> = root
+        .descendants()
+        .filter(|n| n.tag_name().name() == "arg")
+        .collect();
     let names: Vec<&str> = args.iter().map(|a| a.attribute("name").unwrap()).collect();
     assert_eq!(names, ARGS.iter().map(|a| a.name).collect::<Vec<_>>());
     for (a, spec) in args.iter().zip(ARGS) {
-        let get = |n: &str| a.children().find(|c| c.tag_name().name() == n).and_then(|c| c.text()).unwrap_or("");
+        let get = |n: &str| {
+            a.children()
+                .find(|c| c.tag_name().name() == n)
+                .and_then(|c| c.text())
+                .unwrap_or("")
+        };
         assert_eq!(get("title"), spec.title);
         assert_eq!(get("description"), spec.description);
         assert_eq!(get("data_type"), spec.data_type.name());
-        assert_eq!(get("required_on_create"), if spec.required_on_create { "true" } else { "false" });
+        assert_eq!(
+            get("required_on_create"),
+            if spec.required_on_create {
+                "true"
+            } else {
+                "false"
+            }
+        );
     }
-    for reserved in ["source", "sourcetype", "host", "index", "disabled", "interval"] {
+    for reserved in [
+        "source",
+        "sourcetype",
+        "host",
+        "index",
+        "disabled",
+        "interval",
+    ] {
         assert!(!names.contains(&reserved), "{reserved} is splunkd's");
     }
 }
@@ -132,27 +195,51 @@ fn expected_points(body: &[u8], format: Format) -> Vec<Point> {
 fn check_full_scrape(response: Response, fixture_name: &str, format: Format) {
     let body = fixture(fixture_name);
     let server = TestServer::serve(response);
-    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
     let r = run_input(&server.url(), &[]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_log_lines(&r.stderr);
-    assert!(r.stderr.lines().filter(|l| !l.starts_with("DEBUG")).count() <= 1, "a healthy run is quiet: {}", r.stderr);
+    assert!(
+        r.stderr.lines().filter(|l| !l.starts_with("DEBUG")).count() <= 1,
+        "a healthy run is quiet: {}",
+        r.stderr
+    );
     let events = parse_stream(&r.stdout);
-    let (data, health_events): (Vec<_>, Vec<_>) = events.iter().cloned().partition(|e| !e.data.starts_with("mattermost_metrics."));
+    let (data, health_events): (Vec<_>, Vec<_>) = events
+        .iter()
+        .cloned()
+        .partition(|e| !e.data.starts_with("mattermost_metrics."));
     // Every sample of the fixture arrives exactly once, as the converter made it.
     assert_eq!(indexed(&data), expected_points(&body, format));
-    let expected_samples = body.split(|&b| b == b'\n').filter(|l| !l.is_empty() && l[0] != b'#').count();
+    let expected_samples = body
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty() && l[0] != b'#')
+        .count();
     for e in &events {
         assert_eq!(e.stanza, "mattermost_metrics://node1");
-        assert_eq!(e.host.as_deref(), Some("127.0.0.1"), "the node's host, not the forwarder's");
+        assert_eq!(
+            e.host.as_deref(),
+            Some("127.0.0.1"),
+            "the node's host, not the forwarder's"
+        );
         assert_eq!(e.index.as_deref(), Some("wss_metrics"));
         assert_eq!(e.sourcetype.as_deref(), Some("mattermost:metrics"));
         assert_eq!(e.source.as_deref(), Some(server.url().as_str()));
         assert_eq!(e.time, events[0].time, "one time per scrape");
     }
     let t: f64 = events[0].time.parse().unwrap();
-    assert!((t - before).abs() < 30.0, "time is the scrape's: {t} vs {before}");
-    assert_eq!(events[0].time.split('.').nth(1).map(str::len), Some(3), "millisecond precision");
+    assert!(
+        (t - before).abs() < 30.0,
+        "time is the scrape's: {t} vs {before}"
+    );
+    assert_eq!(
+        events[0].time.split('.').nth(1).map(str::len),
+        Some(3),
+        "millisecond precision"
+    );
     let h = health(&health_events);
     assert_eq!(h["up"], 1.0);
     assert_eq!(h["samples_scraped"], expected_samples as f64);
@@ -161,18 +248,29 @@ fn check_full_scrape(response: Response, fixture_name: &str, format: Format) {
     assert_eq!(h["parse_errors"], 0.0);
     assert!(h["scrape_duration_seconds"] > 0.0);
     let req = server.only_request();
-    assert!(req.header("accept").unwrap().starts_with("text/plain;version=0.0.4"));
+    assert!(req
+        .header("accept")
+        .unwrap()
+        .starts_with("text/plain;version=0.0.4"));
     assert_eq!(req.header("accept-encoding"), Some("gzip"));
 }
 
 #[test]
 fn full_mattermost_scrape_plain() {
-    check_full_scrape(Response::prometheus(fixture("mattermost.prom")), "mattermost.prom", Format::Prometheus);
+    check_full_scrape(
+        Response::prometheus(fixture("mattermost.prom")),
+        "mattermost.prom",
+        Format::Prometheus,
+    );
 }
 
 #[test]
 fn full_mattermost_scrape_gzip() {
-    check_full_scrape(Response::prometheus(fixture("mattermost.prom")).gzip(), "mattermost.prom", Format::Prometheus);
+    check_full_scrape(
+        Response::prometheus(fixture("mattermost.prom")).gzip(),
+        "mattermost.prom",
+        Format::Prometheus,
+    );
 }
 
 #[test]
@@ -189,22 +287,41 @@ fn filters_extra_dimensions_and_node_name() {
     let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")));
     let r = run_input(
         &server.url(),
-        &[("include", "mattermost_.*"), ("exclude", "mattermost_webapp_.*|mattermost_api_time_bucket"), ("dimensions", "cluster=prod,region=eu west"), ("node_name", "mm-node-1")],
+        &[
+            ("include", "mattermost_.*"),
+            ("exclude", "mattermost_webapp_.*|mattermost_api_time_bucket"),
+            ("dimensions", "cluster=prod,region=eu west"),
+            ("node_name", "mm-node-1"),
+        ],
     );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let events = parse_stream(&r.stdout);
-    assert!(events.iter().all(|e| e.host.as_deref() == Some("mm-node-1")));
+    assert!(events
+        .iter()
+        .all(|e| e.host.as_deref() == Some("mm-node-1")));
     let points = indexed(&events);
     assert!(!points.is_empty());
     for (name, _, dims) in &points {
         if !name.starts_with("mattermost_metrics.") {
-            assert!(name.starts_with("mattermost_") && !name.starts_with("mattermost_webapp_") && name != "mattermost_api_time_bucket", "{name}");
+            assert!(
+                name.starts_with("mattermost_")
+                    && !name.starts_with("mattermost_webapp_")
+                    && name != "mattermost_api_time_bucket",
+                "{name}"
+            );
         }
-        assert!(dims.contains(&("cluster".into(), "prod".into())) && dims.contains(&("region".into(), "eu west".into())), "{name}: {dims:?}");
+        assert!(
+            dims.contains(&("cluster".into(), "prod".into()))
+                && dims.contains(&("region".into(), "eu west".into())),
+            "{name}: {dims:?}"
+        );
     }
     let h = health(&events);
     assert!(h["samples_filtered"] > 1000.0);
-    assert_eq!(h["samples_emitted"] + h["samples_filtered"], h["samples_scraped"]);
+    assert_eq!(
+        h["samples_emitted"] + h["samples_filtered"],
+        h["samples_scraped"]
+    );
 }
 
 // ---- run mode: failures --------------------------------------------------
@@ -212,9 +329,18 @@ fn filters_extra_dimensions_and_node_name() {
 /// A failed run: exit 0, a valid stream holding only the health points
 /// with up=0, and one ERROR line containing `want`.
 fn check_failure(r: &Run, want: &str) -> HashMap<String, f64> {
-    assert_eq!(r.code, Some(0), "a failed scrape still ends cleanly: {}", r.stderr);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "a failed scrape still ends cleanly: {}",
+        r.stderr
+    );
     assert_log_lines(&r.stderr);
-    let errors: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("ERROR")).collect();
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("ERROR"))
+        .collect();
     assert_eq!(errors.len(), 1, "{}", r.stderr);
     assert!(errors[0].contains(want), "{want:?} not in {}", errors[0]);
     let events = parse_stream(&r.stdout);
@@ -252,13 +378,19 @@ fn http_500_and_404() {
 
 #[test]
 fn html_error_page() {
-    let server = TestServer::serve(Response::new(200, "text/html; charset=utf-8", "<html><body>Mattermost</body></html>"));
+    let server = TestServer::serve(Response::new(
+        200,
+        "text/html; charset=utf-8",
+        "<html><body>Mattermost</body></html>",
+    ));
     check_failure(&run_input(&server.url(), &[]), "text/html");
 }
 
 #[test]
 fn html_served_as_text_plain() {
-    let server = TestServer::serve(Response::prometheus("<html><body>502 Bad Gateway</body></html>\n"));
+    let server = TestServer::serve(Response::prometheus(
+        "<html><body>502 Bad Gateway</body></html>\n",
+    ));
     let r = run_input(&server.url(), &[]);
     let h = check_failure(&r, "did not answer with Prometheus metrics");
     assert_eq!(h["parse_errors"], 1.0);
@@ -280,7 +412,10 @@ fn corrupt_gzip() {
 #[test]
 fn body_over_the_cap() {
     let server = TestServer::gzip_bomb(3 << 20);
-    check_failure(&run_input(&server.url(), &[("max_body_mb", "1")]), "1048576");
+    check_failure(
+        &run_input(&server.url(), &[("max_body_mb", "1")]),
+        "1048576",
+    );
 }
 
 #[test]
@@ -305,19 +440,30 @@ fn hostile_label_values_never_break_the_stream() {
     assert_eq!(r.code, Some(0));
     let events = parse_stream(&r.stdout);
     let points = indexed(&events);
-    let xs: Vec<&(String, u64, Vec<(String, String)>)> = points.iter().filter(|p| p.0 == "x").collect();
+    let xs: Vec<&(String, u64, Vec<(String, String)>)> =
+        points.iter().filter(|p| p.0 == "x").collect();
     assert_eq!(xs.len(), 6);
     let values: Vec<&str> = xs.iter().map(|p| p.2[0].1.as_str()).collect();
     assert!(values.contains(&"</data></event><event>"));
     assert!(values.contains(&"amp & lt < gt > quote ' \\"));
     assert!(values.contains(&"bad utf8 \u{FFFD}\u{FFFD}\u{FFFD}"));
-    assert!(values.iter().all(|v| !v.chars().any(|c| c.is_control())), "{values:?}");
-    assert!(points.iter().any(|p| p.0 == "y"), "the lines after a bad one are kept");
+    assert!(
+        values.iter().all(|v| !v.chars().any(|c| c.is_control())),
+        "{values:?}"
+    );
+    assert!(
+        points.iter().any(|p| p.0 == "y"),
+        "the lines after a bad one are kept"
+    );
     let h = health(&events);
     assert_eq!(h["up"], 1.0);
     assert_eq!(h["parse_errors"], 1.0);
     assert!(r.stderr.starts_with("WARN"), "{}", r.stderr);
-    assert!(r.stderr.contains("(first: line 8: invalid value"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("(first: line 8: invalid value"),
+        "{}",
+        r.stderr
+    );
 }
 
 // ---- TLS ----------------------------------------------------------------
@@ -325,7 +471,10 @@ fn hostile_label_values_never_break_the_stream() {
 #[test]
 fn https_with_a_private_ca() {
     let pki = TestPki::new();
-    let server = TestServer::https(TlsSettings::new(pki.server()), Response::prometheus("up 1\n"));
+    let server = TestServer::https(
+        TlsSettings::new(pki.server()),
+        Response::prometheus("up 1\n"),
+    );
     let url = server.url().replace("127.0.0.1", "localhost");
     let ca = pki.ca_file().to_string_lossy().to_string();
 
@@ -345,20 +494,46 @@ fn https_with_a_private_ca() {
 fn a_typed_secret_moves_to_the_credential_store_and_is_used() {
     let splunkd = FakeSplunkd::start();
     let server = TestServer::require_bearer("tok-ABC-123", Response::prometheus("up 1\n"));
-    let params = [("url", server.url()), ("auth_type", "bearer".into()), ("secret", "tok-ABC-123".into()), ("interval", "60".into())];
+    let params = [
+        ("url", server.url()),
+        ("auth_type", "bearer".into()),
+        ("secret", "tok-ABC-123".into()),
+        ("interval", "60".into()),
+    ];
     let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = run_binary(BIN, &[], &input_xml(&splunkd.uri, "node1", &params));
     assert_eq!(health(&parse_stream(&r.stdout))["up"], 1.0, "{}", r.stderr);
-    assert!(!r.stderr.contains("tok-ABC-123") && !r.stdout.contains("tok-ABC-123"), "the secret is never written out");
-    assert_eq!(splunkd.passwords.lock().unwrap().get("mattermost_metrics:node1:").map(String::as_str), Some("tok-ABC-123"));
-    let masked = splunkd.calls().into_iter().find(|c| c.path.contains("/data/inputs/mattermost_metrics/node1")).expect("inputs.conf updated");
+    assert!(
+        !r.stderr.contains("tok-ABC-123") && !r.stdout.contains("tok-ABC-123"),
+        "the secret is never written out"
+    );
+    assert_eq!(
+        splunkd
+            .passwords
+            .lock()
+            .unwrap()
+            .get("mattermost_metrics:node1:")
+            .map(String::as_str),
+        Some("tok-ABC-123")
+    );
+    let masked = splunkd
+        .calls()
+        .into_iter()
+        .find(|c| c.path.contains("/data/inputs/mattermost_metrics/node1"))
+        .expect("inputs.conf updated");
     assert_eq!(masked.body, "secret=********");
 
     // The next run reads it back from the store.
-    let params: Vec<(&str, &str)> = params.iter().map(|&(k, v)| (k, if k == "secret" { MASK } else { v })).collect();
+    let params: Vec<(&str, &str)> = params
+        .iter()
+        .map(|&(k, v)| (k, if k == "secret" { MASK } else { v }))
+        .collect();
     let r = run_binary(BIN, &[], &input_xml(&splunkd.uri, "node1", &params));
     assert_eq!(health(&parse_stream(&r.stdout))["up"], 1.0, "{}", r.stderr);
-    assert_eq!(server.requests().last().unwrap().header("authorization"), Some("Bearer tok-ABC-123"));
+    assert_eq!(
+        server.requests().last().unwrap().header("authorization"),
+        Some("Bearer tok-ABC-123")
+    );
     assert!(!r.stderr.contains("tok-ABC-123"));
 }
 
@@ -367,7 +542,13 @@ fn a_masked_secret_with_nothing_stored_is_a_clear_error() {
     let splunkd = FakeSplunkd::start();
     let server = TestServer::serve(Response::prometheus("up 1\n"));
     let url = server.url();
-    let params = [("url", url.as_str()), ("auth_type", "basic"), ("username", "u"), ("secret", MASK), ("interval", "60")];
+    let params = [
+        ("url", url.as_str()),
+        ("auth_type", "basic"),
+        ("username", "u"),
+        ("secret", MASK),
+        ("interval", "60"),
+    ];
     let r = run_binary(BIN, &[], &input_xml(&splunkd.uri, "node1", &params));
     check_failure(&r, "type it again");
 }
@@ -375,14 +556,23 @@ fn a_masked_secret_with_nothing_stored_is_a_clear_error() {
 // ---- --validate-arguments -------------------------------------------------
 
 fn validate(params: &[(&str, &str)]) -> Run {
-    run_binary(BIN, &["--validate-arguments"], &items_xml("https://127.0.0.1:1", "node1", params))
+    run_binary(
+        BIN,
+        &["--validate-arguments"],
+        &items_xml("https://127.0.0.1:1", "node1", params),
+    )
 }
 
 fn validation_message(r: &Run) -> String {
     assert_ne!(r.code, Some(0));
-    let doc = roxmltree::Document::parse(&r.stdout).unwrap_or_else(|e| panic!("{e}: {:?}", r.stdout));
+    let doc =
+        roxmltree::Document::parse(&r.stdout).unwrap_or_else(|e| panic!("{e}: {:?}", r.stdout));
     assert_eq!(doc.root_element().tag_name().name(), "error");
-    let msg = doc.root_element().children().find(|c| c.tag_name().name() == "message").unwrap();
+    let msg = doc
+        .root_element()
+        .children()
+        .find(|c| c.tag_name().name() == "message")
+        .unwrap();
     msg.text().unwrap().to_string()
 }
 
@@ -396,12 +586,23 @@ fn validation_accepts_a_working_endpoint() {
 
 #[test]
 fn validation_explains_what_is_wrong() {
-    let m = validation_message(&validate(&[("url", "mm1:8067"), ("interval", "10"), ("timeout", "30")]));
-    assert!(m.contains("Metrics URL") && m.contains("Timeout (30 s) must be shorter than the interval (10 s)"), "{m}");
+    let m = validation_message(&validate(&[
+        ("url", "mm1:8067"),
+        ("interval", "10"),
+        ("timeout", "30"),
+    ]));
+    assert!(
+        m.contains("Metrics URL")
+            && m.contains("Timeout (30 s) must be shorter than the interval (10 s)"),
+        "{m}"
+    );
 
     let server = TestServer::status(404);
     let m = validation_message(&validate(&[("url", &server.url())]));
-    assert!(m.contains("404") && m.contains("MetricsSettings.Enable"), "{m}");
+    assert!(
+        m.contains("404") && m.contains("MetricsSettings.Enable"),
+        "{m}"
+    );
 
     let server = TestServer::status(401);
     let m = validation_message(&validate(&[("url", &server.url())]));
@@ -418,7 +619,14 @@ fn validation_explains_what_is_wrong() {
 #[test]
 fn sdk_fixtures_are_read() {
     use mattermost_metrics::splunk::definition::{Definition, ParamValue};
-    let read = |n: &str| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/splunk-sdk").join(n)).unwrap();
+    let read = |n: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/splunk-sdk")
+                .join(n),
+        )
+        .unwrap()
+    };
     let d = Definition::parse_input(&read("conf_with_2_inputs.xml")).unwrap();
     assert_eq!(d.server_uri, "https://127.0.0.1:8089");
     assert_eq!(d.session_key, "123102983109283019283");
@@ -427,11 +635,25 @@ fn sdk_fixtures_are_read() {
     assert_eq!(d.stanzas[1].name, "foobar://bbb");
     assert_eq!(d.stanzas[1].app.as_deref(), Some("my_app"));
     assert_eq!(d.stanzas[1].input_name(), "bbb");
-    assert!(d.stanzas[1].params.contains(&("multiValue".into(), ParamValue::List(vec!["value1".into(), "value2".into()]))));
-    assert!(d.stanzas[0].params.contains(&("param1".into(), ParamValue::Single("value1".into()))));
-    assert_eq!(Definition::parse_input(&read("conf_with_0_inputs.xml")).unwrap().stanzas.len(), 0);
+    assert!(d.stanzas[1].params.contains(&(
+        "multiValue".into(),
+        ParamValue::List(vec!["value1".into(), "value2".into()])
+    )));
+    assert!(d.stanzas[0]
+        .params
+        .contains(&("param1".into(), ParamValue::Single("value1".into()))));
+    assert_eq!(
+        Definition::parse_input(&read("conf_with_0_inputs.xml"))
+            .unwrap()
+            .stanzas
+            .len(),
+        0
+    );
     let e = Definition::parse_input(&read("conf_with_invalid_inputs.xml")).unwrap_err();
-    assert!(format!("{e:#}").contains("unexpected element <editor>"), "{e:#}");
+    assert!(
+        format!("{e:#}").contains("unexpected element <editor>"),
+        "{e:#}"
+    );
     let v = Definition::parse_items(&read("validation.xml")).unwrap();
     assert_eq!(v.stanzas[0].name, "aaa");
     assert_eq!(v.stanzas[0].param_map()["multiValue2"], "value3,value4");
@@ -441,21 +663,47 @@ fn sdk_fixtures_are_read() {
     // An unreadable definition is an error in splunkd.log.
     let r = run_binary(BIN, &[], &read("conf_with_invalid_inputs.xml"));
     assert_eq!(r.code, Some(1));
-    assert!(r.stderr.starts_with("ERROR cannot read the input definition"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("ERROR cannot read the input definition"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn event_stream_has_the_sdk_shape() {
     // Our stream parses the same way as the SDK's event fixtures do.
-    let read = |n: &str| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/splunk-sdk").join(n)).unwrap();
+    let read = |n: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/splunk-sdk")
+                .join(n),
+        )
+        .unwrap()
+    };
     let events = parse_stream(&read("stream_with_two_events.xml"));
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].host.as_deref(), Some("localhost"));
     let mut out = Vec::new();
-    let meta = mattermost_metrics::splunk::stream::EventMeta { stanza: "fubar", source: "hilda", sourcetype: "misc", index: "main", host: "localhost" };
+    let meta = mattermost_metrics::splunk::stream::EventMeta {
+        stanza: "fubar",
+        source: "hilda",
+        sourcetype: "misc",
+        index: "main",
+        host: "localhost",
+    };
     let mut w = mattermost_metrics::splunk::stream::EventWriter::new(&mut out, &meta).unwrap();
-    w.event(1372275124466, "This is a test of the emergency broadcast system.").unwrap();
-    w.event(1372275124466, "This is a test of the emergency broadcast system.").unwrap();
+    w.event(
+        1372275124466,
+        "This is a test of the emergency broadcast system.",
+    )
+    .unwrap();
+    w.event(
+        1372275124466,
+        "This is a test of the emergency broadcast system.",
+    )
+    .unwrap();
     w.finish().unwrap();
     let ours = parse_stream(std::str::from_utf8(&out).unwrap());
     assert_eq!(ours, events);

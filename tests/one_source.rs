@@ -44,13 +44,23 @@ fn default_inputs_conf_holds_the_declared_defaults() {
         })
         .collect();
     for a in ARGS {
-        let set = stanza.iter().find(|(k, _)| k == a.name).map(|(_, v)| v.as_str());
-        assert_eq!(set, a.default, "default of {} in default/inputs.conf", a.name);
+        let set = stanza
+            .iter()
+            .find(|(k, _)| k == a.name)
+            .map(|(_, v)| v.as_str());
+        assert_eq!(
+            set, a.default,
+            "default of {} in default/inputs.conf",
+            a.name
+        );
     }
     for (k, v) in &stanza {
         let declared = ARGS.iter().any(|a| a.name == k);
         let splunkd = ["interval", "index", "sourcetype"].contains(&k.as_str());
-        assert!(declared || splunkd, "{k} in default/inputs.conf is not a declared setting");
+        assert!(
+            declared || splunkd,
+            "{k} in default/inputs.conf is not a declared setting"
+        );
         if k == "index" {
             assert_eq!(v, mattermost_metrics::settings::DEFAULT_INDEX);
         }
@@ -69,10 +79,16 @@ fn print_table() {
 fn readme_lists_every_health_metric() {
     let readme = read("README.md");
     for (name, meaning) in mattermost_metrics::modinput::HEALTH_METRICS {
-        let row = format!("| `{}{name}` |", mattermost_metrics::modinput::HEALTH_PREFIX);
+        let row = format!(
+            "| `{}{name}` |",
+            mattermost_metrics::modinput::HEALTH_PREFIX
+        );
         assert!(readme.contains(&row), "README.md lacks {row}");
         let _ = meaning;
     }
-    let rows = readme.lines().filter(|l| l.starts_with("| `mattermost_metrics.")).count();
+    let rows = readme
+        .lines()
+        .filter(|l| l.starts_with("| `mattermost_metrics."))
+        .count();
     assert_eq!(rows, mattermost_metrics::modinput::HEALTH_METRICS.len());
 }

@@ -38,10 +38,17 @@ fn temp_dir(tag: &str) -> PathBuf {
 /// Builds a package with the test binary; returns the .tgz path.
 fn build_package(tag: &str) -> PathBuf {
     let out = temp_dir(tag);
-    let r = std::process::Command::new(BIN).args(["package", "--out"]).arg(&out).output().unwrap();
+    let r = std::process::Command::new(BIN)
+        .args(["package", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let path = out.join(format!("mattermost_metrics-{VERSION}.tgz"));
-    assert_eq!(String::from_utf8_lossy(&r.stdout).trim(), path.display().to_string());
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout).trim(),
+        path.display().to_string()
+    );
     path
 }
 
@@ -55,14 +62,26 @@ fn read_members(tgz: &Path) -> BTreeMap<String, Member> {
         let h = e.header().clone();
         let mut data = Vec::new();
         e.read_to_end(&mut data).unwrap();
-        let m = Member { mode: h.mode().unwrap(), uid: h.uid().unwrap(), gid: h.gid().unwrap(), kind: h.entry_type(), data };
+        let m = Member {
+            mode: h.mode().unwrap(),
+            uid: h.uid().unwrap(),
+            gid: h.gid().unwrap(),
+            kind: h.entry_type(),
+            data,
+        };
         assert!(out.insert(path.clone(), m).is_none(), "{path} twice");
     }
     out
 }
 
 fn text(m: &BTreeMap<String, Member>, path: &str) -> String {
-    String::from_utf8(m.get(&format!("mattermost_metrics/{path}")).unwrap_or_else(|| panic!("{path} missing")).data.clone()).unwrap()
+    String::from_utf8(
+        m.get(&format!("mattermost_metrics/{path}"))
+            .unwrap_or_else(|| panic!("{path} missing"))
+            .data
+            .clone(),
+    )
+    .unwrap()
 }
 
 fn conf_value(conf: &str, stanza: &str, key: &str) -> Option<String> {
@@ -87,18 +106,36 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
     assert_eq!(name, format!("mattermost_metrics-{VERSION}.tgz"));
     let m = read_members(tgz);
     for (path, mem) in &m {
-        assert!(path.starts_with("mattermost_metrics/"), "top folder: {path}");
-        assert!(!path.split('/').any(|p| p.starts_with('.')), "dotfile: {path}");
+        assert!(
+            path.starts_with("mattermost_metrics/"),
+            "top folder: {path}"
+        );
+        assert!(
+            !path.split('/').any(|p| p.starts_with('.')),
+            "dotfile: {path}"
+        );
         assert_eq!((mem.uid, mem.gid), (0, 0), "{path}");
         match mem.kind {
             tar::EntryType::Directory => assert_eq!(mem.mode, 0o755, "{path}"),
-            tar::EntryType::Regular if path == "mattermost_metrics/linux_x86_64/bin/mattermost_metrics" => {
+            tar::EntryType::Regular
+                if path == "mattermost_metrics/linux_x86_64/bin/mattermost_metrics" =>
+            {
                 assert_eq!(mem.mode, 0o755)
             }
-            tar::EntryType::Regular => assert_eq!(mem.mode, 0o644, "only the binary is executable: {path}"),
+            tar::EntryType::Regular => {
+                assert_eq!(mem.mode, 0o644, "only the binary is executable: {path}")
+            }
             k => panic!("{path}: unexpected entry type {k:?}"),
         }
-        for junk in ["target/", "/src/", ".rs", "~", ".orig", ".DS_Store", "__pycache__"] {
+        for junk in [
+            "target/",
+            "/src/",
+            ".rs",
+            "~",
+            ".orig",
+            ".DS_Store",
+            "__pycache__",
+        ] {
             assert!(!path.contains(junk), "build debris: {path}");
         }
     }
@@ -117,52 +154,115 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
         "static/appIcon_2x.png",
         "linux_x86_64/bin/mattermost_metrics",
     ] {
-        assert!(m.contains_key(&format!("mattermost_metrics/{required}")), "{required} missing");
+        assert!(
+            m.contains_key(&format!("mattermost_metrics/{required}")),
+            "{required} missing"
+        );
     }
     let app = text(&m, "default/app.conf");
     assert!(!app.contains("@VERSION@") && !app.contains("@BUILD@"));
-    assert_eq!(conf_value(&app, "launcher", "version").as_deref(), Some(VERSION));
+    assert_eq!(
+        conf_value(&app, "launcher", "version").as_deref(),
+        Some(VERSION)
+    );
     assert_eq!(conf_value(&app, "id", "version").as_deref(), Some(VERSION));
-    assert_eq!(conf_value(&app, "package", "id").as_deref(), Some("mattermost_metrics"));
-    assert_eq!(conf_value(&app, "id", "name").as_deref(), Some("mattermost_metrics"));
+    assert_eq!(
+        conf_value(&app, "package", "id").as_deref(),
+        Some("mattermost_metrics")
+    );
+    assert_eq!(
+        conf_value(&app, "id", "name").as_deref(),
+        Some("mattermost_metrics")
+    );
     let label = conf_value(&app, "ui", "label").unwrap();
     assert!((5..=80).contains(&label.len()));
-    assert!(conf_value(&app, "install", "build").unwrap().parse::<u64>().is_ok());
+    assert!(conf_value(&app, "install", "build")
+        .unwrap()
+        .parse::<u64>()
+        .is_ok());
     let semver = regex::Regex::new(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$").unwrap();
     assert!(semver.is_match(VERSION));
 
     let indexes = text(&m, "default/indexes.conf");
-    assert_eq!(conf_value(&indexes, "wss_metrics", "datatype").as_deref(), Some("metric"));
-    let cloud_ok = ["homePath", "coldPath", "thawedPath", "frozenTimePeriodInSecs", "disabled", "datatype", "repFactor"];
-    for line in indexes.lines().filter(|l| l.contains('=') && !l.trim_start().starts_with('#')) {
+    assert_eq!(
+        conf_value(&indexes, "wss_metrics", "datatype").as_deref(),
+        Some("metric")
+    );
+    let cloud_ok = [
+        "homePath",
+        "coldPath",
+        "thawedPath",
+        "frozenTimePeriodInSecs",
+        "disabled",
+        "datatype",
+        "repFactor",
+    ];
+    for line in indexes
+        .lines()
+        .filter(|l| l.contains('=') && !l.trim_start().starts_with('#'))
+    {
         let key = line.split('=').next().unwrap().trim();
-        assert!(cloud_ok.contains(&key), "indexes.conf: {key} is not accepted by Splunk Cloud");
+        assert!(
+            cloud_ok.contains(&key),
+            "indexes.conf: {key} is not accepted by Splunk Cloud"
+        );
         if key.ends_with("Path") {
             assert!(line.contains("$SPLUNK_DB"), "{line}");
         }
     }
     let inputs = text(&m, "default/inputs.conf");
-    assert_eq!(conf_value(&inputs, "mattermost_metrics", "index").as_deref(), Some("wss_metrics"));
+    assert_eq!(
+        conf_value(&inputs, "mattermost_metrics", "index").as_deref(),
+        Some("wss_metrics")
+    );
 
     // Every dashboard of the repo is in default/data/ui/views, and the nav
     // lists views that exist, the dashboards first.
     let dash_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("dashboards");
     let mut dashboards: Vec<String> = std::fs::read_dir(&dash_dir)
-        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".xml")).collect())
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".xml"))
+                .collect()
+        })
         .unwrap_or_default();
     dashboards.sort();
     for d in &dashboards {
         let packaged = text(&m, &format!("default/data/ui/views/{d}"));
-        assert_eq!(packaged.as_bytes(), std::fs::read(dash_dir.join(d)).unwrap().as_slice(), "{d}");
+        assert_eq!(
+            packaged.as_bytes(),
+            std::fs::read(dash_dir.join(d)).unwrap().as_slice(),
+            "{d}"
+        );
     }
     let nav = text(&m, "default/data/ui/nav/default.xml");
     let doc = roxmltree::Document::parse(&nav).unwrap();
-    let views: Vec<&str> = doc.descendants().filter(|n| n.tag_name().name() == "view").map(|n| n.attribute("name").unwrap()).collect();
-    let builtin = ["search", "analytics_workspace", "datasets", "reports", "alerts", "dashboards"];
-    let first_builtin = views.iter().position(|v| builtin.contains(v)).unwrap_or(views.len());
-    assert!(first_builtin >= 1, "the app's dashboards come first: {views:?}");
+    let views: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "view")
+        .map(|n| n.attribute("name").unwrap())
+        .collect();
+    let builtin = [
+        "search",
+        "analytics_workspace",
+        "datasets",
+        "reports",
+        "alerts",
+        "dashboards",
+    ];
+    let first_builtin = views
+        .iter()
+        .position(|v| builtin.contains(v))
+        .unwrap_or(views.len());
+    assert!(
+        first_builtin >= 1,
+        "the app's dashboards come first: {views:?}"
+    );
     for v in &views[..first_builtin] {
-        assert!(dashboards.contains(&format!("{v}.xml")), "nav names {v}, which is not a dashboard");
+        assert!(
+            dashboards.contains(&format!("{v}.xml")),
+            "nav names {v}, which is not a dashboard"
+        );
     }
     assert!(views.contains(&"search"));
     for png in ["static/appIcon.png", "static/appIcon_2x.png"] {
@@ -170,7 +270,11 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
         let dec = png::Decoder::new(std::io::Cursor::new(data.clone()));
         let info = dec.read_info().unwrap();
         let size = if png.ends_with("_2x.png") { 72 } else { 36 };
-        assert_eq!((info.info().width, info.info().height), (size, size), "{png}");
+        assert_eq!(
+            (info.info().width, info.info().height),
+            (size, size),
+            "{png}"
+        );
     }
     m
 }
@@ -180,19 +284,31 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
 fn run_packaged_binary(tgz: &Path, tag: &str) {
     let dir = temp_dir(&format!("unpack_{tag}"));
     let f = std::fs::File::open(tgz).unwrap();
-    tar::Archive::new(flate2::read::GzDecoder::new(f)).unpack(&dir).unwrap();
+    tar::Archive::new(flate2::read::GzDecoder::new(f))
+        .unpack(&dir)
+        .unwrap();
     let app = dir.join("mattermost_metrics");
     let bin = app.join("linux_x86_64/bin/mattermost_metrics");
     let bin = bin.to_str().unwrap();
     let scheme = splunkd::run_binary(bin, &["--scheme"], "");
     assert_eq!(scheme.code, Some(0));
-    assert!(roxmltree::Document::parse(&scheme.stdout).unwrap().root_element().has_tag_name("scheme"));
+    assert!(roxmltree::Document::parse(&scheme.stdout)
+        .unwrap()
+        .root_element()
+        .has_tag_name("scheme"));
     // The spec splunkd reads lists what the packaged binary declares.
     let spec = splunkd::run_binary(bin, &["spec"], "");
-    assert_eq!(spec.stdout, std::fs::read_to_string(app.join("README/inputs.conf.spec")).unwrap());
+    assert_eq!(
+        spec.stdout,
+        std::fs::read_to_string(app.join("README/inputs.conf.spec")).unwrap()
+    );
 
     let server = TestServer::serve(Response::prometheus("# TYPE up gauge\nup 1\n").gzip());
-    let input = splunkd::input_xml("https://127.0.0.1:1", "node1", &[("url", &server.url()), ("interval", "60")]);
+    let input = splunkd::input_xml(
+        "https://127.0.0.1:1",
+        "node1",
+        &[("url", &server.url()), ("interval", "60")],
+    );
     let r = splunkd::run_binary(bin, &[], &input);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let events = splunkd::parse_stream(&r.stdout);
@@ -205,7 +321,10 @@ fn run_packaged_binary(tgz: &Path, tag: &str) {
 fn package_layout_and_metadata() {
     let tgz = build_package("layout");
     let m = check_layout(&tgz);
-    assert_eq!(m["mattermost_metrics/linux_x86_64/bin/mattermost_metrics"].data, std::fs::read(BIN).unwrap());
+    assert_eq!(
+        m["mattermost_metrics/linux_x86_64/bin/mattermost_metrics"].data,
+        std::fs::read(BIN).unwrap()
+    );
 }
 
 #[test]
@@ -221,7 +340,8 @@ fn packaged_binary_runs_as_splunkd_runs_it() {
 }
 
 fn release_package() -> PathBuf {
-    let p = std::env::var_os("MM_PACKAGE").expect("MM_PACKAGE names the package scripts/package built (scripts/test sets it)");
+    let p = std::env::var_os("MM_PACKAGE")
+        .expect("MM_PACKAGE names the package scripts/package built (scripts/test sets it)");
     PathBuf::from(p)
 }
 
@@ -235,7 +355,10 @@ fn release_package_layout_and_run() {
 
 /// `GLIBC_x.y[.z]` as numbers.
 fn glibc_version(s: &str) -> Option<Vec<u32>> {
-    s.strip_prefix("GLIBC_")?.split('.').map(|p| p.parse().ok()).collect()
+    s.strip_prefix("GLIBC_")?
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect()
 }
 
 #[test]
@@ -246,8 +369,16 @@ fn release_binary_needs_nothing_newer_than_glibc_2_17() {
     let exe = &m["mattermost_metrics/linux_x86_64/bin/mattermost_metrics"].data;
     let file = object::File::parse(exe.as_slice()).unwrap();
     assert_eq!(file.architecture(), object::Architecture::X86_64);
-    assert_eq!(file.kind(), object::ObjectKind::Dynamic, "a PIE (AppInspect fails non-PIE static executables)");
-    let dynstr = file.section_by_name(".dynstr").expect(".dynstr").data().unwrap();
+    assert_eq!(
+        file.kind(),
+        object::ObjectKind::Dynamic,
+        "a PIE (AppInspect fails non-PIE static executables)"
+    );
+    let dynstr = file
+        .section_by_name(".dynstr")
+        .expect(".dynstr")
+        .data()
+        .unwrap();
     let versions: Vec<Vec<u32>> = dynstr
         .split(|&b| b == 0)
         .filter_map(|s| std::str::from_utf8(s).ok())
@@ -255,7 +386,23 @@ fn release_binary_needs_nothing_newer_than_glibc_2_17() {
         .collect();
     assert!(!versions.is_empty(), "links glibc");
     let max = versions.iter().max().unwrap();
-    assert!(*max <= vec![2, 17], "needs GLIBC_{}", max.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("."));
-    let needed: Vec<String> = dynstr.split(|&b| b == 0).map(|s| String::from_utf8_lossy(s).into_owned()).filter(|s| s.contains(".so")).collect();
-    assert!(!needed.iter().any(|s| s.contains("libssl") || s.contains("libcrypto")), "no system OpenSSL: {needed:?}");
+    assert!(
+        *max <= vec![2, 17],
+        "needs GLIBC_{}",
+        max.iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(".")
+    );
+    let needed: Vec<String> = dynstr
+        .split(|&b| b == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .filter(|s| s.contains(".so"))
+        .collect();
+    assert!(
+        !needed
+            .iter()
+            .any(|s| s.contains("libssl") || s.contains("libcrypto")),
+        "no system OpenSSL: {needed:?}"
+    );
 }

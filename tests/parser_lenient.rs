@@ -16,12 +16,18 @@ struct Got {
 }
 
 fn run(input: &[u8], format: Format) -> (Vec<Got>, Report) {
-    let opts = ParseOptions { format, ..Default::default() };
+    let opts = ParseOptions {
+        format,
+        ..Default::default()
+    };
     let mut got = Vec::new();
     let report = parse(input, &opts, |s| {
         got.push(Got {
             name: s.name.to_string(),
-            labels: s.labels().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: s
+                .labels()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             value: s.value,
             ts: s.timestamp_ms,
             typ: s.metric_type,
@@ -43,9 +49,19 @@ fn malformed_lines_are_skipped_counted_and_reported() {
     assert_eq!(names(&got), ["a", "c", "f", "h", "i"]);
     assert_eq!(report.errors, 5);
     let lines: Vec<usize> = report.first_errors.iter().map(|e| e.line).collect();
-    assert_eq!(lines, [2, 4, 5, 7, 9], "the first five errors, with their lines");
-    assert!(report.first_errors[1].reason.contains("duplicate label x"), "{}", report.first_errors[1]);
-    assert!(report.first_errors[2].to_string().starts_with("line 5: invalid value"));
+    assert_eq!(
+        lines,
+        [2, 4, 5, 7, 9],
+        "the first five errors, with their lines"
+    );
+    assert!(
+        report.first_errors[1].reason.contains("duplicate label x"),
+        "{}",
+        report.first_errors[1]
+    );
+    assert!(report.first_errors[2]
+        .to_string()
+        .starts_with("line 5: invalid value"));
     assert!(!report.truncated);
 }
 
@@ -60,7 +76,10 @@ fn only_the_first_few_errors_are_kept() {
 
 #[test]
 fn truncated_openmetrics_keeps_its_samples_and_says_so() {
-    let (got, report) = run(b"# TYPE a counter\na_total 1\na_total{x=\"y\"} 2\n", Format::OpenMetrics);
+    let (got, report) = run(
+        b"# TYPE a counter\na_total 1\na_total{x=\"y\"} 2\n",
+        Format::OpenMetrics,
+    );
     assert_eq!(got.len(), 2);
     assert!(report.truncated);
     let (_, report) = run(b"a 1\n# EOF\n", Format::OpenMetrics);
@@ -79,7 +98,10 @@ fn text_after_eof_is_reported() {
 
 #[test]
 fn crlf_blank_lines_and_missing_final_newline() {
-    let (got, report) = run(b"# HELP a x\r\n# TYPE a gauge\r\n\r\na 1\r\n\n   \nb 2", Format::Prometheus);
+    let (got, report) = run(
+        b"# HELP a x\r\n# TYPE a gauge\r\n\r\na 1\r\n\n   \nb 2",
+        Format::Prometheus,
+    );
     assert_eq!(names(&got), ["a", "b"]);
     assert_eq!(got[0].typ, MetricType::Gauge);
     assert_eq!(report.errors, 0);
@@ -96,7 +118,10 @@ fn escapes_are_unescaped_and_plain_values_borrowed() {
         assert_eq!(l[0].value, r"C:\dir\");
         assert_eq!(l[1].value, r#"say "hi""#);
         assert_eq!(l[2].value, "two\nlines");
-        assert!(matches!(l[3].value, Cow::Borrowed("as is")), "no copy without escapes");
+        assert!(
+            matches!(l[3].value, Cow::Borrowed("as is")),
+            "no copy without escapes"
+        );
         assert!(matches!(l[3].name, Cow::Borrowed("plain")));
         seen += 1;
     })
@@ -124,14 +149,20 @@ fn timestamps_in_both_formats() {
     let (got, _) = run(b"a 1 1700000060123\nb 2 -1\n", Format::Prometheus);
     assert_eq!(got[0].ts, Some(1_700_000_060_123));
     assert_eq!(got[1].ts, Some(-1));
-    let (got, _) = run(b"a 1 1700000060.123\nb 2 1.7e9\n# EOF\n", Format::OpenMetrics);
+    let (got, _) = run(
+        b"a 1 1700000060.123\nb 2 1.7e9\n# EOF\n",
+        Format::OpenMetrics,
+    );
     assert_eq!(got[0].ts, Some(1_700_000_060_123));
     assert_eq!(got[1].ts, Some(1_700_000_000_000));
 }
 
 #[test]
 fn special_values() {
-    let (got, _) = run(b"a NaN\nb +Inf\nc -Inf\nd 1.5e-07\ne 9.3e+08\n", Format::Prometheus);
+    let (got, _) = run(
+        b"a NaN\nb +Inf\nc -Inf\nd 1.5e-07\ne 9.3e+08\n",
+        Format::Prometheus,
+    );
     assert!(got[0].value.is_nan());
     assert_eq!(got[1].value, f64::INFINITY);
     assert_eq!(got[2].value, f64::NEG_INFINITY);
@@ -146,14 +177,20 @@ fn exemplars_are_parsed_and_dropped() {
     assert_eq!(report.errors, 0);
     assert_eq!(names(&got), ["h_bucket", "h_bucket", "h_count", "h_sum"]);
     assert_eq!(got[0].labels, [("le".to_string(), "1.0".to_string())]);
-    assert_eq!(got[0].ts, None, "the exemplar's timestamp is not the sample's");
+    assert_eq!(
+        got[0].ts, None,
+        "the exemplar's timestamp is not the sample's"
+    );
 }
 
 #[test]
 fn families_types_and_suffixes() {
     let input = b"# TYPE c counter\nc_total 1\nc_created 1.7e9\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 2\nh_created 1.7e9\n# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 1\ns_count 1\n# TYPE i info\ni_info{v=\"1\"} 1\nloose 5\n# EOF\n";
     let (got, _) = run(input, Format::OpenMetrics);
-    let kinds: Vec<(&str, MetricType, Suffix)> = got.iter().map(|g| (g.name.as_str(), g.typ, g.suffix)).collect();
+    let kinds: Vec<(&str, MetricType, Suffix)> = got
+        .iter()
+        .map(|g| (g.name.as_str(), g.typ, g.suffix))
+        .collect();
     use MetricType::*;
     assert_eq!(
         kinds,
@@ -172,9 +209,19 @@ fn families_types_and_suffixes() {
         ]
     );
     // In 0.0.4 a counter is named with its _total and a gauge named *_created is a gauge.
-    let (got, _) = run(b"# TYPE x_total counter\nx_total 1\nx_created 2\n# TYPE g_created gauge\ng_created 3\n", Format::Prometheus);
+    let (got, _) = run(
+        b"# TYPE x_total counter\nx_total 1\nx_created 2\n# TYPE g_created gauge\ng_created 3\n",
+        Format::Prometheus,
+    );
     let kinds: Vec<(&str, Suffix)> = got.iter().map(|g| (g.name.as_str(), g.suffix)).collect();
-    assert_eq!(kinds, [("x_total", Suffix::None), ("x_created", Suffix::Created), ("g_created", Suffix::None)]);
+    assert_eq!(
+        kinds,
+        [
+            ("x_total", Suffix::None),
+            ("x_created", Suffix::Created),
+            ("g_created", Suffix::None)
+        ]
+    );
 }
 
 #[test]
@@ -184,7 +231,13 @@ fn prometheus3_quoted_names() {
     assert_eq!(report.errors, 0, "{:?}", report.first_errors);
     assert_eq!(names(&got), ["my.metric", "my.metric"]);
     assert_eq!(got[0].typ, MetricType::Gauge);
-    assert_eq!(got[0].labels, [("some.label".into(), "x".into()), ("plain".into(), "y".into())]);
+    assert_eq!(
+        got[0].labels,
+        [
+            ("some.label".into(), "x".into()),
+            ("plain".into(), "y".into())
+        ]
+    );
 }
 
 #[test]
@@ -192,10 +245,15 @@ fn zero_bytes_of_input_and_binary_garbage() {
     let (got, report) = run(b"", Format::Prometheus);
     assert!(got.is_empty());
     assert_eq!(report.errors, 0);
-    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let (_, report) = run(&garbage, Format::Prometheus);
     assert!(report.errors > 0);
-    let (_, report) = run(b"<html><body>502 Bad Gateway</body></html>\n", Format::Prometheus);
+    let (_, report) = run(
+        b"<html><body>502 Bad Gateway</body></html>\n",
+        Format::Prometheus,
+    );
     assert_eq!(report.errors, 1);
 }
 
@@ -204,7 +262,13 @@ fn format_detection() {
     assert_eq!(Format::detect(b"a 1\n# EOF\n"), Format::OpenMetrics);
     assert_eq!(Format::detect(b"a 1\n# EOF"), Format::OpenMetrics);
     assert_eq!(Format::detect(b"a 1\n"), Format::Prometheus);
-    assert_eq!(Format::from_content_type("application/openmetrics-text; version=1.0.0; charset=utf-8"), Some(Format::OpenMetrics));
-    assert_eq!(Format::from_content_type("text/plain; version=0.0.4; charset=utf-8"), Some(Format::Prometheus));
+    assert_eq!(
+        Format::from_content_type("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        Some(Format::OpenMetrics)
+    );
+    assert_eq!(
+        Format::from_content_type("text/plain; version=0.0.4; charset=utf-8"),
+        Some(Format::Prometheus)
+    );
     assert_eq!(Format::from_content_type("text/html; charset=utf-8"), None);
 }

@@ -22,7 +22,11 @@ fn expected(dp: &DataPoint<'_>) -> splunk::IndexedPoint {
     splunk::IndexedPoint {
         metric_name: dp.metric_name.to_string(),
         value: dp.value,
-        dimensions: dp.dimensions.iter().map(|d| (d.name.to_string(), d.value.to_string())).collect(),
+        dimensions: dp
+            .dimensions
+            .iter()
+            .map(|d| (d.name.to_string(), d.value.to_string()))
+            .collect(),
     }
 }
 
@@ -33,24 +37,37 @@ fn round_trip(body: &[u8], format: Format) -> Vec<splunk::IndexedPoint> {
     assert_eq!(transforms.len(), 2);
     let mut points = Vec::new();
     let mut raw = Vec::new();
-    convert_scrape(body, format, false, &ConvertOptions::default(), 1_700_000_000_000, |dp| {
-        raw.clear();
-        emit::event_text::write(dp, &mut raw);
-        let raw = std::str::from_utf8(&raw).expect("event text is UTF-8");
-        assert!(!raw.contains(['\n', '\r']), "event text is one line: {raw:?}");
-        let indexed = splunk::index_event(&transforms, raw);
-        let want = expected(dp);
-        assert_eq!(indexed.metric_name, want.metric_name, "{raw}");
-        assert_eq!(indexed.value.to_bits(), want.value.to_bits(), "{raw}");
-        assert_eq!(indexed.dimensions, want.dimensions, "{raw}");
-        points.push(indexed);
-    })
+    convert_scrape(
+        body,
+        format,
+        false,
+        &ConvertOptions::default(),
+        1_700_000_000_000,
+        |dp| {
+            raw.clear();
+            emit::event_text::write(dp, &mut raw);
+            let raw = std::str::from_utf8(&raw).expect("event text is UTF-8");
+            assert!(
+                !raw.contains(['\n', '\r']),
+                "event text is one line: {raw:?}"
+            );
+            let indexed = splunk::index_event(&transforms, raw);
+            let want = expected(dp);
+            assert_eq!(indexed.metric_name, want.metric_name, "{raw}");
+            assert_eq!(indexed.value.to_bits(), want.value.to_bits(), "{raw}");
+            assert_eq!(indexed.dimensions, want.dimensions, "{raw}");
+            points.push(indexed);
+        },
+    )
     .unwrap();
     points
 }
 
 fn dims(p: &splunk::IndexedPoint) -> Vec<(&str, &str)> {
-    p.dimensions.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    p.dimensions
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 #[test]
@@ -82,13 +99,19 @@ fn tricky_label_values_arrive_exactly() {
     ];
     let mut body = String::from("# TYPE t gauge\n");
     for (i, (written, _)) in values.iter().enumerate() {
-        body.push_str(&format!("t{{i=\"{i}\",v=\"{written}\",after=\"ok\"}} {i}\n"));
+        body.push_str(&format!(
+            "t{{i=\"{i}\",v=\"{written}\",after=\"ok\"}} {i}\n"
+        ));
     }
     let points = round_trip(body.as_bytes(), Format::Prometheus);
     assert_eq!(points.len(), values.len());
     for (p, (_, want)) in points.iter().zip(values) {
         assert_eq!(dims(p)[1], ("v", *want));
-        assert_eq!(dims(p)[2], ("after", "ok"), "the next dimension is intact after {want:?}");
+        assert_eq!(
+            dims(p)[2],
+            ("after", "ok"),
+            "the next dimension is intact after {want:?}"
+        );
     }
 }
 
@@ -102,21 +125,43 @@ fn names_are_mapped_onto_splunk_rules() {
     );
     let p = round_trip(body.as_bytes(), Format::Prometheus);
     assert_eq!(p[0].metric_name, "job.requests.rate5m");
-    assert_eq!(dims(&p[0]), [("exported_host", "mm1"), ("exported__hidden", "x"), ("exported_index", "i")]);
+    assert_eq!(
+        dims(&p[0]),
+        [
+            ("exported_host", "mm1"),
+            ("exported__hidden", "x"),
+            ("exported_index", "i")
+        ]
+    );
     assert_eq!(p[1].metric_name, "my.metric");
     assert_eq!(dims(&p[1]), [("some.label", "a"), ("odd_name", "b")]);
     assert_eq!(p[2].metric_name, "prom__private_metric");
-    assert_eq!(dims(&p[3]), [("a_b", "1"), ("exported_host", "h")], "one value per dimension: the first wins");
+    assert_eq!(
+        dims(&p[3]),
+        [("a_b", "1"), ("exported_host", "h")],
+        "one value per dimension: the first wins"
+    );
 }
 
 #[test]
 fn values_are_plain_decimals_that_round_trip() {
     let body = "a 1.5e-7\nb 9.3e+08\nc -0.25\nd 1e21\ne 123456789012345678\nf 5e-324\ng NaN\nh +Inf\ni -Inf\nj 0\n";
     let p = round_trip(body.as_bytes(), Format::Prometheus);
-    let got: Vec<(&str, f64)> = p.iter().map(|p| (p.metric_name.as_str(), p.value)).collect();
+    let got: Vec<(&str, f64)> = p
+        .iter()
+        .map(|p| (p.metric_name.as_str(), p.value))
+        .collect();
     assert_eq!(
         got,
-        [("a", 1.5e-7), ("b", 9.3e8), ("c", -0.25), ("d", 1e21), ("e", 123456789012345678.0), ("f", 5e-324), ("j", 0.0)]
+        [
+            ("a", 1.5e-7),
+            ("b", 9.3e8),
+            ("c", -0.25),
+            ("d", 1e21),
+            ("e", 123456789012345678.0),
+            ("f", 5e-324),
+            ("j", 0.0)
+        ]
     );
 }
 
@@ -126,8 +171,15 @@ fn bucket_bounds_are_canonical_in_both_formats() {
     let om = "# TYPE h histogram\nh_bucket{le=\"0.005\"} 1\nh_bucket{le=\"1.0\"} 2\nh_bucket{le=\"1000000.0\"} 3\nh_bucket{le=\"+Inf\"} 4\nh_count 4\nh_sum 9\nh_created 1.7e9\n# EOF\n";
     let a = round_trip(text.as_bytes(), Format::Prometheus);
     let b = round_trip(om.as_bytes(), Format::OpenMetrics);
-    assert_eq!(a, b, "the same histogram in both formats gives the same data points");
-    let les: Vec<&str> = a.iter().filter(|p| p.metric_name == "h_bucket").map(|p| dims(p)[0].1).collect();
+    assert_eq!(
+        a, b,
+        "the same histogram in both formats gives the same data points"
+    );
+    let les: Vec<&str> = a
+        .iter()
+        .filter(|p| p.metric_name == "h_bucket")
+        .map(|p| dims(p)[0].1)
+        .collect();
     assert_eq!(les, ["0.005", "1.0", "1e+06", "+Inf"]);
 }
 

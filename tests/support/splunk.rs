@@ -27,7 +27,9 @@ pub fn read_conf(path: &Path) -> Conf {
             conf.entry(stanza.clone()).or_default();
             continue;
         }
-        let (k, v) = line.split_once('=').unwrap_or_else(|| panic!("{}: bad line {line:?}", path.display()));
+        let (k, v) = line
+            .split_once('=')
+            .unwrap_or_else(|| panic!("{}: bad line {line:?}", path.display()));
         conf.entry(stanza.clone())
             .or_default()
             .insert(k.trim().to_string(), v.trim().to_string());
@@ -47,14 +49,25 @@ pub struct Transform {
 pub fn transforms_for(app: &Path, sourcetype: &str) -> Vec<Transform> {
     let props = read_conf(&app.join("default/props.conf"));
     let transforms = read_conf(&app.join("default/transforms.conf"));
-    let st = props.get(sourcetype).unwrap_or_else(|| panic!("no [{sourcetype}] in props.conf"));
-    let mut classes: Vec<(&String, &String)> = st.iter().filter(|(k, _)| k.starts_with("TRANSFORMS-")).collect();
+    let st = props
+        .get(sourcetype)
+        .unwrap_or_else(|| panic!("no [{sourcetype}] in props.conf"));
+    let mut classes: Vec<(&String, &String)> = st
+        .iter()
+        .filter(|(k, _)| k.starts_with("TRANSFORMS-"))
+        .collect();
     classes.sort(); // Splunk applies TRANSFORMS- classes in lexical order of class name
     let mut out = Vec::new();
     for (_, list) in classes {
         for name in list.split(',').map(str::trim) {
-            let t = transforms.get(name).unwrap_or_else(|| panic!("transform {name} not in transforms.conf"));
-            assert_eq!(t.get("WRITE_META").map(String::as_str), Some("true"), "{name}: WRITE_META");
+            let t = transforms
+                .get(name)
+                .unwrap_or_else(|| panic!("transform {name} not in transforms.conf"));
+            assert_eq!(
+                t.get("WRITE_META").map(String::as_str),
+                Some("true"),
+                "{name}: WRITE_META"
+            );
             out.push(Transform {
                 name: name.to_string(),
                 regex: Regex::new(&t["REGEX"]).unwrap_or_else(|e| panic!("{name}: REGEX: {e}")),
@@ -73,7 +86,10 @@ fn expand(format: &str, caps: &regex::Captures<'_>) -> String {
     let mut rest = format;
     while let Some(i) = rest.find('$') {
         out.push_str(&rest[..i]);
-        let digits: String = rest[i + 1..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = rest[i + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         match digits.parse::<usize>().ok().filter(|&n| n < caps.len()) {
             Some(n) => {
                 out.push_str(caps.get(n).map_or("", |m| m.as_str()));
@@ -100,13 +116,19 @@ pub fn apply(transforms: &[Transform], raw: &str) -> String {
         let text = &raw[..end];
         let mut pos = 0;
         while pos <= text.len() {
-            let Some(caps) = t.regex.captures_at(text, pos) else { break };
+            let Some(caps) = t.regex.captures_at(text, pos) else {
+                break;
+            };
             meta.push(expand(&t.format, &caps));
             let m = caps.get(0).unwrap();
             if !t.repeat {
                 break;
             }
-            pos = if m.end() == m.start() { m.end() + 1 } else { m.end() };
+            pos = if m.end() == m.start() {
+                m.end() + 1
+            } else {
+                m.end()
+            };
         }
     }
     meta.join(" ")
@@ -124,11 +146,17 @@ pub fn parse_meta(meta: &str) -> Vec<(String, String)> {
         if i >= b.len() {
             break;
         }
-        let sep = meta[i..].find("::").map(|k| i + k).unwrap_or_else(|| panic!("no :: in _meta at {:?}", &meta[i..]));
+        let sep = meta[i..]
+            .find("::")
+            .map(|k| i + k)
+            .unwrap_or_else(|| panic!("no :: in _meta at {:?}", &meta[i..]));
         let name = meta[i..sep].to_string();
         let mut j = sep + 2;
         let value = if b.get(j) == Some(&b'"') {
-            let close = meta[j + 1..].find('"').map(|k| j + 1 + k).expect("unclosed quote in _meta");
+            let close = meta[j + 1..]
+                .find('"')
+                .map(|k| j + 1 + k)
+                .expect("unclosed quote in _meta");
             let v = meta[j + 1..close].to_string();
             j = close + 1;
             v
@@ -138,7 +166,10 @@ pub fn parse_meta(meta: &str) -> Vec<(String, String)> {
             j = end;
             v
         };
-        assert!(!name.is_empty() && !name.contains(' '), "bad field name {name:?} in {meta:?}");
+        assert!(
+            !name.is_empty() && !name.contains(' '),
+            "bad field name {name:?} in {meta:?}"
+        );
         fields.push((name, value));
         i = j;
     }
@@ -166,7 +197,10 @@ pub fn index_event(transforms: &[Transform], raw: &str) -> IndexedPoint {
             }
             "_value" => {
                 assert!(value.is_none(), "two _value fields in {raw:?}");
-                value = Some(v.parse::<f64>().unwrap_or_else(|e| panic!("_value {v:?}: {e}")))
+                value = Some(
+                    v.parse::<f64>()
+                        .unwrap_or_else(|e| panic!("_value {v:?}: {e}")),
+                )
             }
             _ => dimensions.push((k, v)),
         }

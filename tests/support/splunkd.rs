@@ -28,7 +28,12 @@ pub fn run_binary(bin: &str, args: &[&str], stdin: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the binary");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     Run {
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
@@ -44,7 +49,10 @@ pub fn input_xml(server_uri: &str, name: &str, params: &[(&str, &str)]) -> Strin
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<input>\n  <server_host>hf1</server_host>\n  <server_uri>{server_uri}</server_uri>\n  <session_key>SESSIONKEY123</session_key>\n  <checkpoint_dir>/tmp</checkpoint_dir>\n  <configuration>\n    <stanza name=\"mattermost_metrics://{name}\" app=\"mattermost_metrics\">\n"
     );
     for (k, v) in params {
-        x.push_str(&format!("      <param name=\"{k}\">{}</param>\n", escape(v)));
+        x.push_str(&format!(
+            "      <param name=\"{k}\">{}</param>\n",
+            escape(v)
+        ));
     }
     x.push_str("    </stanza>\n  </configuration>\n</input>\n");
     x
@@ -63,7 +71,10 @@ pub fn items_xml(server_uri: &str, name: &str, params: &[(&str, &str)]) -> Strin
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// One `<event>` of the stream.
@@ -81,7 +92,8 @@ pub struct Event {
 /// Parses the `<stream>` with a real XML parser and checks its shape
 /// (element names and order as in the SDKs' event fixtures).
 pub fn parse_stream(xml: &str) -> Vec<Event> {
-    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("the stream is not valid XML: {e}"));
+    let doc = roxmltree::Document::parse(xml)
+        .unwrap_or_else(|e| panic!("the stream is not valid XML: {e}"));
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "stream");
     let mut events = Vec::new();
@@ -89,7 +101,10 @@ pub fn parse_stream(xml: &str) -> Vec<Event> {
         assert_eq!(ev.tag_name().name(), "event");
         assert_eq!(ev.attribute("unbroken"), Some("1"));
         let mut e = Event {
-            stanza: ev.attribute("stanza").expect("stanza attribute").to_string(),
+            stanza: ev
+                .attribute("stanza")
+                .expect("stanza attribute")
+                .to_string(),
             time: String::new(),
             source: None,
             sourcetype: None,
@@ -97,11 +112,26 @@ pub fn parse_stream(xml: &str) -> Vec<Event> {
             host: None,
             data: String::new(),
         };
-        let names: Vec<&str> = ev.children().filter(|n| n.is_element()).map(|n| n.tag_name().name()).collect();
-        let order = ["time", "source", "sourcetype", "index", "host", "data", "done"];
+        let names: Vec<&str> = ev
+            .children()
+            .filter(|n| n.is_element())
+            .map(|n| n.tag_name().name())
+            .collect();
+        let order = [
+            "time",
+            "source",
+            "sourcetype",
+            "index",
+            "host",
+            "data",
+            "done",
+        ];
         let mut last = 0;
         for n in &names {
-            let pos = order.iter().position(|o| o == n).unwrap_or_else(|| panic!("unknown element <{n}>"));
+            let pos = order
+                .iter()
+                .position(|o| o == n)
+                .unwrap_or_else(|| panic!("unknown element <{n}>"));
             assert!(pos >= last, "elements out of order: {names:?}");
             last = pos;
         }
@@ -159,7 +189,12 @@ impl FakeSplunkd {
                 }
             }
         });
-        FakeSplunkd { uri, calls, passwords, stop }
+        FakeSplunkd {
+            uri,
+            calls,
+            passwords,
+            stop,
+        }
     }
 
     pub fn calls(&self) -> Vec<RestCall> {
@@ -174,12 +209,20 @@ impl Drop for FakeSplunkd {
 }
 
 fn form(body: &str) -> HashMap<String, String> {
-    url::form_urlencoded::parse(body.as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
 }
 
-fn serve(stream: TcpStream, calls: &Mutex<Vec<RestCall>>, passwords: &Mutex<HashMap<String, String>>) {
+fn serve(
+    stream: TcpStream,
+    calls: &Mutex<Vec<RestCall>>,
+    passwords: &Mutex<HashMap<String, String>>,
+) {
     stream.set_nonblocking(false).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut r = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
     if r.read_line(&mut line).is_err() {
@@ -205,11 +248,25 @@ fn serve(stream: TcpStream, calls: &Mutex<Vec<RestCall>>, passwords: &Mutex<Hash
     let mut body = vec![0; len];
     let _ = r.read_exact(&mut body);
     let body = String::from_utf8_lossy(&body).into_owned();
-    calls.lock().unwrap().push(RestCall { method: method.clone(), path: path.clone(), authorization: authorization.clone(), body: body.clone() });
+    calls.lock().unwrap().push(RestCall {
+        method: method.clone(),
+        path: path.clone(),
+        authorization: authorization.clone(),
+        body: body.clone(),
+    });
 
     let (status, answer) = if authorization.as_deref() != Some("Splunk SESSIONKEY123") {
-        (401, "{\"messages\":[{\"type\":\"WARN\",\"text\":\"call not properly authenticated\"}]}".to_string())
-    } else if let Some(rest) = path.split('?').next().unwrap_or("").strip_prefix("/servicesNS/nobody/mattermost_metrics/storage/passwords") {
+        (
+            401,
+            "{\"messages\":[{\"type\":\"WARN\",\"text\":\"call not properly authenticated\"}]}"
+                .to_string(),
+        )
+    } else if let Some(rest) = path
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .strip_prefix("/servicesNS/nobody/mattermost_metrics/storage/passwords")
+    {
         let entity = percent_decode(rest.trim_start_matches('/'));
         let mut pw = passwords.lock().unwrap();
         match (method.as_str(), entity.is_empty()) {
@@ -234,7 +291,10 @@ fn serve(stream: TcpStream, calls: &Mutex<Vec<RestCall>>, passwords: &Mutex<Hash
             }
             _ => (400, "{}".to_string()),
         }
-    } else if path.starts_with("/servicesNS/nobody/mattermost_metrics/data/inputs/mattermost_metrics/") && method == "POST" {
+    } else if path
+        .starts_with("/servicesNS/nobody/mattermost_metrics/data/inputs/mattermost_metrics/")
+        && method == "POST"
+    {
         (200, "{}".to_string())
     } else {
         (404, "{}".to_string())
