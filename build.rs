@@ -11,7 +11,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, prefix: &str, only_xml: bool, out: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries {
         let entry = entry.expect("read_dir entry");
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -32,14 +34,22 @@ fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     collect(&root.join("splunk_app"), "", false, &mut files);
-    collect(&root.join("dashboards"), "default/data/ui/views/", true, &mut files);
+    collect(
+        &root.join("dashboards"),
+        "default/data/ui/views/",
+        true,
+        &mut files,
+    );
     files.sort();
     let mut code = String::from(
         "/// The app's static files: (path inside the app folder, contents).\n\
          pub static APP_FILES: &[(&str, &[u8])] = &[\n",
     );
     for (rel, path) in &files {
-        code.push_str(&format!("    ({rel:?}, include_bytes!({:?})),\n", path.display().to_string()));
+        code.push_str(&format!(
+            "    ({rel:?}, include_bytes!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("app_files.rs");
