@@ -24,8 +24,8 @@
 //!   under `cargo bench`, 1 when run as a test by `cargo test --benches`);
 //! - `BENCH_SKIP_CRITERION=1`: print only the summary table.
 
-#[path = "../tests/support/mattermost_fixture.rs"]
-mod mattermost_fixture;
+#[path = "support/inputs.rs"]
+mod inputs;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -39,8 +39,6 @@ use mattermost_metrics::pipeline;
 /// The scrape time given to samples without a timestamp (fixed, so every run
 /// writes the same bytes).
 const SCRAPE_TIME_MS: i64 = 1_700_000_000_000;
-/// Size the synthetic input aims at.
-const SYNTHETIC_TARGET_BYTES: usize = 5_000_000;
 
 struct Input {
     name: &'static str,
@@ -48,12 +46,8 @@ struct Input {
 }
 
 fn inputs() -> Vec<Input> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/mattermost.prom"
-    );
-    let fixture = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let synthetic = synthetic_scrape();
+    let fixture = inputs::fixture();
+    let synthetic = inputs::synthetic_scrape();
     vec![
         Input {
             name: "mattermost_fixture",
@@ -64,44 +58,6 @@ fn inputs() -> Vec<Input> {
             body: synthetic,
         },
     ]
-}
-
-/// A synthetic Prometheus 0.0.4 scrape of about [`SYNTHETIC_TARGET_BYTES`]:
-/// the generator's size grows about linearly with its scale (a fixed part
-/// plus the high-cardinality families), so the scale is estimated from
-/// scales 1 and 2 and the closest of the estimate and its neighbours is
-/// kept. `BENCH_SYNTHETIC_SCALE` overrides it.
-fn synthetic_scrape() -> Vec<u8> {
-    let gen = |scale| {
-        mattermost_fixture::generate(&mattermost_fixture::FixtureOptions {
-            scale,
-            openmetrics: false,
-            ..Default::default()
-        })
-    };
-    if let Ok(v) = std::env::var("BENCH_SYNTHETIC_SCALE") {
-        let scale = v.parse().expect("BENCH_SYNTHETIC_SCALE is a number");
-        return report_synthetic(scale, gen(scale));
-    }
-    // Estimate from scales 1 and 2, then keep the closest of the estimate
-    // and its neighbours (the growth is only roughly linear).
-    let (s1, s2) = (gen(1).len() as f64, gen(2).len() as f64);
-    let per_scale = (s2 - s1).max(1.0);
-    let fixed = s1 - per_scale;
-    let guess = (((SYNTHETIC_TARGET_BYTES as f64 - fixed) / per_scale).round() as usize).max(1);
-    let (scale, body) = (guess.saturating_sub(1).max(1)..=guess + 1)
-        .map(|scale| (scale, gen(scale)))
-        .min_by_key(|(_, body)| body.len().abs_diff(SYNTHETIC_TARGET_BYTES))
-        .expect("at least one candidate");
-    report_synthetic(scale, body)
-}
-
-fn report_synthetic(scale: usize, body: String) -> Vec<u8> {
-    eprintln!(
-        "synthetic scrape: generator scale {scale}, {} bytes",
-        body.len()
-    );
-    body.into_bytes()
 }
 
 // ---- the three measured operations ----------------------------------------

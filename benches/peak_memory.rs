@@ -27,8 +27,8 @@
 //! one (what a moving realloc costs), so a growing vector's peak is an upper
 //! bound.
 
-#[path = "../tests/support/mattermost_fixture.rs"]
-mod mattermost_fixture;
+#[path = "support/inputs.rs"]
+mod inputs;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -41,7 +41,6 @@ use mattermost_metrics::pipeline;
 
 const SCRAPE_TIME_MS: i64 = 1_700_000_000_000;
 /// Size the synthetic input aims at (as in `parse_convert`).
-const SYNTHETIC_TARGET_BYTES: usize = 5_000_000;
 
 // ---- the counting allocator ----------------------------------------------------
 
@@ -119,41 +118,6 @@ fn measured(base: usize) -> Measured {
         over: PEAK.load(Relaxed).saturating_sub(base),
         allocations: ALLOCATIONS.load(Relaxed),
     }
-}
-
-/// The same synthetic scrape as `parse_convert` uses (scale fitted to about
-/// [`SYNTHETIC_TARGET_BYTES`], or `BENCH_SYNTHETIC_SCALE`).
-fn synthetic_scrape() -> Vec<u8> {
-    let gen = |scale| {
-        mattermost_fixture::generate(&mattermost_fixture::FixtureOptions {
-            scale,
-            openmetrics: false,
-            ..Default::default()
-        })
-    };
-    if let Ok(v) = std::env::var("BENCH_SYNTHETIC_SCALE") {
-        let scale = v.parse().expect("BENCH_SYNTHETIC_SCALE is a number");
-        return report_synthetic(scale, gen(scale));
-    }
-    // Estimate from scales 1 and 2, then keep the closest of the estimate
-    // and its neighbours (the growth is only roughly linear).
-    let (s1, s2) = (gen(1).len() as f64, gen(2).len() as f64);
-    let per_scale = (s2 - s1).max(1.0);
-    let fixed = s1 - per_scale;
-    let guess = (((SYNTHETIC_TARGET_BYTES as f64 - fixed) / per_scale).round() as usize).max(1);
-    let (scale, body) = (guess.saturating_sub(1).max(1)..=guess + 1)
-        .map(|scale| (scale, gen(scale)))
-        .min_by_key(|(_, body)| body.len().abs_diff(SYNTHETIC_TARGET_BYTES))
-        .expect("at least one candidate");
-    report_synthetic(scale, body)
-}
-
-fn report_synthetic(scale: usize, body: String) -> Vec<u8> {
-    println!(
-        "synthetic scrape: generator scale {scale}, {} bytes",
-        body.len()
-    );
-    body.into_bytes()
 }
 
 // ---- the runs ----------------------------------------------------------------
@@ -241,12 +205,8 @@ fn measure(name: &str, body: &[u8]) {
 }
 
 fn main() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/mattermost.prom"
-    );
-    let fixture = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let synthetic = synthetic_scrape();
+    let fixture = inputs::fixture();
+    let synthetic = inputs::synthetic_scrape();
 
     println!("peak heap of one parse + convert + emit (the scrape body read in first)");
     println!(
