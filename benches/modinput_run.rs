@@ -9,7 +9,6 @@
 //! cargo bench --bench modinput_run
 
 #[path = "../tests/support/test_servers.rs"]
-#[allow(dead_code)]
 mod test_servers;
 
 use std::io::{Read, Write};
@@ -23,6 +22,8 @@ const RUNS: usize = 60;
 
 /// Runs `cmd` with `stdin`, reads its stdout to the end; returns the wall
 /// time and the child's peak RSS in bytes.
+// The child is reaped by wait4 below, which also gives its peak RSS.
+#[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command, stdin: &[u8]) -> (Duration, u64, usize) {
     let start = Instant::now();
     let mut child = cmd

@@ -40,7 +40,6 @@ use mattermost_metrics::exposition::Format;
 use mattermost_metrics::pipeline;
 
 const SCRAPE_TIME_MS: i64 = 1_700_000_000_000;
-/// Size the synthetic input aims at (as in `parse_convert`).
 
 // ---- the counting allocator ----------------------------------------------------
 

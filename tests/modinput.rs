@@ -440,8 +440,7 @@ fn hostile_label_values_never_break_the_stream() {
     assert_eq!(r.code, Some(0));
     let events = parse_stream(&r.stdout);
     let points = indexed(&events);
-    let xs: Vec<&(String, u64, Vec<(String, String)>)> =
-        points.iter().filter(|p| p.0 == "x").collect();
+    let xs: Vec<&Point> = points.iter().filter(|p| p.0 == "x").collect();
     assert_eq!(xs.len(), 6);
     let values: Vec<&str> = xs.iter().map(|p| p.2[0].1.as_str()).collect();
     assert!(values.contains(&"</data></event><event>"));

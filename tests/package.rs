@@ -8,7 +8,6 @@
 #[path = "support/splunkd.rs"]
 mod splunkd;
 #[path = "support/test_servers.rs"]
-#[allow(dead_code)]
 mod test_servers;
 
 use std::collections::BTreeMap;

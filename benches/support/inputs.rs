@@ -9,7 +9,10 @@ pub const SYNTHETIC_TARGET_BYTES: usize = 5_000_000;
 
 /// `tests/fixtures/mattermost.prom`: a busy node's scrape.
 pub fn fixture() -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mattermost.prom");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/mattermost.prom"
+    );
     std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -35,13 +38,17 @@ pub fn synthetic_scrape() -> Vec<u8> {
             let (s1, s2) = (gen(1).len() as f64, gen(2).len() as f64);
             let per_scale = (s2 - s1).max(1.0);
             let fixed = s1 - per_scale;
-            let guess = (((SYNTHETIC_TARGET_BYTES as f64 - fixed) / per_scale).round() as usize).max(1);
+            let guess =
+                (((SYNTHETIC_TARGET_BYTES as f64 - fixed) / per_scale).round() as usize).max(1);
             (guess.saturating_sub(1).max(1)..=guess + 1)
                 .map(|scale| (scale, gen(scale)))
                 .min_by_key(|(_, body)| body.len().abs_diff(SYNTHETIC_TARGET_BYTES))
                 .expect("at least one candidate")
         }
     };
-    eprintln!("synthetic scrape: generator scale {scale}, {} bytes", body.len());
+    eprintln!(
+        "synthetic scrape: generator scale {scale}, {} bytes",
+        body.len()
+    );
     body.into_bytes()
 }

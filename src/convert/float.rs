@@ -207,7 +207,7 @@ pub fn canonical_bound(v: f64) -> InlineStr {
         let exp = d.point - 1;
         // Go's %g with the shortest precision switches to an exponent
         // below 1e-4 and from 1e+06 (its "precision 6" rule).
-        if exp < -4 || exp >= 6 {
+        if !(-4..6).contains(&exp) {
             s.push(&digits[..1]);
             if digits.len() > 1 {
                 s.push(b".");

@@ -277,11 +277,12 @@ fn serve(
             ("POST", true) => {
                 let f = form(&body);
                 let key = format!("{}:{}:", f["realm"], f["name"]);
-                if pw.contains_key(&key) {
-                    (409, "{}".to_string())
-                } else {
-                    pw.insert(key, f["password"].clone());
-                    (201, "{}".to_string())
+                match pw.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(_) => (409, "{}".to_string()),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(f["password"].clone());
+                        (201, "{}".to_string())
+                    }
                 }
             }
             ("POST", false) => {
