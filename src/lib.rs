@@ -14,6 +14,8 @@ pub mod cli;
 pub mod convert;
 pub mod emit;
 pub mod exposition;
+pub mod health;
+pub mod hec;
 pub mod modinput;
 pub mod package;
 pub mod pipeline;

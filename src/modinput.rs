@@ -16,9 +16,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::convert::{ConvertOptions, ConvertStats, DataPoint, Dimension, Text};
+use crate::convert::ConvertOptions;
 use crate::emit;
-use crate::exposition::Report;
+use crate::health::{self, ScrapeHealth};
 use crate::pipeline;
 use crate::scrape::{Auth, ScrapeConfig, Scraper, Secret};
 use crate::settings::{AuthType, InputSettings, SecretParam, MASK};
@@ -31,44 +31,6 @@ use crate::splunk::xml;
 
 /// The scheme name: the part before `://` in inputs.conf, and the app id.
 pub const SCHEME: &str = "mattermost_metrics";
-
-/// The prefix of the health metrics every run emits about itself.
-pub const HEALTH_PREFIX: &str = "mattermost_metrics.";
-
-/// The health metrics, with what each means (documented in the README).
-pub const HEALTH_METRICS: &[(&str, &str)] = &[
-    (
-        "up",
-        "1 if the scrape succeeded (an HTTP 200 with Prometheus or OpenMetrics text), else 0",
-    ),
-    (
-        "scrape_duration_seconds",
-        "time from the start of the request to the end of the body",
-    ),
-    ("scrape_bytes", "bytes of the body, after decompression"),
-    ("samples_scraped", "samples parsed from the body"),
-    ("samples_emitted", "data points written to Splunk"),
-    (
-        "samples_nonfinite",
-        "samples skipped because their value was NaN or infinite",
-    ),
-    (
-        "samples_filtered",
-        "samples dropped by the Include / Exclude patterns",
-    ),
-    (
-        "samples_created",
-        "_created samples dropped (metadata, not measurements)",
-    ),
-    (
-        "parse_errors",
-        "lines of the body that could not be parsed (skipped)",
-    ),
-    (
-        "truncated",
-        "1 if an OpenMetrics body ended without # EOF, else 0",
-    ),
-];
 
 /// `--scheme`.
 pub fn print_scheme() -> ExitCode {
@@ -182,16 +144,6 @@ pub fn run() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// What one run measured, for the health data points.
-#[derive(Default)]
-struct Health {
-    up: bool,
-    duration_s: f64,
-    bytes: u64,
-    report: Report,
-    stats: ConvertStats,
-}
-
 /// Scrapes one stanza and writes its events. Errors returned are errors
 /// writing to stdout; every other failure is logged and shows in `up`.
 fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result<()> {
@@ -220,7 +172,7 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
                 host: &host,
             };
             let mut w = EventWriter::new(out, &meta)?;
-            write_health(&mut w, &[], start_ms, &Health::default())?;
+            write_health(&mut w, &[], start_ms, &ScrapeHealth::default())?;
             w.finish()?;
             return Ok(());
         }
@@ -234,7 +186,7 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
         host: &settings.node_name,
     };
     let mut w = EventWriter::new(out, &meta)?;
-    let mut health = Health::default();
+    let mut health = ScrapeHealth::default();
     let convert = ConvertOptions {
         keep_created: false,
         include: settings.include.clone(),
@@ -281,29 +233,12 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
                         return Err(e.into());
                     }
                     let (report, stats) = result.expect("lenient parsing does not fail");
-                    if report.errors > 0 {
-                        let first = report
-                            .first_errors
-                            .first()
-                            .map(|e| e.to_string())
-                            .unwrap_or_default();
-                        let lines = if report.errors == 1 { "line" } else { "lines" };
-                        log.warn(format!(
-                            "{} {lines} of {} could not be parsed and were skipped (first: {first})",
-                            report.errors, settings.url
-                        ));
+                    let verdict = health::judge(&report, &settings.url);
+                    for w in &verdict.warnings {
+                        log.warn(w);
                     }
-                    if report.truncated {
-                        log.warn(format!(
-                            "the OpenMetrics body from {} ended without # EOF: it was cut short",
-                            settings.url
-                        ));
-                    }
-                    if report.samples == 0 && report.errors > 0 {
-                        log.error(format!(
-                            "{} did not answer with Prometheus metrics",
-                            settings.url
-                        ));
+                    if let Some(e) = &verdict.error {
+                        log.error(e);
                     } else {
                         health.up = true;
                     }
@@ -363,45 +298,16 @@ fn write_health(
     w: &mut EventWriter<impl Write>,
     extra: &[(String, String)],
     time_ms: i64,
-    h: &Health,
+    h: &ScrapeHealth,
 ) -> std::io::Result<()> {
-    let r = &h.report;
-    let values = [
-        if h.up { 1.0 } else { 0.0 },
-        h.duration_s,
-        h.bytes as f64,
-        r.samples as f64,
-        h.stats.emitted as f64,
-        h.stats.skipped_nonfinite as f64,
-        h.stats.dropped_filtered as f64,
-        h.stats.dropped_created as f64,
-        r.errors as f64,
-        if r.truncated { 1.0 } else { 0.0 },
-    ];
-    let dims: Vec<Dimension<'_>> = extra
-        .iter()
-        .map(|(n, v)| Dimension {
-            name: Text::Borrowed(n),
-            value: Text::Borrowed(v),
-        })
-        .collect();
-    let mut name = String::with_capacity(64);
     let mut text = Vec::with_capacity(128);
-    for ((metric, _), value) in HEALTH_METRICS.iter().zip(values) {
-        name.clear();
-        name.push_str(HEALTH_PREFIX);
-        name.push_str(metric);
-        text.clear();
-        emit::event_text::write(
-            &DataPoint {
-                metric_name: &name,
-                value,
-                time_ms,
-                dimensions: &dims,
-            },
-            &mut text,
-        );
-        w.event(time_ms, std::str::from_utf8(&text).unwrap_or_default())?;
-    }
-    Ok(())
+    let mut result = Ok(());
+    health::data_points(health::scrape_values(h), time_ms, extra, |dp| {
+        if result.is_ok() {
+            text.clear();
+            emit::event_text::write(dp, &mut text);
+            result = w.event(time_ms, std::str::from_utf8(&text).unwrap_or_default());
+        }
+    });
+    result
 }

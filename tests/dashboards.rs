@@ -9,7 +9,7 @@
 //!   one;
 //! - every metric name a search uses (or a macro it calls) is one Mattermost
 //!   exposes (`tests/fixtures/mattermost_metric_names.txt`) or one of the
-//!   input's own health metrics (`modinput::HEALTH_METRICS`);
+//!   input's own health metrics (`health::METRICS`);
 //! - every `$token$` is defined by an input, a `<set>` or an `<eval>`, and
 //!   every token set is used;
 //! - every search (and every macro) has balanced quotes, parentheses,
@@ -25,7 +25,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use mattermost_metrics::modinput::{HEALTH_METRICS, HEALTH_PREFIX, SCHEME};
+use mattermost_metrics::health::{METRICS as HEALTH_METRICS, PREFIX as HEALTH_PREFIX};
+use mattermost_metrics::modinput::SCHEME;
 use regex::Regex;
 
 const PERF: &str = "dashboards/mattermost_performance_monitoring.xml";

@@ -78,11 +78,8 @@ fn print_table() {
 #[test]
 fn readme_lists_every_health_metric() {
     let readme = read("README.md");
-    for (name, meaning) in mattermost_metrics::modinput::HEALTH_METRICS {
-        let row = format!(
-            "| `{}{name}` |",
-            mattermost_metrics::modinput::HEALTH_PREFIX
-        );
+    for (name, meaning) in mattermost_metrics::health::METRICS {
+        let row = format!("| `{}{name}` |", mattermost_metrics::health::PREFIX);
         assert!(readme.contains(&row), "README.md lacks {row}");
         let _ = meaning;
     }
@@ -90,5 +87,5 @@ fn readme_lists_every_health_metric() {
         .lines()
         .filter(|l| l.starts_with("| `mattermost_metrics."))
         .count();
-    assert_eq!(rows, mattermost_metrics::modinput::HEALTH_METRICS.len());
+    assert_eq!(rows, mattermost_metrics::health::METRICS.len());
 }

@@ -18,6 +18,7 @@ pub fn main() -> ExitCode {
         Some("--scheme") => return modinput::print_scheme(),
         Some("--validate-arguments") => return modinput::validate_arguments(),
         Some("convert") => convert::run(args.collect()),
+        Some("hec") => crate::hec::run(args.collect()),
         Some("package") => package(args.collect()),
         Some("spec") => {
             print!("{}", settings::inputs_conf_spec());
@@ -80,4 +81,6 @@ usage: mattermost_metrics                        run as splunkd's modular input 
        mattermost_metrics convert [--input-format auto|prometheus|openmetrics]
                                   [--output raw|json] [--strict] [--keep-created]
                                   [--include REGEX] [--exclude REGEX] [FILE|-]
+       mattermost_metrics hec -splunk_target URL -splunk_authorization TOKEN [flags]
+                                                 scrape on a schedule and send to Splunk's HEC (hec -help lists the flags)
 ";

@@ -1,0 +1,259 @@
+//! Standalone mode: `mattermost_metrics hec`, a long-lived process that
+//! scrapes Mattermost's Prometheus endpoint(s) on a fixed schedule and
+//! posts the data points to Splunk's HTTP Event Collector. For sites with
+//! no forwarder near Mattermost; it replaces the Go tool prometheus2splunk,
+//! whose flags it takes ([`config`]).
+//!
+//! This module is a front end, as [`crate::modinput`] is: it joins
+//! [`crate::scrape`] and [`crate::pipeline`] (scrape, parse, convert) to
+//! HEC, and neither side knows of the other. Its parts, one job each:
+//!
+//! - [`config`]: flags and environment variables into a checked [`config::Config`].
+//! - [`schedule`]: the fixed grid of scrape times.
+//! - [`target`]: one target's loop (scrape, convert, group, queue), one
+//!   thread per target.
+//! - [`batch`]: data points into HEC metric JSON, grouped into
+//!   multiple-measurement objects, cut into gzip batches under a size cap.
+//! - [`queue`]: the batches waiting for HEC, within a memory bound.
+//! - [`sender`]: one thread posting batches, with retries and backoff.
+//! - [`health`]: the health data points and the counters behind them.
+//! - [`stop`]: SIGINT / SIGTERM and the shutdown that flushes the queue.
+//! - [`log`]: one line per message on stderr, level first, no secrets.
+//!
+//! Exit status: 0 after a stop by signal; 2 for invalid settings (nothing
+//! started); 3 when HEC refuses the token (there is no point going on).
+
+pub mod batch;
+pub mod config;
+pub mod health;
+pub mod log;
+pub mod queue;
+pub mod schedule;
+pub mod sender;
+pub mod stop;
+pub mod target;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use self::config::{fmt_duration, Config, Parsed};
+use self::health::Counters;
+use self::queue::Queue;
+use self::stop::{State, Stop};
+use crate::convert::ConvertOptions;
+use crate::scrape::{Auth, ScrapeConfig, Scraper, DEFAULT_MAX_BODY_BYTES};
+
+/// Exit status for invalid settings.
+pub const EXIT_CONFIG: u8 = 2;
+/// Exit status when HEC refuses the token.
+pub const EXIT_TOKEN: u8 = 3;
+
+/// `mattermost_metrics hec [flags]`.
+pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
+    let env = |k: &str| std::env::var(k).ok();
+    let cfg = match config::parse(&args, &env, &machine_hostname()) {
+        Ok(Parsed::Help) => {
+            print!("{}", config::usage());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ok(Parsed::Run(cfg)) => *cfg,
+        Err(e) => {
+            // The messages never quote the token; blank out anything that
+            // looks like it all the same (a token given to a misspelt flag).
+            let secrets = token_candidates(&args, &env);
+            for m in &e.0 {
+                let mut m = m.clone();
+                for s in &secrets {
+                    m = m.replace(s.as_str(), "********");
+                }
+                log::write(log::Level::Error, format_args!("{m}"));
+            }
+            log::error!("invalid settings, nothing started: see `mattermost_metrics hec -help`");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    log::init(cfg.log_level, vec![cfg.token.clone()]);
+    for w in &cfg.warnings {
+        log::warning!("{w}");
+    }
+    log::debug!("loaded config: {cfg:?}");
+
+    let targets = match build_targets(&cfg) {
+        Ok(t) => t,
+        Err(e) => {
+            log::error!("{e:#}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    let hec = match sender::Hec::new(&cfg) {
+        Ok(h) => h,
+        Err(e) => {
+            log::error!("{e:#}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+
+    let stop = Stop::new();
+    stop::catch_signals(stop.clone())?;
+    let queue = Arc::new(Queue::new(cfg.max_queue_bytes));
+    let counters: Arc<Vec<Counters>> =
+        Arc::new(cfg.targets.iter().map(|_| Counters::default()).collect());
+    log::info!(
+        "scraping {} every {} and sending to {}",
+        cfg.targets
+            .iter()
+            .map(|t| t.url.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        fmt_duration(cfg.interval),
+        cfg.splunk_url
+    );
+
+    let sender = {
+        let (queue, counters, stop) = (queue.clone(), counters.clone(), stop.clone());
+        let backoff = sender::Backoff {
+            initial: cfg.retry_backoff,
+            max: cfg.retry_backoff_max,
+        };
+        let shutdown = cfg.shutdown_timeout;
+        std::thread::Builder::new()
+            .name("hec-sender".into())
+            .spawn(move || sender::run(&hec, &queue, &counters, &stop, backoff, shutdown))?
+    };
+    // One grid for every target: they scrape together.
+    let start = Instant::now();
+    let mut scrapers = Vec::new();
+    for t in targets {
+        let (queue, counters, stop) = (queue.clone(), counters.clone(), stop.clone());
+        let schedule = schedule::Schedule::new(start, cfg.interval);
+        scrapers.push(
+            std::thread::Builder::new()
+                .name(format!("scrape-{}", t.index))
+                .spawn(move || target::run(&t, schedule, &queue, &counters, &stop))?,
+        );
+    }
+
+    // Until a signal, or HEC refusing the token.
+    stop.wait_for(State::Stopping);
+    for s in scrapers {
+        if s.join().is_err() {
+            log::error!("a scrape thread failed; see the message above");
+        }
+    }
+    let queued = queue.len();
+    if stop.state() == State::Stopping && queued > 0 {
+        log::info!(
+            "sending the {queued} queued batch(es) ({} bytes) before stopping (at most -shutdown_timeout {})",
+            queue.bytes(),
+            fmt_duration(cfg.shutdown_timeout)
+        );
+    }
+    queue.close();
+    let outcome = sender.join().unwrap_or_else(|_| {
+        log::error!("the sender thread failed; see the message above");
+        sender::Outcome::default()
+    });
+    // Anything left (after an abort) was not sent.
+    for b in queue.drain() {
+        Counters::add(&counters[b.target].lost, b.points.into());
+    }
+
+    let total = |f: fn(&Counters) -> &std::sync::atomic::AtomicU64| -> u64 {
+        counters.iter().map(|c| Counters::get(f(c))).sum()
+    };
+    let lost = total(|c| &c.lost);
+    let level = if lost > 0 {
+        log::Level::Error
+    } else {
+        log::Level::Info
+    };
+    log::write(
+        level,
+        format_args!(
+            "stopped: produced={} sent={} dropped={} rejected={} lost={} retries={} missed_scrapes={} (data points; \
+             dropped: queue full, rejected: refused by HEC, lost: unsent at the stop)",
+            total(|c| &c.produced),
+            total(|c| &c.sent),
+            total(|c| &c.dropped),
+            total(|c| &c.rejected),
+            lost,
+            total(|c| &c.retries),
+            total(|c| &c.missed),
+        ),
+    );
+    Ok(match outcome.fatal {
+        Some(_) => ExitCode::from(EXIT_TOKEN),
+        None => ExitCode::SUCCESS,
+    })
+}
+
+/// One scraper per target; errors name the flag.
+fn build_targets(cfg: &Config) -> anyhow::Result<Vec<target::Target>> {
+    let convert = ConvertOptions {
+        keep_created: false,
+        include: cfg.include.clone(),
+        exclude: cfg.exclude.clone(),
+        extra_dimensions: cfg.dimensions.clone(),
+    };
+    let mut out = Vec::new();
+    for (index, t) in cfg.targets.iter().enumerate() {
+        let scraper = Scraper::new(&ScrapeConfig {
+            url: t.url.clone(),
+            timeout: cfg.timeout,
+            verify_tls: !cfg.allow_insecure,
+            ca_bundle: cfg.scrape_ca_bundle.clone(),
+            client_cert: None,
+            client_key: None,
+            auth: Auth::None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        })
+        .map_err(|e| anyhow::anyhow!("-scrape_target {} (with -scrape_ca_bundle): {e:#}", t.url))?;
+        out.push(target::Target {
+            index,
+            meta: batch::Meta::new(
+                &t.host,
+                cfg.source.as_deref().unwrap_or(scraper.url()),
+                cfg.sourcetype.as_deref(),
+                cfg.index.as_deref(),
+            ),
+            scraper,
+            convert: convert.clone(),
+            max_batch_bytes: cfg.max_batch_bytes,
+        });
+    }
+    Ok(out)
+}
+
+/// This machine's name: the host of data points scraped from localhost,
+/// as prometheus2splunk sent `os.Hostname()`.
+fn machine_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default()
+}
+
+/// What may be the token, to keep it out of start-up error messages.
+fn token_candidates(args: &[OsString], env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut out: Vec<String> = env("SPLUNK_AUTHORIZATION").into_iter().collect();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    for (i, a) in args.iter().enumerate() {
+        let name = a.trim_start_matches('-');
+        if a.starts_with('-') && name.starts_with("splunk_auth") {
+            match name.split_once('=') {
+                Some((_, v)) => out.push(v.to_string()),
+                None => out.extend(args.get(i + 1).cloned()),
+            }
+        }
+    }
+    out.retain(|s| s.trim().len() >= 4);
+    out
+}

@@ -1,0 +1,530 @@
+//! Posting batches to HEC, and what to do when that fails.
+//!
+//! One thread sends, one batch at a time, oldest first: HEC indexes what
+//! it accepts in order, and a sender that waits for each answer knows
+//! exactly which batch an error is about.
+//!
+//! What an answer means (Splunk's HEC status codes):
+//!
+//! - 2xx: accepted.
+//! - no answer (connection refused, reset, DNS, TLS, timeout), 408, 429 and
+//!   5xx (503 "Server is busy", HEC's queues full): HEC may be back soon.
+//!   The same batch is sent again after a wait that doubles at each failure
+//!   (`-retry_backoff` to `-retry_backoff_max`), with jitter (a random
+//!   50-100 % of it) so that many senders do not come back in step; a
+//!   `Retry-After` longer than the wait is honoured up to the maximum.
+//!   Scrapes go on meanwhile and queue up ([`super::queue`]). A request
+//!   whose answer was lost may have been indexed: sending it again can
+//!   duplicate it, which is the price of losing nothing.
+//! - 401 and 403: HEC refuses the token (missing, invalid or disabled).
+//!   Every request would be refused the same way, so the sender gives up at
+//!   once: the process stops with an error naming the token setting.
+//! - 400 and any other status: HEC refuses this batch (its JSON says which
+//!   object and why: `text`, `code`, `invalid-event-number`), and would
+//!   refuse it again: it is not resent, the error is logged with the
+//!   object HEC named, and its data points are counted as rejected.
+
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+use super::config::{fmt_duration, Config};
+use super::health::Counters;
+use super::log;
+use super::queue::{Batch, Queue};
+use super::stop::{State, Stop};
+use crate::scrape::{Secret, USER_AGENT};
+
+/// How much of an answer is read, and quoted.
+const ANSWER_READ: u64 = 64 * 1024;
+const QUOTE: usize = 300;
+
+/// A connection to HEC.
+pub struct Hec {
+    agent: ureq::Agent,
+    url: String,
+    /// `Splunk <token>`.
+    authorization: Secret,
+    timeout: Duration,
+}
+
+impl fmt::Debug for Hec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hec")
+            .field("url", &self.url)
+            .field("authorization", &self.authorization)
+            .finish()
+    }
+}
+
+/// Why a request failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Worth another try (the request may not have arrived, or HEC asked
+    /// to wait).
+    Retry {
+        detail: String,
+        retry_after: Option<Duration>,
+    },
+    /// HEC refused the token: nothing will be accepted.
+    Token { detail: String },
+    /// HEC refused this batch; it would refuse it again.
+    Rejected { detail: String },
+}
+
+impl Hec {
+    pub fn new(cfg: &Config) -> anyhow::Result<Hec> {
+        let mut tls = TlsConfig::builder();
+        if cfg.allow_insecure {
+            tls = tls.disable_verification(true);
+        } else if let Some(path) = &cfg.splunk_ca_bundle {
+            tls = tls.root_certs(RootCerts::Specific(Arc::new(load_ca_bundle(path)?)));
+        } else {
+            tls = tls.root_certs(RootCerts::WebPki);
+        }
+        let host = url::Url::parse(&cfg.splunk_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        // Proxies from the environment as Go's http.DefaultTransport (and so
+        // prometheus2splunk) uses them, never for a loopback address.
+        let loopback = host == "localhost"
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        let proxy = if loopback {
+            None
+        } else {
+            ureq::Proxy::try_from_env()
+        };
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(cfg.timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(proxy)
+            .user_agent(USER_AGENT)
+            .tls_config(tls.build())
+            .build()
+            .new_agent();
+        Ok(Hec {
+            agent,
+            url: cfg.splunk_url.clone(),
+            authorization: Secret::new(format!("Splunk {}", cfg.token.expose())),
+            timeout: cfg.timeout,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// One POST of `batch`.
+    pub fn post(&self, batch: &Batch) -> Result<(), Failure> {
+        let result = self
+            .agent
+            .post(&self.url)
+            .header("Authorization", self.authorization.expose())
+            .header("Content-Encoding", "gzip")
+            .header("Content-Type", "application/json")
+            .send(&batch.body[..]);
+        let mut response = match result {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(Failure::Retry {
+                    detail: self.describe(&e),
+                    retry_after: None,
+                })
+            }
+        };
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let mut body = Vec::new();
+        // Best effort: the status is the error, the body only says more.
+        let _ = response
+            .body_mut()
+            .with_config()
+            .limit(ANSWER_READ)
+            .reader()
+            .take(ANSWER_READ)
+            .read_to_end(&mut body);
+        let reply = Reply::parse(&body);
+        let mut detail = format!(
+            "HTTP {status}{} from {}",
+            response
+                .status()
+                .canonical_reason()
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default(),
+            self.url
+        );
+        reply.describe(&mut detail);
+        Err(match status {
+            401 | 403 => {
+                detail.push_str(&format!(
+                    ": {}",
+                    match reply.code {
+                        Some(1) => "the token is disabled: enable it in Settings > Data inputs > HTTP Event Collector",
+                        Some(2) => "no token reached HEC: set -splunk_authorization (or SPLUNK_AUTHORIZATION)",
+                        _ => "HEC does not accept this token: check -splunk_authorization (or SPLUNK_AUTHORIZATION) against Settings > Data inputs > HTTP Event Collector",
+                    }
+                ));
+                Failure::Token { detail }
+            }
+            408 | 429 | 500..=599 => Failure::Retry {
+                detail,
+                retry_after,
+            },
+            _ => {
+                if let Some(n) = reply.invalid_event {
+                    if let Some(obj) = object_at(&batch.body, n) {
+                        detail.push_str(&format!("; object #{n} of the batch: {obj}"));
+                    }
+                }
+                let hint = match (status, reply.code) {
+                    (_, Some(7)) => Some("the token may not write to this index: check -splunk_index and the indexes the token allows (the index must be a metrics index)"),
+                    (_, Some(10 | 11)) => Some("the token has indexer acknowledgement on, which this sender does not use: turn it off for this token"),
+                    (404, _) => Some("check the path of -splunk_target: /services/collector"),
+                    (413, _) => Some("the batch is larger than HEC's max_content_length: lower -max_batch_kb"),
+                    (300..=399, _) => Some("HEC answered with a redirect: set -splunk_target to where it points"),
+                    _ => None,
+                };
+                if let Some(h) = hint {
+                    detail.push_str(": ");
+                    detail.push_str(h);
+                }
+                Failure::Rejected { detail }
+            }
+        })
+    }
+
+    fn describe(&self, e: &ureq::Error) -> String {
+        use std::io::ErrorKind as K;
+        use ureq::Error as E;
+        let url = &self.url;
+        let tls = match e {
+            E::Rustls(_) | E::Tls(_) => true,
+            E::Io(io) => io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()),
+            _ => false,
+        };
+        if tls {
+            return format!(
+                "TLS with {url} failed ({e}): for a private CA set -splunk_ca_bundle; Splunk's \
+                 default certificate names no host, so it also needs -allow_insecure or a real \
+                 certificate"
+            );
+        }
+        match e {
+            E::Timeout(_) => format!(
+                "no answer from {url} within {} (-timeout)",
+                fmt_duration(self.timeout)
+            ),
+            E::HostNotFound => format!("cannot resolve the host of {url}"),
+            E::Io(io) if io.kind() == K::ConnectionRefused => {
+                format!("connection refused by {url}: is HEC enabled and listening on this port?")
+            }
+            E::Io(io) if matches!(io.kind(), K::TimedOut | K::WouldBlock) => format!(
+                "no answer from {url} within {} (-timeout)",
+                fmt_duration(self.timeout)
+            ),
+            E::Io(io)
+                if matches!(
+                    io.kind(),
+                    K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe
+                ) =>
+            {
+                format!("{url} closed the connection without an answer ({io})")
+            }
+            other => format!("cannot reach {url}: {other}"),
+        }
+    }
+}
+
+/// HEC's JSON answer: `{"text":"Invalid data format","code":6,"invalid-event-number":3}`.
+#[derive(Debug, Default, PartialEq)]
+struct Reply {
+    text: Option<String>,
+    code: Option<i64>,
+    invalid_event: Option<usize>,
+    /// The body, when it is not HEC's JSON (a proxy's page).
+    other: Option<String>,
+}
+
+impl Reply {
+    fn parse(body: &[u8]) -> Reply {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(v) if v.is_object() => Reply {
+                text: v.get("text").and_then(|t| t.as_str()).map(str::to_string),
+                code: v.get("code").and_then(|c| c.as_i64()),
+                invalid_event: v
+                    .get("invalid-event-number")
+                    .and_then(|n| n.as_u64())
+                    .map(|n| n as usize),
+                other: None,
+            },
+            _ => {
+                let text = String::from_utf8_lossy(body);
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                Reply {
+                    other: (!text.is_empty()).then(|| quote(&text)),
+                    ..Reply::default()
+                }
+            }
+        }
+    }
+
+    fn describe(&self, out: &mut String) {
+        if let Some(t) = &self.text {
+            out.push_str(&format!(": HEC said {t:?}"));
+            if let Some(c) = self.code {
+                out.push_str(&format!(" (code {c}"));
+                if let Some(n) = self.invalid_event {
+                    out.push_str(&format!(", invalid-event-number {n}"));
+                }
+                out.push(')');
+            }
+        } else if let Some(o) = &self.other {
+            out.push_str(&format!(": the answer was {o:?}"));
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    if s.chars().count() > QUOTE {
+        s.chars().take(QUOTE).collect::<String>() + "..."
+    } else {
+        s.to_string()
+    }
+}
+
+/// Object `n` (from 0) of a gzip batch, quoted, for an error message.
+fn object_at(gz: &[u8], n: usize) -> Option<String> {
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(gz)
+        .read_to_string(&mut json)
+        .ok()?;
+    // One object per line (see batch.rs).
+    json.lines().nth(n).map(quote)
+}
+
+/// The CA certificates of a PEM file, each checked as a trust anchor.
+fn load_ca_bundle(path: &std::path::Path) -> anyhow::Result<Vec<Certificate<'static>>> {
+    let name = format!("-splunk_ca_bundle {}", path.display());
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("{name}: cannot read it: {e}"))?;
+    let mut store = rustls::RootCertStore::empty();
+    let mut certs = Vec::new();
+    for (i, item) in CertificateDer::pem_slice_iter(&bytes).enumerate() {
+        let der =
+            item.map_err(|e| anyhow!("{name}: certificate #{} is not valid PEM: {e}", i + 1))?;
+        store
+            .add(der.clone())
+            .map_err(|e| anyhow!("{name}: certificate #{} cannot be used as a CA: {e}", i + 1))?;
+        certs.push(Certificate::from_der(der.as_ref()).to_owned());
+    }
+    if certs.is_empty() {
+        bail!("{name}: no PEM certificate in it (no -----BEGIN CERTIFICATE----- block)");
+    }
+    Ok(certs)
+}
+
+/// The waits between attempts.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// The wait after failure number `attempt` (from 0): `initial * 2^attempt`
+    /// up to `max`, times a random factor from 0.5 to 1.
+    pub fn delay(&self, attempt: u32, random: f64) -> Duration {
+        let nominal = self
+            .initial
+            .saturating_mul(1u32 << attempt.min(30))
+            .min(self.max);
+        nominal.mul_f64(0.5 + 0.5 * random.clamp(0.0, 1.0))
+    }
+}
+
+/// A number from 0 to 1, different at each call: std's hasher keys are
+/// random per process and change per instance, which is all jitter needs.
+fn random() -> f64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// What the sender ended with.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// HEC refused the token: the error.
+    pub fatal: Option<String>,
+}
+
+/// The send loop: takes batches from `queue` until it is closed and empty.
+/// Runs on its own thread.
+pub fn run(
+    hec: &Hec,
+    queue: &Queue,
+    counters: &[Counters],
+    stop: &Stop,
+    backoff: Backoff,
+    shutdown_timeout: Duration,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    let deadline = || stop.stopping_since().map(|t| t + shutdown_timeout);
+    while let Some(batch) = queue.pop(None) {
+        let c = &counters[batch.target];
+        let past_deadline = deadline().is_some_and(|d| Instant::now() >= d);
+        if stop.state() == State::Aborting || past_deadline {
+            Counters::add(&c.lost, batch.points.into());
+            continue;
+        }
+        let mut attempt: u32 = 0;
+        let first_failure = Instant::now();
+        loop {
+            log::trace!(
+                "POST {}: {} objects, {} data points, {} bytes gzip ({} before)",
+                hec.url(),
+                batch.objects,
+                batch.points,
+                batch.body.len(),
+                batch.raw_len
+            );
+            let t0 = Instant::now();
+            match hec.post(&batch) {
+                Ok(()) => {
+                    Counters::add(&c.sent, batch.points.into());
+                    if attempt > 0 {
+                        log::info!(
+                            "HEC accepted the batch after {} failed attempts ({:.1} s); {} batches queued",
+                            attempt,
+                            first_failure.elapsed().as_secs_f64(),
+                            queue.len()
+                        );
+                    }
+                    log::debug!(
+                        "sent {} data points in {} objects ({} bytes gzip, {} before) in {} ms",
+                        batch.points,
+                        batch.objects,
+                        batch.body.len(),
+                        batch.raw_len,
+                        t0.elapsed().as_millis()
+                    );
+                    break;
+                }
+                Err(Failure::Token { detail }) => {
+                    let msg = format!("HEC refused the token, giving up: {detail}");
+                    log::error!("{msg}");
+                    Counters::add(&c.lost, batch.points.into());
+                    outcome.fatal = Some(msg);
+                    stop.abort();
+                    break;
+                }
+                Err(Failure::Rejected { detail }) => {
+                    log::error!(
+                        "HEC rejected a batch of {} data points, which is not sent again: {detail}",
+                        batch.points
+                    );
+                    Counters::add(&c.rejected, batch.points.into());
+                    break;
+                }
+                Err(Failure::Retry {
+                    detail,
+                    retry_after,
+                }) => {
+                    let mut delay = backoff.delay(attempt, random());
+                    if let Some(ra) = retry_after {
+                        delay = delay.max(ra.min(backoff.max));
+                    }
+                    attempt += 1;
+                    let now = Instant::now();
+                    let give_up_at = deadline();
+                    if stop.state() == State::Aborting || give_up_at.is_some_and(|d| now >= d) {
+                        log::error!(
+                            "sending to HEC failed ({detail}); stopping, so {} data points are not sent",
+                            batch.points
+                        );
+                        Counters::add(&c.lost, batch.points.into());
+                        break;
+                    }
+                    Counters::add(&c.retries, 1);
+                    log::warning!(
+                        "sending to HEC failed (attempt {attempt}): {detail}; trying again in {} ms, {} batches ({} bytes) queued",
+                        delay.as_millis(),
+                        queue.len(),
+                        queue.bytes()
+                    );
+                    let until = match give_up_at {
+                        Some(d) => (now + delay).min(d),
+                        None => now + delay,
+                    };
+                    // A stop ends the wait: the queue is flushed now.
+                    let state = stop.state();
+                    stop.wait_until(until, state);
+                    if stop.state() == State::Aborting {
+                        Counters::add(&c.lost, batch.points.into());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_max() {
+        let b = Backoff {
+            initial: Duration::from_millis(100),
+            max: Duration::from_secs(2),
+        };
+        assert_eq!(b.delay(0, 1.0), Duration::from_millis(100));
+        assert_eq!(b.delay(0, 0.0), Duration::from_millis(50));
+        assert_eq!(b.delay(3, 1.0), Duration::from_millis(800));
+        assert_eq!(b.delay(10, 1.0), Duration::from_secs(2));
+        assert_eq!(b.delay(60, 0.0), Duration::from_secs(1));
+        let r: Vec<f64> = (0..100).map(|_| random()).collect();
+        assert!(r.iter().all(|x| (0.0..1.0).contains(x)));
+        assert!(r.iter().any(|&x| x != r[0]), "random varies");
+    }
+
+    #[test]
+    fn reads_hec_answers() {
+        let r =
+            Reply::parse(br#"{"text":"Invalid data format","code":6,"invalid-event-number":3}"#);
+        let mut s = String::new();
+        r.describe(&mut s);
+        assert_eq!(
+            s,
+            ": HEC said \"Invalid data format\" (code 6, invalid-event-number 3)"
+        );
+        let r = Reply::parse(b"<html>502 Bad Gateway</html>");
+        assert_eq!(r.other.as_deref(), Some("<html>502 Bad Gateway</html>"));
+    }
+}

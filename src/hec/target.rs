@@ -1,0 +1,150 @@
+//! One scrape target's loop: on each tick of its [`Schedule`], scrape,
+//! convert, group and compress, and queue the batches for the sender.
+//!
+//! Everything a scrape produces gets one timestamp, taken when the scrape
+//! starts (samples that carry their own keep it, as in the modular input),
+//! and the scrape's health data points carry it too, so the data points of
+//! one scrape line up in Splunk as they did in the target.
+//!
+//! A scrape that has started is always finished and queued, even when a
+//! stop arrives meanwhile (it is bounded by `-timeout`): a stop loses no
+//! scrape that was taken.
+
+use std::time::Instant;
+
+use super::batch::{Grouper, Meta};
+use super::health::{self, Counters};
+use super::log;
+use super::queue::{Batch, Queue};
+use super::schedule::Schedule;
+use super::stop::{State, Stop};
+use crate::convert::ConvertOptions;
+use crate::pipeline;
+use crate::scrape::Scraper;
+
+/// What one target needs to run.
+pub struct Target {
+    /// Its position in `-scrape_target`, and in the counters.
+    pub index: usize,
+    pub scraper: Scraper,
+    pub meta: Meta,
+    pub convert: ConvertOptions,
+    pub max_batch_bytes: usize,
+}
+
+/// Scrapes on `schedule` until the stop.
+pub fn run(t: &Target, schedule: Schedule, queue: &Queue, counters: &[Counters], stop: &Stop) {
+    let mut schedule = schedule;
+    let mut tick = schedule.first();
+    let mut failing: Option<&'static str> = None;
+    let url = t.scraper.url().to_string();
+    loop {
+        if stop.wait_until(tick, State::Running) != State::Running {
+            break;
+        }
+        scrape_once(t, &url, queue, counters, &mut failing);
+        let (next, missed) = schedule.next(Instant::now());
+        if missed > 0 {
+            Counters::add(&counters[t.index].missed, missed);
+            log::warning!(
+                "the scrape of {url} took longer than -scrape_interval: {missed} scheduled scrape(s) skipped to keep the schedule"
+            );
+        }
+        tick = next;
+    }
+}
+
+fn scrape_once(
+    t: &Target,
+    url: &str,
+    queue: &Queue,
+    counters: &[Counters],
+    failing: &mut Option<&'static str>,
+) {
+    let time_ms = pipeline::now_ms();
+    let t0 = Instant::now();
+    let mut h = crate::health::ScrapeHealth::default();
+    let mut g = Grouper::new();
+    match t.scraper.scrape() {
+        Err(e) => {
+            h.duration_s = t0.elapsed().as_secs_f64();
+            if *failing == Some(e.kind()) {
+                log::debug!("scrape failed again ({}): {e}", e.kind());
+            } else {
+                log::error!("scrape failed ({}): {e}", e.kind());
+            }
+            *failing = Some(e.kind());
+        }
+        Ok(scrape) => {
+            h.duration_s = scrape.duration.as_secs_f64();
+            h.bytes = scrape.body.len() as u64;
+            let (report, stats) = pipeline::convert_scrape(
+                &scrape.body,
+                scrape.format,
+                false,
+                &t.convert,
+                time_ms,
+                |dp| g.add(dp),
+            )
+            .expect("lenient parsing does not fail");
+            let verdict = crate::health::judge(&report, url);
+            for w in &verdict.warnings {
+                log::warning!("{w}");
+            }
+            if let Some(e) = &verdict.error {
+                log::error!("{e}");
+            } else {
+                h.up = true;
+                if failing.take().is_some() {
+                    log::info!("the scrape of {url} works again");
+                }
+            }
+            h.report = report;
+            h.stats = stats;
+        }
+    }
+    let c = &counters[t.index];
+    health::add(
+        &mut g,
+        time_ms,
+        &t.convert.extra_dimensions,
+        &h,
+        c,
+        queue.bytes(),
+    );
+    let (points, objects) = (g.points(), g.objects());
+    Counters::add(&c.produced, points as u64);
+    let mut gz_bytes = 0;
+    let mut n_batches = 0;
+    let (mut dropped_batches, mut dropped_points) = (0usize, 0u64);
+    for enc in g.encode(&t.meta, t.max_batch_bytes) {
+        let body = enc.gzip();
+        gz_bytes += body.len();
+        n_batches += 1;
+        let dropped = queue.push(Batch {
+            body,
+            raw_len: enc.json.len(),
+            objects: enc.objects,
+            points: enc.points,
+            target: t.index,
+        });
+        for d in dropped.batches {
+            Counters::add(&counters[d.target].dropped, d.points.into());
+            dropped_batches += 1;
+            dropped_points += u64::from(d.points);
+        }
+    }
+    if dropped_batches > 0 {
+        log::warning!(
+            "the queue for HEC is full ({} bytes, -max_queue_mb): dropped the {dropped_batches} oldest batch(es), {dropped_points} data points",
+            queue.max_bytes()
+        );
+    }
+    log::debug!(
+        "scraped {url}: {} bytes, {} samples, {points} data points in {objects} objects, {n_batches} batch(es) of {gz_bytes} bytes gzip, in {} ms; {} batches queued",
+        h.bytes,
+        h.report.samples,
+        t0.elapsed().as_millis(),
+        queue.len()
+    );
+}
