@@ -1252,3 +1252,33 @@ fn readme_and_unit_file_document_the_sender() {
         "no token in the unit (an Environment= line)"
     );
 }
+
+#[test]
+fn installed_as_prometheus2splunk_it_is_the_hec_sender() {
+    // The old tool's users replace its binary and keep their command lines.
+    let dir = std::env::temp_dir().join(format!("p2s_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("prometheus2splunk");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(BIN, &link).unwrap();
+    let out = Command::new(&link)
+        .arg("-help")
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("  -scrape_target") && help.contains("  -splunk_authorization"),
+        "{help}"
+    );
+    // Without the required flags it fails as the sender does, naming them.
+    let out = Command::new(&link).env_clear().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("splunk_target") && err.contains("splunk_authorization"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,7 +1,9 @@
 //! The command line: which mode the binary runs in.
 //!
 //! splunkd starts the binary with `--scheme`, `--validate-arguments` or no
-//! argument at all; people use the subcommands.
+//! argument at all; people use the subcommands. Installed (or linked) under
+//! the name `prometheus2splunk`, it is the HEC sender with that tool's
+//! flags, so its users switch by changing only the binary.
 
 pub mod convert;
 
@@ -9,8 +11,20 @@ use std::process::ExitCode;
 
 use crate::{modinput, settings};
 
+/// The name under which the binary runs as the HEC sender directly.
+pub const PROMETHEUS2SPLUNK: &str = "prometheus2splunk";
+
 pub fn main() -> ExitCode {
-    let mut args = std::env::args_os().skip(1);
+    let mut all = std::env::args_os();
+    let invoked_as = all.next().and_then(|a| {
+        std::path::Path::new(&a)
+            .file_name()
+            .map(|n| n.to_os_string())
+    });
+    if invoked_as.as_deref() == Some(std::ffi::OsStr::new(PROMETHEUS2SPLUNK)) {
+        return report(crate::hec::run(all.collect()));
+    }
+    let mut args = all;
     let first = args.next();
     let result = match first.as_ref().and_then(|a| a.to_str()) {
         // splunkd's three ways of starting a modular input.
@@ -37,6 +51,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    report(result)
+}
+
+fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
