@@ -48,10 +48,16 @@ fn read_stdin() -> Result<String> {
 
 /// `--validate-arguments`.
 pub fn validate_arguments() -> ExitCode {
-    match validate(read_stdin()) {
+    let def = read_stdin().and_then(|x| Definition::parse_items(&x));
+    // The stanza's name, for splunkd.log, when the XML could be read.
+    let stanza = def
+        .as_ref()
+        .ok()
+        .map(|d| format!("{SCHEME}://{}", d.stanzas[0].name));
+    match def.map_err(|e| format!("{e:#}")).and_then(|d| validate(&d)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
-            let log = Logger::new(None);
+            let log = Logger::new(stanza.as_deref());
             log.error(format!("validation failed: {msg}"));
             println!("<error><message>{}</message></error>", xml::escape(&msg));
             ExitCode::FAILURE
@@ -59,9 +65,7 @@ pub fn validate_arguments() -> ExitCode {
     }
 }
 
-fn validate(input: Result<String>) -> Result<(), String> {
-    let input = input.map_err(|e| format!("{e:#}"))?;
-    let def = Definition::parse_items(&input).map_err(|e| format!("{e:#}"))?;
+fn validate(def: &Definition) -> Result<(), String> {
     let item = &def.stanzas[0];
     let settings = InputSettings::from_params(&item.param_map()).map_err(|e| e.to_string())?;
     let secret = match &settings.secret {

@@ -597,7 +597,14 @@ fn validation_explains_what_is_wrong() {
     );
 
     let server = TestServer::status(404);
-    let m = validation_message(&validate(&[("url", &server.url())]));
+    let r = validate(&[("url", &server.url())]);
+    assert!(
+        r.stderr
+            .starts_with("ERROR stanza=\"mattermost_metrics://node1\" validation failed: HTTP 404"),
+        "splunkd.log names the input: {}",
+        r.stderr
+    );
+    let m = validation_message(&r);
     assert!(
         m.contains("404") && m.contains("MetricsSettings.Enable"),
         "{m}"
