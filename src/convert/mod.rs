@@ -110,6 +110,47 @@ pub struct Converter {
     /// family come together, so this saves most regex runs.
     last_name: String,
     last_keep: bool,
+    memo: NameMemo,
+}
+
+/// The names of the previous sample that already obeyed Splunk's rules.
+/// Consecutive samples (a histogram's buckets, a family's series) repeat
+/// their metric and label names, so one comparison replaces most checks.
+#[derive(Default)]
+struct NameMemo {
+    metric: String,
+    /// By label position; empty where the label's name had to change.
+    labels: Vec<String>,
+}
+
+impl NameMemo {
+    fn metric_name<'a>(&mut self, name: &'a str) -> Cow<'a, str> {
+        if name == self.metric {
+            return Cow::Borrowed(name);
+        }
+        let mapped = names::metric_name(name);
+        self.metric.clear();
+        if matches!(mapped, Cow::Borrowed(_)) {
+            self.metric.push_str(name);
+        }
+        mapped
+    }
+
+    fn dimension_name<'a>(&mut self, i: usize, name: &'a str) -> Text<'a> {
+        if self.labels.get(i).is_some_and(|known| known == name) {
+            return Text::Borrowed(name);
+        }
+        if self.labels.len() <= i {
+            self.labels.resize_with(i + 1, String::new);
+        }
+        let mapped = names::dimension_name(name);
+        let slot = &mut self.labels[i];
+        slot.clear();
+        if matches!(mapped, Text::Borrowed(_)) {
+            slot.push_str(name);
+        }
+        mapped
+    }
 }
 
 impl Converter {
@@ -120,6 +161,7 @@ impl Converter {
             dims: Vec::with_capacity(16),
             last_name: String::new(),
             last_keep: true,
+            memo: NameMemo::default(),
         }
     }
 
@@ -159,10 +201,10 @@ impl Converter {
             self.stats.skipped_nonfinite += 1;
             return;
         }
-        let metric_name = names::metric_name(s.name);
+        let metric_name = self.memo.metric_name(s.name);
         let mut dims = reuse(std::mem::take(&mut self.dims));
         let mut any_changed = false;
-        for l in s.label_list() {
+        for (i, l) in s.label_list().iter().enumerate() {
             if l.value.is_empty() {
                 continue;
             }
@@ -173,7 +215,7 @@ impl Converter {
                 },
                 _ => names::dimension_value(&l.value),
             };
-            let mut name = names::dimension_name(&l.name);
+            let mut name = self.memo.dimension_name(i, &l.name);
             if self.opts.extra_dimensions.iter().any(|(n, _)| *n == *name) {
                 name = Text::Owned(format!("{}{}", names::DIMENSION_PREFIX, &*name));
             }
