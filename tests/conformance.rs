@@ -2684,3 +2684,57 @@ fn first_error_wins() {
     let (r, _) = run(Format::Prometheus, b"a 1\nb x\nc y\nd 1\n");
     assert_eq!(r.expect_err("must be rejected").line, 2);
 }
+
+// "the value of the le label MUST follow the rules for Canonical Numbers":
+// infinity is spelled +Inf exactly in a bucket bound or a quantile.
+bad!(
+    om_histogram_le_inf_uppercase,
+    OpenMetrics,
+    b"# TYPE a histogram\na_bucket{le=\"+INF\"} 0\n# EOF\n",
+    line = 2
+);
+bad!(
+    om_histogram_le_inf_unsigned,
+    OpenMetrics,
+    b"# TYPE a histogram\na_bucket{le=\"Inf\"} 0\n# EOF\n",
+    line = 2
+);
+bad!(
+    om_histogram_le_infinity_word,
+    OpenMetrics,
+    b"# TYPE a histogram\na_bucket{le=\"+Infinity\"} 0\n# EOF\n",
+    line = 2
+);
+ok!(
+    om_histogram_le_inf_canonical,
+    OpenMetrics,
+    b"# TYPE a histogram\na_bucket{le=\"+Inf\"} 0\n# EOF\n",
+    samples = 1
+);
+// 0.0.4 has no such rule: Go's ParseFloat reads any spelling.
+ok!(
+    prom_histogram_le_inf_any_case,
+    Prometheus,
+    b"# TYPE a histogram\na_bucket{le=\"+inf\"} 0\na_count 0\n",
+    samples = 2
+);
+
+// Timestamps are ordered at the precision written, not at the milliseconds
+// kept: these are distinct and increasing ("MetricPoints ... MUST have
+// increasing timestamps"), though equal once rounded to milliseconds.
+ok!(om_timestamps_increase_below_a_millisecond, OpenMetrics,
+    b"# TYPE a gauge\na{a=\"1\"} 1 0.0000000000\na{a=\"1\"} 2 0.0000000001\na{a=\"1\"} 3 0.0000000010\na{a=\"2\"} 4 0.0000000000\na{a=\"2\"} 5 0.0000000001\n# EOF\n", samples = 5);
+// Equal timestamps in one series are tolerated (a parser keeps one);
+// going back is not.
+ok!(
+    om_timestamps_equal,
+    OpenMetrics,
+    b"# TYPE a gauge\na 1 0.0000000001\na 2 0.00000000010\n# EOF\n",
+    samples = 2
+);
+bad!(
+    om_timestamps_going_back_below_a_millisecond,
+    OpenMetrics,
+    b"# TYPE a gauge\na 1 0.0000000010\na 2 0.0000000001\n# EOF\n",
+    line = 3
+);

@@ -114,6 +114,46 @@ pub fn parse_timestamp(tok: &[u8], openmetrics: bool) -> Option<i64> {
     }
 }
 
+/// A timestamp as an exact ordering key, in units of 10^-18 s, for strict
+/// mode's "timestamps increase" rule: OpenMetrics timestamps may carry more
+/// digits than the milliseconds we keep (`0.0000000001` comes after `0.0`),
+/// and an f64 cannot tell nanoseconds apart at today's epoch. A decimal
+/// without exponent is read digit by digit (up to 18 fractional digits);
+/// one with an exponent goes through f64. 0.0.4's integer milliseconds are
+/// exact either way.
+pub fn timestamp_key(tok: &[u8], openmetrics: bool) -> Option<i128> {
+    const SCALE: i128 = 1_000_000_000_000_000_000;
+    if !openmetrics {
+        return parse_timestamp(tok, false).map(|ms| ms as i128 * (SCALE / 1000));
+    }
+    let (neg, body) = match tok.first()? {
+        b'-' => (true, &tok[1..]),
+        b'+' => (false, &tok[1..]),
+        _ => (false, tok),
+    };
+    let exact = !body.is_empty() && body.iter().all(|&b| b.is_ascii_digit() || b == b'.');
+    if !exact || body.len() > 40 {
+        let secs = parse_real(tok)?;
+        return Some((secs * 1e9) as i128 * 1_000_000_000);
+    }
+    parse_real(tok)?; // the same grammar as any timestamp
+    let (int, frac) = match body.iter().position(|&b| b == b'.') {
+        Some(i) => (&body[..i], &body[i + 1..]),
+        None => (body, &b""[..]),
+    };
+    let mut key: i128 = 0;
+    for &d in int {
+        key = key.checked_mul(10)?.checked_add((d - b'0') as i128)?;
+    }
+    key = key.checked_mul(SCALE)?;
+    let mut unit = SCALE / 10;
+    for &d in frac.iter().take(18) {
+        key += (d - b'0') as i128 * unit;
+        unit /= 10;
+    }
+    Some(if neg { -key } else { key })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +199,18 @@ mod tests {
             parse_value(b"12345678901234567", false),
             Some(12345678901234567.0)
         );
+    }
+
+    #[test]
+    fn timestamp_keys_order_beyond_milliseconds() {
+        let k = |t: &str| timestamp_key(t.as_bytes(), true).unwrap();
+        assert!(k("0.0000000001") > k("0.0"));
+        assert!(k("1700000000.000000001") > k("1700000000"));
+        assert_eq!(k("1.5"), k("1.50"));
+        assert_eq!(k("1e3"), k("1000"));
+        assert!(k("-1") < k("0"));
+        assert_eq!(timestamp_key(b"NaN", true), None);
+        assert_eq!(timestamp_key(b"5", false), Some(5_000_000_000_000_000));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use memchr::{memchr, memchr2};
 
-use super::number::{parse_timestamp, parse_value};
+use super::number::{parse_timestamp, parse_value, timestamp_key};
 use super::validate::Validator;
 use super::{Format, Label, MetricType, ParseError, ParseOptions, Report, Sample, Suffix};
 
@@ -374,6 +374,7 @@ impl<'a, 'o> Parser<'a, 'o> {
         let (tok, mut c) = token(line, c);
         let value = parse_value(tok, lex.om).ok_or_else(|| invalid("value", tok))?;
         let mut timestamp_ms = None;
+        let mut timestamp_tok = None;
         let mut exemplar = None;
         if c < line.len() {
             c = separator(lex, line, c, "timestamp")?;
@@ -381,6 +382,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                 let (tok, end) = token(line, c);
                 timestamp_ms =
                     Some(parse_timestamp(tok, lex.om).ok_or_else(|| invalid("timestamp", tok))?);
+                timestamp_tok = Some(tok);
                 c = end;
                 if c < line.len() {
                     c = separator(lex, line, c, "exemplar")?;
@@ -418,7 +420,8 @@ impl<'a, 'o> Parser<'a, 'o> {
             label_list: &self.labels,
         };
         if let Some(v) = self.validator.as_mut() {
-            v.sample(&sample, exemplar)?;
+            let key = timestamp_tok.and_then(|t| timestamp_key(t, lex.om));
+            v.sample(&sample, exemplar, key)?;
         }
         on_sample(&sample);
         self.report.samples += 1;

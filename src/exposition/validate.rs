@@ -37,7 +37,7 @@ struct FamilyState {
     unit: Option<String>,
     /// Series seen in this family (name + sorted labels) and the timestamp
     /// of their last sample.
-    series: HashMap<String, Option<i64>>,
+    series: HashMap<String, Option<i128>>,
     /// The metric (label set without `le` / `quantile`) being read, and
     /// those already finished: a metric's samples come together.
     metric: Option<String>,
@@ -213,10 +213,13 @@ impl Validator {
         Ok(())
     }
 
+    /// `timestamp`: the sample's timestamp as an exact ordering key
+    /// ([`super::number::timestamp_key`]), if it has one.
     pub(super) fn sample(
         &mut self,
         s: &Sample<'_>,
         exemplar: Option<(usize, f64)>,
+        timestamp: Option<i128>,
     ) -> Result<(), Reason> {
         let om = self.om;
         let fam = self.fam.as_mut().ok_or("sample outside any family")?;
@@ -265,7 +268,7 @@ impl Validator {
             }
         }
 
-        check_series(fam, s)?;
+        check_series(fam, s, timestamp)?;
         let special = match fam.typ {
             MetricType::Histogram | MetricType::GaugeHistogram => Some("le"),
             MetricType::Summary => Some("quantile"),
@@ -276,22 +279,28 @@ impl Validator {
             check_value_om(fam, s)?;
         }
         if special.is_some() {
-            check_point(fam, s, om, exemplar.map(|(_, v)| v))?;
+            check_point(fam, s, om, exemplar.map(|(_, v)| v), timestamp)?;
         }
         Ok(())
     }
 }
 
-/// A series may repeat only with a later timestamp.
-fn check_series(fam: &mut FamilyState, s: &Sample<'_>) -> Result<(), Reason> {
+/// A series may repeat only with a timestamp that does not go back.
+fn check_series(
+    fam: &mut FamilyState,
+    s: &Sample<'_>,
+    timestamp: Option<i128>,
+) -> Result<(), Reason> {
     let key = label_key(s, None, s.name);
     match fam.series.get_mut(&key) {
         None => {
-            fam.series.insert(key, s.timestamp_ms);
+            fam.series.insert(key, timestamp);
             Ok(())
         }
-        Some(last) => match (*last, s.timestamp_ms) {
-            (Some(a), Some(b)) if b > a => {
+        Some(last) => match (*last, timestamp) {
+            // Equal timestamps are tolerated: parsers keep one of the two
+            // (the conformance corpus's duplicate_timestamps case).
+            (Some(a), Some(b)) if b >= a => {
                 *last = Some(b);
                 Ok(())
             }
@@ -378,6 +387,7 @@ fn check_point(
     s: &Sample<'_>,
     om: bool,
     exemplar: Option<f64>,
+    timestamp: Option<i128>,
 ) -> Result<(), Reason> {
     let summary = fam.typ == MetricType::Summary;
     let special = if summary { "quantile" } else { "le" };
@@ -387,11 +397,17 @@ fn check_point(
         Suffix::Bucket
     };
     let bound = match s.label(special) {
-        Some(text) if s.suffix == special_on => Some(
-            parse_value(text.as_bytes(), om)
+        Some(text) if s.suffix == special_on => {
+            let b = parse_value(text.as_bytes(), om)
                 .filter(|b| !b.is_nan())
-                .ok_or_else(|| format!("invalid {special} value {text:?}"))?,
-        ),
+                .ok_or_else(|| format!("invalid {special} value {text:?}"))?;
+            // OpenMetrics: "the value of the le label MUST follow the rules
+            // for Canonical Numbers", and infinity is written +Inf exactly.
+            if om && b.is_infinite() && text != "+Inf" && text != "-Inf" {
+                return Err(format!("{special}={text:?}: infinity must be written +Inf").into());
+            }
+            Some(b)
+        }
         None if s.suffix == special_on => {
             return Err(format!("{} sample without a {special} label", s.name).into())
         }
@@ -404,7 +420,7 @@ fn check_point(
         }
     }
 
-    let key = label_key(s, Some(special), &format!("{:?}", s.timestamp_ms));
+    let key = label_key(s, Some(special), &format!("{timestamp:?}"));
     if fam.point.as_ref().is_none_or(|p| p.key != key) {
         if let Some(p) = fam.point.take() {
             let closed = p.key.clone();
