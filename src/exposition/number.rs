@@ -134,7 +134,7 @@ pub fn timestamp_key(tok: &[u8], openmetrics: bool) -> Option<i128> {
     let exact = !body.is_empty() && body.iter().all(|&b| b.is_ascii_digit() || b == b'.');
     if !exact || body.len() > 40 {
         let secs = parse_real(tok)?;
-        return Some((secs * 1e9) as i128 * 1_000_000_000);
+        return Some(((secs * 1e9) as i128).saturating_mul(1_000_000_000));
     }
     parse_real(tok)?; // the same grammar as any timestamp
     let (int, frac) = match body.iter().position(|&b| b == b'.') {
@@ -148,7 +148,7 @@ pub fn timestamp_key(tok: &[u8], openmetrics: bool) -> Option<i128> {
     key = key.checked_mul(SCALE)?;
     let mut unit = SCALE / 10;
     for &d in frac.iter().take(18) {
-        key += (d - b'0') as i128 * unit;
+        key = key.checked_add((d - b'0') as i128 * unit)?;
         unit /= 10;
     }
     Some(if neg { -key } else { key })
@@ -211,6 +211,10 @@ mod tests {
         assert!(k("-1") < k("0"));
         assert_eq!(timestamp_key(b"NaN", true), None);
         assert_eq!(timestamp_key(b"5", false), Some(5_000_000_000_000_000));
+        // Near i128's limit: no overflow, just no key.
+        assert_eq!(timestamp_key(b"170141183460469231731.9", true), None);
+        assert!(timestamp_key(b"170141183460469231730.1", true).is_some());
+        assert!(timestamp_key(b"1e300", true).is_some());
     }
 
     #[test]
