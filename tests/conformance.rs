@@ -387,12 +387,13 @@ ok!(
     b"# TYPE a gauge\n# HELP b x\nb 1\n# EOF\n",
     samples = 1
 );
-// `normal-char` excludes DQUOTE (%x22): a raw `"` in HELP is not in the ABNF.
-bad!(
+// `normal-char` excludes DQUOTE (%x22), but the reference parser (Python's,
+// whose tests the corpus comes from) accepts a raw `"` in HELP, and so do we.
+ok!(
     om_help_raw_dquote,
     OpenMetrics,
     b"# HELP a say \"hi\"\na 1\n# EOF\n",
-    line = 1
+    samples = 1
 );
 // `HASH SP help SP metricname SP escaped-string`: the SP after the name is required.
 bad!(
@@ -2737,4 +2738,22 @@ bad!(
     OpenMetrics,
     b"# TYPE a gauge\na 1 0.0000000010\na 2 0.0000000001\n# EOF\n",
     line = 3
+);
+
+// The reference parser's cases: a HELP text ending in a lone backslash is
+// accepted; an exemplar anywhere up to its bucket's le is in range (buckets
+// are cumulative); a timestamp of any finite size is a timestamp.
+ok!(
+    om_help_trailing_backslash,
+    OpenMetrics,
+    b"# TYPE a counter\n# HELP a foo\\\na_total{foo=\"bar\"} 1\n# EOF\n",
+    samples = 1
+);
+ok!(om_exemplar_below_previous_bucket, OpenMetrics,
+    b"# TYPE a histogram\na_bucket{le=\"1.0\"} 0 # {a=\"b\"} 0.5\na_bucket{le=\"2.0\"} 2 # {a=\"c\"} 0.5\na_bucket{le=\"+Inf\"} 3 # {a=\"d\"} 4\n# EOF\n", samples = 3);
+ok!(
+    om_huge_timestamp,
+    OpenMetrics,
+    b"# TYPE a counter\na_total 1 12345678901234567890.1234567890\n# EOF\n",
+    samples = 1
 );

@@ -95,11 +95,9 @@ fn parse_word(tok: &[u8], openmetrics: bool) -> Option<f64> {
 pub fn parse_timestamp(tok: &[u8], openmetrics: bool) -> Option<i64> {
     if openmetrics {
         let secs = parse_real(tok)?;
-        let ms = (secs * 1000.0).round();
-        if !ms.is_finite() || ms.abs() > 9.0e15 {
-            return None;
-        }
-        Some(ms as i64)
+        // Any finite number is a valid timestamp; one beyond i64
+        // milliseconds (~292 million years) saturates.
+        Some((secs * 1000.0).round() as i64)
     } else {
         let (neg, digits) = match tok.first()? {
             b'-' => (true, &tok[1..]),

@@ -462,7 +462,9 @@ fn check_point(
                 return Err("bucket values must not decrease (buckets are cumulative)".into());
             }
             if let Some(x) = exemplar {
-                if x > le || previous.is_some_and(|prev| x <= prev) {
+                // "Each bucket covers the values less and or equal to it":
+                // buckets are cumulative, so only the upper bound binds.
+                if x > le {
                     return Err(format!(
                         "exemplar value {x} is outside its bucket (up to le={le})"
                     )
