@@ -124,11 +124,7 @@ fn scheme_declares_every_argument() {
     assert_eq!(child("use_single_instance").as_deref(), Some("false"));
     assert_eq!(child("streaming_mode").as_deref(), Some("xml"));
     // The same elements, in the same order, as the SDK's scheme fixture.
-    let sdk = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/splunk-sdk/scheme_without_defaults.xml"),
-    )
-    .unwrap();
+    let sdk = sdk_fixture("scheme_without_defaults.xml");
     let sdk_doc = roxmltree::Document::parse(&sdk).unwrap();
     let top = |d: &roxmltree::Document| {
         d.root_element()
@@ -622,18 +618,20 @@ fn validation_explains_what_is_wrong() {
     assert!(m.contains("refused"), "{m}");
 }
 
+/// A Splunk SDK test vector, copied into `tests/fixtures/splunk-sdk/`.
+fn sdk_fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/splunk-sdk")
+            .join(name),
+    )
+    .unwrap()
+}
+
 #[test]
 fn sdk_fixtures_are_read() {
     use mattermost_metrics::splunk::definition::{Definition, ParamValue};
-    let read = |n: &str| {
-        std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/splunk-sdk")
-                .join(n),
-        )
-        .unwrap()
-    };
-    let d = Definition::parse_input(&read("conf_with_2_inputs.xml")).unwrap();
+    let d = Definition::parse_input(&sdk_fixture("conf_with_2_inputs.xml")).unwrap();
     assert_eq!(d.server_uri, "https://127.0.0.1:8089");
     assert_eq!(d.session_key, "123102983109283019283");
     assert_eq!(d.checkpoint_dir, "/some/dir");
@@ -649,25 +647,25 @@ fn sdk_fixtures_are_read() {
         .params
         .contains(&("param1".into(), ParamValue::Single("value1".into()))));
     assert_eq!(
-        Definition::parse_input(&read("conf_with_0_inputs.xml"))
+        Definition::parse_input(&sdk_fixture("conf_with_0_inputs.xml"))
             .unwrap()
             .stanzas
             .len(),
         0
     );
-    let e = Definition::parse_input(&read("conf_with_invalid_inputs.xml")).unwrap_err();
+    let e = Definition::parse_input(&sdk_fixture("conf_with_invalid_inputs.xml")).unwrap_err();
     assert!(
         format!("{e:#}").contains("unexpected element <editor>"),
         "{e:#}"
     );
-    let v = Definition::parse_items(&read("validation.xml")).unwrap();
+    let v = Definition::parse_items(&sdk_fixture("validation.xml")).unwrap();
     assert_eq!(v.stanzas[0].name, "aaa");
     assert_eq!(v.stanzas[0].param_map()["multiValue2"], "value3,value4");
     // A run with no stanza writes nothing and succeeds.
-    let r = run_binary(BIN, &[], &read("conf_with_0_inputs.xml"));
+    let r = run_binary(BIN, &[], &sdk_fixture("conf_with_0_inputs.xml"));
     assert_eq!((r.code, r.stdout.as_str()), (Some(0), ""));
     // An unreadable definition is an error in splunkd.log.
-    let r = run_binary(BIN, &[], &read("conf_with_invalid_inputs.xml"));
+    let r = run_binary(BIN, &[], &sdk_fixture("conf_with_invalid_inputs.xml"));
     assert_eq!(r.code, Some(1));
     assert!(
         r.stderr
@@ -680,15 +678,7 @@ fn sdk_fixtures_are_read() {
 #[test]
 fn event_stream_has_the_sdk_shape() {
     // Our stream parses the same way as the SDK's event fixtures do.
-    let read = |n: &str| {
-        std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/splunk-sdk")
-                .join(n),
-        )
-        .unwrap()
-    };
-    let events = parse_stream(&read("stream_with_two_events.xml"));
+    let events = parse_stream(&sdk_fixture("stream_with_two_events.xml"));
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].host.as_deref(), Some("localhost"));
     let mut out = Vec::new();
