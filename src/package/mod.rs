@@ -69,26 +69,21 @@ pub fn entries(executable: Vec<u8>) -> Result<Vec<Entry>> {
             data,
         });
     }
-    out.push(Entry {
-        path: "static/appIcon.png".into(),
-        mode: 0o644,
-        data: icon::png(36)?,
-    });
-    out.push(Entry {
-        path: "static/appIcon_2x.png".into(),
-        mode: 0o644,
-        data: icon::png(72)?,
-    });
-    out.push(Entry {
-        path: "static/appIconAlt.png".into(),
-        mode: 0o644,
-        data: icon::png(36)?,
-    });
-    out.push(Entry {
-        path: "static/appIconAlt_2x.png".into(),
-        mode: 0o644,
-        data: icon::png(72)?,
-    });
+    // Splunk shows the plain icons; the Alt ones (for dark backgrounds) are
+    // the same drawing. Each size is drawn once.
+    for (size, names) in [
+        (36, ["static/appIcon.png", "static/appIconAlt.png"]),
+        (72, ["static/appIcon_2x.png", "static/appIconAlt_2x.png"]),
+    ] {
+        let png = icon::png(size)?;
+        for path in names {
+            out.push(Entry {
+                path: path.into(),
+                mode: 0o644,
+                data: png.clone(),
+            });
+        }
+    }
     out.push(Entry {
         path: EXECUTABLE.into(),
         mode: 0o755,
