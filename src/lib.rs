@@ -9,6 +9,7 @@
 //!   output format.
 //! - [`emit`]: data points into bytes: the event text that our
 //!   `transforms.conf` turns into indexed metric fields, or JSON.
+//! - [`promql`]: the dashboards' PromQL into a syntax tree. Knows nothing of Splunk.
 
 pub mod cli;
 pub mod convert;
@@ -19,6 +20,7 @@ pub mod hec;
 pub mod modinput;
 pub mod package;
 pub mod pipeline;
+pub mod promql;
 pub mod scrape;
 pub mod settings;
 pub mod splunk;
