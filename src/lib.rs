@@ -10,6 +10,7 @@
 //! - [`emit`]: data points into bytes: the event text that our
 //!   `transforms.conf` turns into indexed metric fields, or JSON.
 //! - [`promql`]: the dashboards' PromQL into a syntax tree. Knows nothing of Splunk.
+//! - [`spl`]: a PromQL syntax tree into an SPL search. Knows nothing of Grafana.
 
 pub mod cli;
 pub mod convert;
@@ -20,7 +21,8 @@ pub mod hec;
 pub mod modinput;
 pub mod package;
 pub mod pipeline;
-pub mod promql;
 pub mod scrape;
 pub mod settings;
 pub mod splunk;
+pub mod spl;
+pub mod promql;

@@ -6,6 +6,7 @@
 //! flags, so its users switch by changing only the binary.
 
 pub mod convert;
+pub mod promql;
 
 use std::process::ExitCode;
 
@@ -32,6 +33,7 @@ pub fn main() -> ExitCode {
         Some("--scheme") => return modinput::print_scheme(),
         Some("--validate-arguments") => return modinput::validate_arguments(),
         Some("convert") => convert::run(args.collect()),
+        Some("promql") => promql::run(args.collect()),
         Some("hec") => crate::hec::run(args.collect()),
         Some("package") => package(args.collect()),
         Some("spec") => {
@@ -99,6 +101,8 @@ usage: mattermost_metrics                        run as splunkd's modular input 
        mattermost_metrics convert [--input-format auto|prometheus|openmetrics]
                                   [--output raw|json] [--strict] [--keep-created]
                                   [--include REGEX] [--exclude REGEX] [FILE|-]
+       mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] 'EXPR'
+                                                 print the SPL search that computes a PromQL expression
        mattermost_metrics hec -splunk_target URL -splunk_authorization TOKEN [flags]
                                                  scrape on a schedule and send to Splunk's HEC (hec -help lists the flags)
 ";

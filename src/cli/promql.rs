@@ -1,0 +1,72 @@
+//! `mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] EXPR`:
+//! prints the SPL search that computes a PromQL expression over the app's
+//! metrics index, so a Prometheus user can paste an expression and get a
+//! search to run.
+//!
+//! `--span auto` writes the dashboards' span tokens (`$span$`, `$span_s$`),
+//! for a search placed in a dashboard of this app; a number of seconds
+//! (default 120, two scrapes at the input's default interval) writes a
+//! search to run as it is. Unsupported PromQL exits 2 naming the construct
+//! and where it is.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+
+use crate::spl::{self, Binding, Options, SpanSpec};
+
+pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_args(args);
+    let mut opts = Options::default();
+    let mut expr: Option<String> = None;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("span") => {
+                let v = p.value()?.string()?;
+                opts.span = if v == "auto" {
+                    SpanSpec::Token {
+                        span: "span".into(),
+                        seconds: "span_s".into(),
+                    }
+                } else {
+                    match v.parse::<u64>() {
+                        Ok(s) if s > 0 => SpanSpec::Seconds(s),
+                        _ => bail!("--span: expected a number of seconds or auto, not {v:?}"),
+                    }
+                };
+            }
+            Long("var") => {
+                let v = p.value()?.string()?;
+                let Some((name, value)) = v.split_once('=') else {
+                    bail!("--var: expected NAME=VALUE, not {v:?}");
+                };
+                opts.vars.insert(
+                    name.trim_start_matches('$').to_string(),
+                    Binding::Value(value.to_string()),
+                );
+            }
+            Value(v) if expr.is_none() => expr = Some(v.string()?),
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let Some(expr) = expr else {
+        bail!(
+            "usage: mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] 'EXPR'"
+        );
+    };
+    match spl::compile_str(&expr, &opts) {
+        Ok(q) => {
+            for n in &q.notes {
+                eprintln!("NOTE {n}");
+            }
+            println!("{}", q.spl);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("ERROR unsupported PromQL: {e:#}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}

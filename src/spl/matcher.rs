@@ -1,0 +1,241 @@
+//! A PromQL label matcher as SPL: a filter `mstats` applies while reading
+//! (fast, and the index does the work) or, where a search filter cannot say
+//! the same thing, a `where` condition applied after it.
+//!
+//! PromQL regexes are fully anchored RE2; a search filter has only `*`
+//! wildcards. A regex that is an alternation of literals and `.*` becomes
+//! wildcards; any other regex stays a regex, `match(field, "^(?:re)$")`.
+//! PromQL treats a missing label as the empty string, so a matcher that
+//! matches "" also matches series without the label; SPL's `NOT f=...`
+//! already does, and the regex case adds `isnull(f)`.
+
+use super::{Binding, CompileError, Options};
+use crate::promql::ast::{MatchOp, Matcher, TemplatePart};
+
+/// What one matcher becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// Nothing to filter (`=~".*"`, or a variable bound to no filter).
+    None,
+    /// A predicate for the `mstats` WHERE clause.
+    Search(String),
+    /// An eval condition for `where`, after `mstats`; the field must then be
+    /// among the BY fields.
+    Where(String),
+}
+
+/// The Splunk field of a PromQL label.
+pub fn field_of(label: &str) -> String {
+    match label {
+        "instance" => "host".to_string(),
+        other => crate::convert::names::dimension_name(other).to_string(),
+    }
+}
+
+/// Quotes a value for a search filter or an eval string: `\` and `"` escaped.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
+    let err = |message: String| CompileError {
+        message,
+        span: m.span,
+    };
+    let field = field_of(&m.label);
+    // A matcher whose whole value is one variable bound to a predicate.
+    if let [TemplatePart::Var(name)] = m.value.parts.as_slice() {
+        if let Some(Binding::Predicate(p)) = opts.vars.get(name) {
+            if p.is_empty() || opts.node_filter.as_deref() == Some(p.as_str()) {
+                return Ok(Filter::None);
+            }
+            return Ok(match m.op {
+                MatchOp::Eq | MatchOp::Re => Filter::Search(p.clone()),
+                MatchOp::Ne | MatchOp::Nre => Filter::Search(format!("NOT {p}")),
+            });
+        }
+    }
+    // Otherwise variables are text: a bound value, or a dashboard token.
+    let mut value = String::new();
+    let mut has_token = false;
+    for part in &m.value.parts {
+        match part {
+            TemplatePart::Text(t) => value.push_str(t),
+            TemplatePart::Var(name) => match opts.vars.get(name) {
+                Some(Binding::Value(v)) => value.push_str(v),
+                Some(Binding::Predicate(_)) => {
+                    return Err(err(format!(
+                        "variable `${name}` stands for a whole filter and cannot be part of a longer value"
+                    )))
+                }
+                None => {
+                    has_token = true;
+                    value.push('$');
+                    value.push_str(name);
+                    value.push('$');
+                }
+            },
+        }
+    }
+    if m.label == "instance" {
+        value = strip_port(&value, m.op);
+    }
+    match m.op {
+        MatchOp::Eq | MatchOp::Ne => {
+            let negate = m.op == MatchOp::Ne;
+            if value.is_empty() {
+                // PromQL: `l=""` selects series without the label.
+                let p = format!("{field}=*");
+                return Ok(Filter::Search(if negate { p } else { format!("NOT {p}") }));
+            }
+            if value.contains('*') {
+                // A search filter would read `*` as a wildcard.
+                let c = format!("{field}=={}", quote(&value));
+                return Ok(Filter::Where(if negate {
+                    format!("isnull({field}) OR NOT {c}")
+                } else {
+                    c
+                }));
+            }
+            let p = format!("{field}={}", quote(&value));
+            Ok(Filter::Search(if negate { format!("NOT {p}") } else { p }))
+        }
+        MatchOp::Re | MatchOp::Nre => {
+            let negate = m.op == MatchOp::Nre;
+            if !has_token {
+                regex::Regex::new(&format!("^(?:{value})$")).map_err(|e| {
+                    err(format!("invalid regular expression {}: {e}", quote(&value)))
+                })?;
+            }
+            let matches_empty = !has_token
+                && regex::Regex::new(&format!("^(?:{value})$")).is_ok_and(|r| r.is_match(""));
+            if !has_token {
+                if let Some(alts) = wildcards(&value) {
+                    if alts.iter().any(|a| a == "*") {
+                        // `.*` matches every value and the missing label.
+                        return Ok(if negate {
+                            Filter::Search(format!("{field}=* AND NOT {field}=*"))
+                        } else {
+                            Filter::None
+                        });
+                    }
+                    let mut ors: Vec<String> = alts
+                        .iter()
+                        .filter(|a| !a.is_empty())
+                        .map(|a| format!("{field}={}", quote(a)))
+                        .collect();
+                    if matches_empty {
+                        ors.push(format!("NOT {field}=*"));
+                    }
+                    let p = if ors.len() == 1 {
+                        ors.pop().unwrap_or_default()
+                    } else {
+                        format!("({})", ors.join(" OR "))
+                    };
+                    return Ok(Filter::Search(if negate { format!("NOT {p}") } else { p }));
+                }
+            }
+            let m = format!("match({field}, {})", quote(&format!("^(?:{value})$")));
+            let c = if matches_empty {
+                format!("(isnull({field}) OR {m})")
+            } else {
+                m
+            };
+            Ok(Filter::Where(if negate { format!("NOT {c}") } else { c }))
+        }
+    }
+}
+
+/// `instance` is `host:port` in Prometheus; a Splunk host has no port, so a
+/// trailing `:port` (digits, a token, or a regex for digits) is dropped.
+fn strip_port(value: &str, op: MatchOp) -> String {
+    let Some(i) = value.rfind(':') else {
+        return value.to_string();
+    };
+    let port = &value[i + 1..];
+    let is_token = port.len() > 2
+        && port.starts_with('$')
+        && port.ends_with('$')
+        && !port[1..port.len() - 1].contains('$');
+    let is_digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+    let is_regex = matches!(op, MatchOp::Re | MatchOp::Nre)
+        && matches!(port, "[0-9]+" | "\\d+" | ".*" | "[0-9]*");
+    if is_token || is_digits || is_regex {
+        value[..i].to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+/// The regex as `|`-separated wildcard patterns, when it is one: each
+/// alternative literal characters (escaped ones too) and `.*`. `None` for
+/// anything else (classes, groups, other quantifiers).
+fn wildcards(re: &str) -> Option<Vec<String>> {
+    let mut alts = vec![String::new()];
+    let mut chars = re.chars().peekable();
+    while let Some(c) = chars.next() {
+        let cur = alts.last_mut()?;
+        match c {
+            '|' => alts.push(String::new()),
+            '.' if chars.peek() == Some(&'*') => {
+                chars.next();
+                if !cur.ends_with('*') {
+                    cur.push('*');
+                }
+            }
+            '\\' => {
+                let e = chars.next()?;
+                if e.is_ascii_alphanumeric() || e == '*' {
+                    return None; // \d, \w, a literal `*`...
+                }
+                cur.push(e);
+            }
+            '.' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '^' | '$' => return None,
+            c => cur.push(c),
+        }
+    }
+    Some(alts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regexes_that_are_wildcards() {
+        assert_eq!(wildcards("replica.*"), Some(vec!["replica*".to_string()]));
+        assert_eq!(
+            wildcards("a|b\\.c"),
+            Some(vec!["a".to_string(), "b.c".to_string()])
+        );
+        assert_eq!(wildcards(".*"), Some(vec!["*".to_string()]));
+        assert_eq!(wildcards("a+"), None);
+        assert_eq!(wildcards("[0-9]"), None);
+        assert_eq!(wildcards("\\d"), None);
+    }
+
+    #[test]
+    fn ports_are_dropped_from_instance() {
+        assert_eq!(strip_port("$calls$:$port$", MatchOp::Re), "$calls$");
+        assert_eq!(strip_port("mm1:8067", MatchOp::Eq), "mm1");
+        assert_eq!(strip_port("mm1", MatchOp::Eq), "mm1");
+        assert_eq!(
+            strip_port("(.*offloader.*):9100", MatchOp::Re),
+            "(.*offloader.*)"
+        );
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+}

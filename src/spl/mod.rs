@@ -1,0 +1,159 @@
+//! PromQL into SPL: a planner and renderer over the app's metrics index.
+//!
+//! Input is the syntax tree of [`crate::promql`] (which knows nothing of
+//! Splunk); output is one SPL search whose results are PromQL's answer, one
+//! row per series and time bucket: `_time` (the bucket's start; absent for
+//! an instant query over the whole range), one field per label, and `value`.
+//! Nothing here knows of Grafana or of dashboards: variables arrive as
+//! [`Binding`]s and the dashboard generator ([`crate::dashboard`]) decides
+//! what they are bound to.
+//!
+//! How a PromQL idea becomes SPL (the README's "PromQL" section has the
+//! table and the harness that checks each rule against Prometheus):
+//!
+//! - An instant selector is each series' last sample in the bucket
+//!   (`mstats latest(...)` by the series' labels), as Prometheus takes the
+//!   last sample at or before the evaluation time.
+//! - `rate`, `irate` and `increase` are per-series rates computed by `mstats
+//!   rate_sum` (or `rate_avg`) *before* any aggregation, never a rate of a
+//!   sum. The rate window is the chart's bucket, not the PromQL range: see
+//!   [`plan`] for why and what that changes.
+//! - `instance` is Splunk's `host` (the Mattermost node); `job` is the `job`
+//!   dimension that an input adds through its Dimensions setting.
+//! - Binary operators between vectors match series on their labels with
+//!   `append` + `stats ... BY _time <labels>`; with a scalar they are `eval`.
+//! - `histogram_quantile` is the app's macro `mattermost_metrics_histogram_quantile`,
+//!   which computes what Prometheus' bucketQuantile computes.
+//!
+//! Anything outside that subset is a [`CompileError`] naming the construct
+//! and its position: never a search that silently computes something else.
+
+pub mod catalog;
+mod matcher;
+mod plan;
+mod render;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::promql;
+
+/// The time bucket of a range query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpanSpec {
+    /// A fixed span in seconds, for a search run as it is.
+    Seconds(u64),
+    /// Dashboard tokens set by the dashboard's span search: `span` holds
+    /// e.g. `300s` (for `span=`), `seconds` the same number alone (for
+    /// arithmetic), both names without the `$`.
+    Token { span: String, seconds: String },
+}
+
+impl SpanSpec {
+    /// The text after `span=`.
+    pub(crate) fn span_arg(&self) -> String {
+        match self {
+            SpanSpec::Seconds(s) => format!("{s}s"),
+            SpanSpec::Token { span, .. } => format!("${span}$"),
+        }
+    }
+    /// The span in seconds, as an eval operand.
+    pub(crate) fn seconds(&self) -> String {
+        match self {
+            SpanSpec::Seconds(s) => s.to_string(),
+            SpanSpec::Token { seconds, .. } => format!("${seconds}$"),
+        }
+    }
+}
+
+/// What a PromQL variable (`$name`) stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// A value substituted into the PromQL text where the variable stands,
+    /// as Grafana substitutes before sending the query (in a regex matcher
+    /// several values are written `a|b`).
+    Value(String),
+    /// A complete SPL predicate that replaces any label matcher whose whole
+    /// value is this variable (e.g. a dashboard token that renders
+    /// `(host="a" OR host="b")`). An empty string means "no filter".
+    Predicate(String),
+}
+
+/// How to compile.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The bucket of a range query.
+    pub span: SpanSpec,
+    /// An SPL predicate added to every `mstats` (a dashboard's node filter).
+    pub node_filter: Option<String>,
+    /// Variables. One not bound here becomes the dashboard token `$name$`.
+    pub vars: BTreeMap<String, Binding>,
+    /// The macro that names the metrics index (without backquotes).
+    pub index_macro: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            span: SpanSpec::Seconds(120),
+            node_filter: None,
+            vars: BTreeMap::new(),
+            index_macro: "mattermost_metrics_index".to_string(),
+        }
+    }
+}
+
+/// A compiled expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// The search: rows of `_time` (unless [`Query::instant`]), the fields
+    /// in [`Query::labels`] and `value`.
+    pub spl: String,
+    /// The label fields of each result row (Splunk names: `host` for
+    /// PromQL's `instance`).
+    pub labels: Vec<String>,
+    /// Whether the query has one answer over the whole time range (its
+    /// PromQL asked for `[$__range]`) rather than one per bucket.
+    pub instant: bool,
+    /// What the user should know: approximations taken, metrics whose
+    /// labels had to be guessed.
+    pub notes: Vec<String>,
+}
+
+/// Why an expression cannot be compiled, with where in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    pub message: String,
+    pub span: promql::ast::Span,
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// Compiles a parsed expression.
+pub fn compile(expr: &promql::ast::Expr, opts: &Options) -> Result<Query, CompileError> {
+    let planned = plan::plan(expr, opts)?;
+    Ok(Query {
+        spl: render::render(&planned.rel, opts, planned.instant),
+        labels: planned.rel.labels.clone(),
+        instant: planned.instant,
+        notes: planned.notes,
+    })
+}
+
+/// Parses and compiles PromQL text; an error names the construct and its
+/// line and column.
+pub fn compile_str(src: &str, opts: &Options) -> anyhow::Result<Query> {
+    let expr = promql::parse(src).map_err(|e| anyhow::anyhow!("{e}"))?;
+    compile(&expr, opts).map_err(|e| {
+        // The parser's error type places a span as line and column.
+        anyhow::anyhow!("{}", promql::ParseError::at(src, e.span, e.message))
+    })
+}
+
+pub use matcher::{field_of as label_field, quote};

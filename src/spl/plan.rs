@@ -1,0 +1,818 @@
+//! The planner: which SPL computes each PromQL node, and why.
+//!
+//! A vector is a relation: rows of `_time`, label fields and `value`. Each
+//! node of the expression becomes a relation built from its children's;
+//! [`super::render`] writes the text.
+//!
+//! The semantic decisions, each written down once:
+//!
+//! 1. **The rate window is the bucket.** `rate(x[5m])` at a Grafana step is
+//!    the rate over the 5 minutes before it, a sliding window. `mstats
+//!    rate_sum(x) ... span=S` is the rate over each bucket of S seconds:
+//!    (last - first) / (last time - first time) of the samples inside it,
+//!    counter resets handled. Prometheus extrapolates the same slope to the
+//!    window's edges, so when the window equals the bucket both give the
+//!    same number (the differential harness checks that at step = range).
+//!    When they differ (a 2-minute bucket under `[5m]`), Splunk's line is
+//!    less smoothed than Grafana's; neither is wrong, and the average over
+//!    time is the same. `increase(x[R])` is that rate times R seconds, so
+//!    its unit stays "per R" whatever the bucket.
+//! 2. **`irate` is `rate`.** Splunk has no "last two samples" function, and
+//!    emulating one needs every sample of every series out of the index.
+//!    For a counter whose rate is steady over the bucket the two agree; a
+//!    spike shorter than a bucket is flattened. The compiler notes it.
+//! 3. **An instant selector is the last sample** of each series in the
+//!    bucket (`latest`), as Prometheus' lookback takes the last sample at or
+//!    before the step. A series that stopped shows no value, where
+//!    Prometheus repeats its last sample for 5 minutes.
+//! 4. **Rates before aggregation.** `sum by (g) (rate(x[..]))` is `mstats
+//!    rate_sum(x) BY g`: Splunk computes each series' rate, then sums them
+//!    (Search Reference, rate_sum). `avg` uses `rate_avg`; other
+//!    aggregations take per-series rates first and aggregate with `stats`.
+//! 5. **`[$__range]` makes the query instant**: one answer over the whole
+//!    time range (no span), as Grafana's stat panels and `query_result`
+//!    variables ask Prometheus at the range's end.
+//! 6. **Vector matching** is one-to-one on the label fields (both sides must
+//!    have the same ones, or `on`/`ignoring` says which to match on), done
+//!    with `append` and `stats first(..) BY _time <labels>`.
+//! 7. **Non-finite results**: Splunk's eval gives null for a division by
+//!    zero where PromQL gives NaN or ±Inf; a chart draws neither.
+
+use super::catalog;
+use super::matcher::{self, Filter};
+use super::{Binding, CompileError, Options};
+use crate::promql::ast::{
+    AggOp, BinOp, Expr, ExprKind, Function, Grouping, Matching, Range, Selector, Span,
+};
+
+/// A relation: the SPL that yields it and its label fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rel {
+    pub head: Head,
+    /// Commands after the head, without the leading `| `.
+    pub stages: Vec<String>,
+    /// Label fields of each row (besides `_time` and `value`).
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Head {
+    /// `| mstats FUNC(metric) AS value WHERE <index> <filters> BY <by> span=..`
+    Mstats {
+        func: &'static str,
+        metric: String,
+        filters: Vec<String>,
+        by: Vec<String>,
+    },
+    /// One row per bucket of the search range (no labels), `value` = this.
+    Steps { value: String },
+    /// Two relations matched on labels.
+    Join {
+        lhs: Box<Rel>,
+        rhs: Box<Rel>,
+        on: Vec<String>,
+        carry: Vec<String>,
+        combine: Combine,
+    },
+}
+
+/// What a join does with the matched `lhs` and `rhs` values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Combine {
+    /// `value` = this eval expression over `lhs` and `rhs`; rows where
+    /// either side is missing are dropped.
+    Arith(String),
+    /// Keep `lhs` where this condition over `lhs` and `rhs` holds.
+    Filter(String),
+    /// PromQL `or`: every lhs row, and rhs rows whose labels lhs lacks.
+    Or,
+    /// PromQL `and` (true) / `unless` (false): lhs rows whose labels rhs has / lacks.
+    Has(bool),
+}
+
+pub struct Planned {
+    pub rel: Rel,
+    pub instant: bool,
+    pub notes: Vec<String>,
+}
+
+pub fn plan(expr: &Expr, opts: &Options) -> Result<Planned, CompileError> {
+    let mut p = Planner {
+        opts,
+        instant: uses_whole_range(expr),
+        notes: Vec::new(),
+    };
+    match p.node(expr)? {
+        Node::Vector(rel) => Ok(Planned {
+            rel,
+            instant: p.instant,
+            notes: p.notes,
+        }),
+        Node::Scalar(_) => Err(CompileError {
+            message: "a scalar expression has no series to chart; wrap it in `vector(...)`".into(),
+            span: expr.span,
+        }),
+    }
+}
+
+/// Whether any range is `[$__range]` (point 5).
+fn uses_whole_range(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Matrix {
+            range: Range::Variable(v),
+            ..
+        } => v == "__range",
+        ExprKind::Call { args, .. } => args.iter().any(uses_whole_range),
+        ExprKind::Aggregate { param, expr, .. } => {
+            uses_whole_range(expr) || param.as_deref().is_some_and(uses_whole_range)
+        }
+        ExprKind::Binary { lhs, rhs, .. } => uses_whole_range(lhs) || uses_whole_range(rhs),
+        ExprKind::Negate(x) | ExprKind::Paren(x) => uses_whole_range(x),
+        _ => false,
+    }
+}
+
+enum Node {
+    /// An eval expression (a number, a token, arithmetic of them).
+    Scalar(String),
+    Vector(Rel),
+}
+
+/// A selector's matchers as SPL: search filters for `mstats`, `where`
+/// conditions after it, and the fields those conditions need in its BY.
+#[derive(Default)]
+struct Filters {
+    search: Vec<String>,
+    wheres: Vec<String>,
+    need: Vec<String>,
+}
+
+struct Planner<'a> {
+    opts: &'a Options,
+    instant: bool,
+    notes: Vec<String>,
+}
+
+fn err<T>(span: Span, message: impl Into<String>) -> Result<T, CompileError> {
+    Err(CompileError {
+        message: message.into(),
+        span,
+    })
+}
+
+/// `value` written as a number eval understands.
+fn number(v: f64) -> String {
+    if v.is_nan() {
+        "null()".to_string()
+    } else if v.is_infinite() {
+        // eval has no infinity literal; 1e308*10 overflows to it.
+        if v > 0.0 {
+            "exact(1e308*10)"
+        } else {
+            "exact(-1e308*10)"
+        }
+        .to_string()
+    } else if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+impl Planner<'_> {
+    fn node(&mut self, e: &Expr) -> Result<Node, CompileError> {
+        match &e.kind {
+            ExprKind::Number(v) => Ok(Node::Scalar(number(*v))),
+            ExprKind::Variable(name) => Ok(Node::Scalar(match self.opts.vars.get(name) {
+                Some(Binding::Value(v)) => {
+                    if v.parse::<f64>().is_err() {
+                        return err(
+                            e.span,
+                            format!("variable `${name}` = {v:?} is not a number"),
+                        );
+                    }
+                    v.clone()
+                }
+                Some(Binding::Predicate(_)) => {
+                    return err(
+                        e.span,
+                        format!("variable `${name}` is a filter, not a number"),
+                    )
+                }
+                None => format!("${name}$"),
+            })),
+            ExprKind::Paren(x) => match self.node(x)? {
+                Node::Scalar(s) => Ok(Node::Scalar(format!("({s})"))),
+                v => Ok(v),
+            },
+            ExprKind::Negate(x) => match self.node(x)? {
+                Node::Scalar(s) => Ok(Node::Scalar(format!("-({s})"))),
+                Node::Vector(mut r) => {
+                    r.stages.push("eval value=-value".into());
+                    Ok(Node::Vector(r))
+                }
+            },
+            ExprKind::Selector(sel) => Ok(Node::Vector(self.selector(sel, e.span)?)),
+            ExprKind::Matrix { .. } => err(
+                e.span,
+                "a range vector (`x[5m]`) can only be the argument of rate, irate or increase",
+            ),
+            ExprKind::Call { func, args } => self.call(*func, args, e.span).map(Node::Vector),
+            ExprKind::Aggregate {
+                op,
+                param,
+                grouping,
+                expr,
+            } => self
+                .aggregate(*op, param.as_deref(), grouping.as_ref(), expr, e.span)
+                .map(Node::Vector),
+            ExprKind::Binary {
+                op,
+                lhs,
+                rhs,
+                matching,
+                return_bool,
+            } => self.binary(*op, lhs, rhs, matching.as_ref(), *return_bool, e.span),
+        }
+    }
+
+    fn vector(&mut self, e: &Expr, what: &str) -> Result<Rel, CompileError> {
+        match self.node(e)? {
+            Node::Vector(r) => Ok(r),
+            Node::Scalar(_) => err(
+                e.span,
+                format!("{what} needs an instant vector, not a scalar"),
+            ),
+        }
+    }
+
+    fn scalar(&mut self, e: &Expr, what: &str) -> Result<String, CompileError> {
+        match self.node(e)? {
+            Node::Scalar(s) => Ok(s),
+            Node::Vector(_) => err(e.span, format!("{what} must be a number or a variable")),
+        }
+    }
+
+    /// The filters of a selector.
+    fn filters(&self, sel: &Selector) -> Result<Filters, CompileError> {
+        let mut f = Filters::default();
+        for m in &sel.matchers {
+            match matcher::compile(m, self.opts)? {
+                Filter::None => {}
+                Filter::Search(p) => f.search.push(p),
+                Filter::Where(c) => {
+                    f.wheres.push(c);
+                    push_unique(&mut f.need, matcher::field_of(&m.label));
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    /// The fields that tell this selector's series apart.
+    fn series_labels(&mut self, sel: &Selector) -> Vec<String> {
+        let mut labels = vec!["host".to_string()];
+        match catalog::lookup(&sel.metric) {
+            Some(entry) => {
+                for l in &entry.labels {
+                    push_unique(&mut labels, matcher::field_of(l));
+                }
+            }
+            None => self.notes.push(format!(
+                "metric `{}` is not in the catalogue: its series are told apart by host and the labels the selector names",
+                sel.metric
+            )),
+        }
+        for m in &sel.matchers {
+            push_unique(&mut labels, matcher::field_of(&m.label));
+        }
+        labels
+    }
+
+    fn mstats(
+        &self,
+        func: &'static str,
+        sel: &Selector,
+        by: Vec<String>,
+        wheres: Vec<String>,
+        search: Vec<String>,
+    ) -> Rel {
+        let stages = if wheres.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("where {}", wheres.join(" AND "))]
+        };
+        Rel {
+            head: Head::Mstats {
+                func,
+                metric: crate::convert::names::metric_name(&sel.metric).into_owned(),
+                filters: search,
+                by: by.clone(),
+            },
+            stages,
+            labels: by,
+        }
+    }
+
+    /// Point 3: each series' last sample.
+    fn selector(&mut self, sel: &Selector, _span: Span) -> Result<Rel, CompileError> {
+        let f = self.filters(sel)?;
+        let by = self.series_labels(sel);
+        Ok(self.mstats("latest", sel, by, f.wheres, f.search))
+    }
+
+    /// The selector and range of a rate-like function's argument.
+    fn range_arg<'e>(
+        &self,
+        func: Function,
+        args: &'e [Expr],
+        span: Span,
+    ) -> Result<(&'e Selector, &'e Range), CompileError> {
+        match args {
+            [Expr {
+                kind: ExprKind::Matrix { selector, range },
+                ..
+            }] => Ok((selector, range)),
+            [other] => err(
+                other.span,
+                format!("{} needs a range vector such as `x[5m]`", fname(func)),
+            ),
+            _ => err(span, format!("{} takes one argument", fname(func))),
+        }
+    }
+
+    /// Seconds of a range, as an eval operand (for `increase`).
+    fn range_seconds(&self, range: &Range) -> String {
+        match range {
+            Range::Fixed { millis } => number(*millis as f64 / 1000.0),
+            Range::Variable(v) if v == "__range" => "(info_max_time - info_min_time)".to_string(),
+            Range::Variable(v) => match self.opts.vars.get(v) {
+                Some(Binding::Value(val)) => match parse_duration_s(val) {
+                    Some(s) => number(s),
+                    None => self.opts.span.seconds(),
+                },
+                _ => self.opts.span.seconds(),
+            },
+        }
+    }
+
+    fn note_range(&mut self, func: Function, range: &Range) {
+        if func == Function::Irate {
+            self.notes.push(
+                "irate is computed as the rate over each bucket (Splunk has no last-two-samples rate)".into(),
+            );
+        }
+        if let Range::Variable(v) = range {
+            if v != "__range" && !matches!(self.opts.vars.get(v), Some(Binding::Value(_))) {
+                self.notes
+                    .push(format!("`[${v}]`: the rate window is the chart's bucket"));
+            }
+        }
+    }
+
+    /// `rate`/`irate`/`increase` of each series (points 1, 2).
+    fn rate_like(
+        &mut self,
+        func: Function,
+        args: &[Expr],
+        span: Span,
+        agg: Option<(&'static str, Vec<String>)>,
+    ) -> Result<Rel, CompileError> {
+        let (sel, range) = self.range_arg(func, args, span)?;
+        self.note_range(func, range);
+        let Filters {
+            search,
+            wheres,
+            need,
+        } = self.filters(sel)?;
+        let mut rel = match agg {
+            // Point 4: aggregated by Splunk while it computes the rates.
+            Some((func_name, by)) => {
+                let mut mby = by.clone();
+                for n in &need {
+                    push_unique(&mut mby, n.clone());
+                }
+                let mut rel = self.mstats(func_name, sel, mby.clone(), wheres, search);
+                if mby != by {
+                    // Fields kept only for the where conditions: sum them away.
+                    rel.stages.push(stats("sum", &by, self.instant));
+                    rel.labels = by;
+                }
+                rel
+            }
+            None => {
+                let by = self.series_labels(sel);
+                self.mstats("rate_sum", sel, by, wheres, search)
+            }
+        };
+        if func == Function::Increase {
+            let secs = self.range_seconds(range);
+            if secs.contains("info_") {
+                rel.stages.push("addinfo".into());
+                rel.stages.push(format!("eval value=value * {secs}"));
+                rel.stages.push("fields - info_*".into());
+            } else {
+                rel.stages.push(format!("eval value=value * {secs}"));
+            }
+        }
+        Ok(rel)
+    }
+
+    fn call(&mut self, func: Function, args: &[Expr], span: Span) -> Result<Rel, CompileError> {
+        match func {
+            Function::Rate | Function::Irate | Function::Increase => {
+                self.rate_like(func, args, span, None)
+            }
+            Function::HistogramQuantile => {
+                let [q, v] = args else {
+                    return err(
+                        span,
+                        "histogram_quantile takes two arguments: a quantile and a vector",
+                    );
+                };
+                let q_span = q.span;
+                let q = self.scalar(q, "histogram_quantile's first argument")?;
+                if q.contains(',') {
+                    // A macro argument cannot hold a comma.
+                    return err(q_span, "histogram_quantile's quantile must be a number, a variable or arithmetic of them without `^`");
+                }
+                let mut rel = self.vector(v, "histogram_quantile")?;
+                if !rel.labels.iter().any(|l| l == "le") {
+                    return err(
+                        v.span,
+                        "histogram_quantile needs bucket series with their `le` label (e.g. `sum by (le) (rate(x_bucket[5m]))`)",
+                    );
+                }
+                rel.labels.retain(|l| l != "le");
+                let mut group: Vec<String> = Vec::new();
+                if !self.instant {
+                    group.push("_time".into());
+                }
+                group.extend(rel.labels.iter().cloned());
+                if group.is_empty() {
+                    rel.stages.push("eval quantile_group=1".into());
+                    group.push("quantile_group".into());
+                }
+                rel.stages.push(format!(
+                    "`mattermost_metrics_histogram_quantile({}, {})`",
+                    q,
+                    group.join(" ")
+                ));
+                if group == ["quantile_group"] {
+                    rel.stages.push("fields - quantile_group".into());
+                }
+                Ok(rel)
+            }
+            Function::Vector => {
+                let [x] = args else {
+                    return err(span, "vector takes one argument");
+                };
+                let value = self.scalar(x, "vector's argument")?;
+                Ok(Rel {
+                    head: Head::Steps { value },
+                    stages: Vec::new(),
+                    labels: Vec::new(),
+                })
+            }
+        }
+    }
+
+    fn grouping_labels(&self, inner: &[String], grouping: Option<&Grouping>) -> Vec<String> {
+        match grouping {
+            None => Vec::new(),
+            Some(g) if g.without => {
+                let drop: Vec<String> = g.labels.iter().map(|l| matcher::field_of(l)).collect();
+                inner
+                    .iter()
+                    .filter(|l| !drop.contains(l))
+                    .cloned()
+                    .collect()
+            }
+            Some(g) => {
+                let mut out = Vec::new();
+                for l in &g.labels {
+                    push_unique(&mut out, matcher::field_of(l));
+                }
+                out
+            }
+        }
+    }
+
+    fn aggregate(
+        &mut self,
+        op: AggOp,
+        param: Option<&Expr>,
+        grouping: Option<&Grouping>,
+        inner: &Expr,
+        span: Span,
+    ) -> Result<Rel, CompileError> {
+        // Point 4: sum/avg of rates, computed by mstats itself.
+        let unwrapped = strip_parens(inner);
+        if let (
+            AggOp::Sum | AggOp::Avg,
+            ExprKind::Call {
+                func: f @ (Function::Rate | Function::Irate | Function::Increase),
+                args,
+            },
+        ) = (op, &unwrapped.kind)
+        {
+            if grouping.is_none_or(|g| !g.without) {
+                let by = self.grouping_labels(&[], grouping);
+                let has_where = match args.as_slice() {
+                    [Expr {
+                        kind: ExprKind::Matrix { selector, .. },
+                        ..
+                    }] => !self.filters(selector)?.wheres.is_empty(),
+                    _ => false,
+                };
+                // rate_avg over rows kept by a where condition would average
+                // group averages: only sum fuses then.
+                if op == AggOp::Sum || !has_where {
+                    let func = if op == AggOp::Sum {
+                        "rate_sum"
+                    } else {
+                        "rate_avg"
+                    };
+                    return self.rate_like(*f, args, unwrapped.span, Some((func, by)));
+                }
+            }
+        }
+        let mut rel = self.vector(inner, "an aggregation")?;
+        let by = self.grouping_labels(&rel.labels, grouping);
+        match op {
+            AggOp::Topk | AggOp::Bottomk => {
+                let Some(k) = param else {
+                    return err(span, "topk and bottomk take a count first: topk(10, ...)");
+                };
+                let k = self.scalar(k, "the count of topk/bottomk")?;
+                let order = if op == AggOp::Topk { "-" } else { "+" };
+                let mut per: Vec<String> = Vec::new();
+                if !self.instant {
+                    per.push("_time".into());
+                }
+                per.extend(by.iter().cloned());
+                // streamstats counts rows in the order sort left them
+                // (Search Reference, streamstats): the rank within the group.
+                rel.stages.push(format!("sort 0 {order}num(value)"));
+                rel.stages.push(if per.is_empty() {
+                    "streamstats count AS topk_rank".to_string()
+                } else {
+                    format!("streamstats count AS topk_rank BY {}", per.join(" "))
+                });
+                rel.stages.push(format!("where topk_rank <= {k}"));
+                rel.stages.push("fields - topk_rank".into());
+                Ok(rel)
+            }
+            _ => {
+                let func = match op {
+                    AggOp::Sum => "sum",
+                    AggOp::Avg => "avg",
+                    AggOp::Min => "min",
+                    AggOp::Max => "max",
+                    AggOp::Count => "count",
+                    AggOp::Topk | AggOp::Bottomk => unreachable!(),
+                };
+                if param.is_some() {
+                    return err(span, format!("{func} takes no parameter"));
+                }
+                rel.stages.push(stats(func, &by, self.instant));
+                rel.labels = by;
+                Ok(rel)
+            }
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        lhs: &Expr,
+        rhs: &Expr,
+        matching: Option<&Matching>,
+        return_bool: bool,
+        span: Span,
+    ) -> Result<Node, CompileError> {
+        let set_op = matches!(op, BinOp::Or | BinOp::And | BinOp::Unless);
+        let l = self.node(lhs)?;
+        let r = self.node(rhs)?;
+        let vector_left = matches!(l, Node::Vector(_));
+        match (l, r) {
+            (Node::Scalar(a), Node::Scalar(b)) => {
+                if set_op {
+                    return err(span, "`or`, `and` and `unless` need vectors on both sides");
+                }
+                Ok(Node::Scalar(scalar_op(op, &a, &b, true)))
+            }
+            (Node::Vector(mut v), Node::Scalar(s)) | (Node::Scalar(s), Node::Vector(mut v)) => {
+                if set_op {
+                    return err(
+                        span,
+                        "`or`, `and` and `unless` need vectors on both sides (use `vector(...)`)",
+                    );
+                }
+                let (a, b) = if vector_left {
+                    ("value".to_string(), s)
+                } else {
+                    (s, "value".to_string())
+                };
+                if is_comparison(op) && !return_bool {
+                    // PromQL keeps the vector's sample where the comparison holds.
+                    v.stages
+                        .push(format!("where {}", scalar_op(op, &a, &b, false)));
+                } else {
+                    v.stages
+                        .push(format!("eval value={}", scalar_op(op, &a, &b, true)));
+                    v.stages.push("where isnotnull(value)".into());
+                }
+                Ok(Node::Vector(v))
+            }
+            (Node::Vector(a), Node::Vector(b)) => {
+                let on = match matching {
+                    Some(m) if m.on => m.labels.iter().map(|l| matcher::field_of(l)).collect(),
+                    Some(m) => {
+                        let ign: Vec<String> =
+                            m.labels.iter().map(|l| matcher::field_of(l)).collect();
+                        a.labels
+                            .iter()
+                            .filter(|l| !ign.contains(l))
+                            .cloned()
+                            .collect()
+                    }
+                    None => {
+                        let (mut x, mut y) = (a.labels.clone(), b.labels.clone());
+                        x.sort();
+                        y.sort();
+                        if x != y && !(op == BinOp::Or) {
+                            return err(
+                                span,
+                                format!(
+                                    "the two sides have different labels ({} and {}): PromQL matches nothing; say which to match with on(...) or ignoring(...)",
+                                    show(&a.labels),
+                                    show(&b.labels)
+                                ),
+                            );
+                        }
+                        if op == BinOp::Or && x != y {
+                            return err(
+                                span,
+                                format!(
+                                    "`or` between vectors with different labels ({} and {}) is not supported",
+                                    show(&a.labels),
+                                    show(&b.labels)
+                                ),
+                            );
+                        }
+                        a.labels.clone()
+                    }
+                };
+                for f in &on {
+                    if !a.labels.contains(f) || !b.labels.contains(f) {
+                        return err(
+                            span,
+                            format!("cannot match on `{f}`: both sides need that label"),
+                        );
+                    }
+                }
+                let carry: Vec<String> = a
+                    .labels
+                    .iter()
+                    .filter(|l| !on.contains(l))
+                    .cloned()
+                    .collect();
+                let combine = match op {
+                    BinOp::Or => Combine::Or,
+                    BinOp::And => Combine::Has(true),
+                    BinOp::Unless => Combine::Has(false),
+                    _ if is_comparison(op) && !return_bool => {
+                        Combine::Filter(scalar_op(op, "lhs", "rhs", false))
+                    }
+                    _ => Combine::Arith(scalar_op(op, "lhs", "rhs", true)),
+                };
+                let labels = a.labels.clone();
+                Ok(Node::Vector(Rel {
+                    head: Head::Join {
+                        lhs: Box::new(a),
+                        rhs: Box::new(b),
+                        on,
+                        carry,
+                        combine,
+                    },
+                    stages: Vec::new(),
+                    labels,
+                }))
+            }
+        }
+    }
+}
+
+fn show(labels: &[String]) -> String {
+    if labels.is_empty() {
+        "none".to_string()
+    } else {
+        labels.join(", ")
+    }
+}
+
+fn is_comparison(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Eq | BinOp::Ne | BinOp::Gt | BinOp::Lt | BinOp::Ge | BinOp::Le
+    )
+}
+
+/// `a OP b` as eval; a comparison as a value (1 or 0) when `as_value`.
+fn scalar_op(op: BinOp, a: &str, b: &str, as_value: bool) -> String {
+    let cmp = |sym: &str| {
+        if as_value {
+            format!("if({a} {sym} {b}, 1, 0)")
+        } else {
+            format!("{a} {sym} {b}")
+        }
+    };
+    match op {
+        BinOp::Add => format!("{a} + {b}"),
+        BinOp::Sub => format!("{a} - {b}"),
+        BinOp::Mul => format!("{a} * {b}"),
+        BinOp::Div => format!("{a} / {b}"),
+        BinOp::Mod => format!("{a} % {b}"),
+        BinOp::Pow => format!("pow({a}, {b})"),
+        BinOp::Eq => cmp("=="),
+        BinOp::Ne => cmp("!="),
+        BinOp::Gt => cmp(">"),
+        BinOp::Lt => cmp("<"),
+        BinOp::Ge => cmp(">="),
+        BinOp::Le => cmp("<="),
+        BinOp::Or | BinOp::And | BinOp::Unless => unreachable!("set operators are joins"),
+    }
+}
+
+/// `stats FUNC(value) AS value BY _time <by>`.
+fn stats(func: &str, by: &[String], instant: bool) -> String {
+    let mut fields: Vec<&str> = Vec::new();
+    if !instant {
+        fields.push("_time");
+    }
+    fields.extend(by.iter().map(String::as_str));
+    if fields.is_empty() {
+        format!("stats {func}(value) AS value")
+    } else {
+        format!("stats {func}(value) AS value BY {}", fields.join(" "))
+    }
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Paren(x) => strip_parens(x),
+        _ => e,
+    }
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+fn fname(f: Function) -> &'static str {
+    match f {
+        Function::Rate => "rate",
+        Function::Irate => "irate",
+        Function::Increase => "increase",
+        Function::HistogramQuantile => "histogram_quantile",
+        Function::Vector => "vector",
+    }
+}
+
+/// `5m`, `90s`, `1h30m`, `300` (seconds) as seconds.
+pub fn parse_duration_s(s: &str) -> Option<f64> {
+    if let Ok(n) = s.parse::<f64>() {
+        return Some(n);
+    }
+    let mut total = 0.0;
+    let mut num = String::new();
+    let mut chars = s.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: f64 = num.parse().ok()?;
+        num.clear();
+        let unit = match c {
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                0.001
+            }
+            's' => 1.0,
+            'm' => 60.0,
+            'h' => 3600.0,
+            'd' => 86400.0,
+            'w' => 604800.0,
+            'y' => 31536000.0,
+            _ => return None,
+        };
+        total += n * unit;
+        any = true;
+    }
+    (any && num.is_empty()).then_some(total)
+}

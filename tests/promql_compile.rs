@@ -1,0 +1,269 @@
+//! The PromQL compiler as a language, not a list of known strings: every
+//! expression of Mattermost's nine Grafana dashboards compiles, so do
+//! expressions of the same subset that no dashboard has, and everything
+//! outside the subset is an error that names the construct and where it is.
+//! (What the searches compute is checked against Prometheus by
+//! `scripts/differential`.)
+
+use std::process::Command;
+use std::time::Instant;
+
+use mattermost_metrics::spl::{compile_str, Binding, Options, SpanSpec};
+
+const GRAFANA: &str = include_str!("fixtures/grafana_promql.txt");
+
+fn grafana_exprs() -> Vec<&'static str> {
+    GRAFANA
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn every_grafana_expression_compiles_quickly() {
+    let exprs = grafana_exprs();
+    assert!(exprs.len() >= 240, "{} expressions", exprs.len());
+    let opts = Options::default();
+    let start = Instant::now();
+    let mut failures = Vec::new();
+    for e in &exprs {
+        match compile_str(e, &opts) {
+            Ok(q) => {
+                assert!(
+                    q.spl.starts_with("| mstats ") || q.spl.starts_with("| makeresults"),
+                    "{e}\n{}",
+                    q.spl
+                );
+                assert!(q.spl.contains("`mattermost_metrics_index`"), "{e}");
+                assert!(!q.spl.contains("index=wss_metrics"), "{e}: literal index");
+            }
+            Err(err) => failures.push(format!("{e}\n  -> {err:#}")),
+        }
+    }
+    let took = start.elapsed();
+    assert!(
+        failures.is_empty(),
+        "{} do not compile:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Generous bound for a debug build on a shared machine; the release
+    // figure is in the README.
+    assert!(
+        took.as_secs_f64() < 1.0,
+        "compiling {} expressions took {took:?}",
+        exprs.len()
+    );
+}
+
+fn spl(expr: &str) -> String {
+    compile_str(
+        expr,
+        &Options {
+            span: SpanSpec::Seconds(60),
+            ..Options::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{expr}: {e:#}"))
+    .spl
+}
+
+fn error(expr: &str) -> String {
+    match compile_str(expr, &Options::default()) {
+        Ok(q) => panic!("{expr} compiled to\n{}", q.spl),
+        Err(e) => format!("{e:#}"),
+    }
+}
+
+#[test]
+fn rates_are_per_series_before_aggregation() {
+    assert_eq!(
+        spl("sum(rate(mattermost_websocket_broadcasts_total[5m])) by (name)"),
+        "| mstats rate_sum(mattermost_websocket_broadcasts_total) AS value WHERE `mattermost_metrics_index` BY name span=60s"
+    );
+    assert_eq!(
+        spl("avg by (instance) (irate(node_cpu_seconds_total{mode=\"idle\"}[1m]))"),
+        "| mstats rate_avg(node_cpu_seconds_total) AS value WHERE `mattermost_metrics_index` AND mode=\"idle\" BY host span=60s"
+    );
+    // max of rates: each series' rate first, then the max.
+    let s = spl("max(rate(mattermost_http_requests_total[5m]))");
+    assert!(s.starts_with("| mstats rate_sum(mattermost_http_requests_total) AS value WHERE `mattermost_metrics_index` BY host span=60s\n| stats max(value) AS value BY _time"), "{s}");
+    // increase is the rate times the range.
+    assert!(
+        spl("increase(mattermost_http_requests_total[10m])").ends_with("| eval value=value * 600")
+    );
+}
+
+#[test]
+fn gauges_are_each_series_last_sample() {
+    let s = spl("sum(mattermost_websocket_broadcast_buffer_size)");
+    assert_eq!(
+        s,
+        "| mstats latest(mattermost_websocket_broadcast_buffer_size) AS value WHERE `mattermost_metrics_index` BY host hub span=60s\n| stats sum(value) AS value BY _time"
+    );
+}
+
+#[test]
+fn matchers() {
+    // Regexes that are wildcards filter in mstats; others after it.
+    assert!(spl("go_sql_open_connections{db_name=~\"replica.*\"}")
+        .contains("AND db_name=\"replica*\" BY"));
+    let s = spl("go_sql_open_connections{db_name=~\"replica-[0-9]+\"}");
+    assert!(
+        s.contains("| where match(db_name, \"^(?:replica-[0-9]+)$\")"),
+        "{s}"
+    );
+    assert!(spl("x_total{a!=\"b\"}").contains("AND NOT a=\"b\""));
+    assert!(spl("x_total{a=~\"b|c\"}").contains("AND (a=\"b\" OR a=\"c\")"));
+    assert!(!spl("x_total{a=~\".*\"}").contains(" a="));
+    // instance is host, without the port.
+    assert!(spl("go_goroutines{instance=\"mm1:8067\"}").contains("AND host=\"mm1\""));
+    // A value with `*` cannot be a search filter.
+    assert!(spl("x_total{a=\"b*c\"}").contains("| where a==\"b*c\""));
+}
+
+#[test]
+fn variables() {
+    let mut opts = Options {
+        span: SpanSpec::Seconds(60),
+        ..Options::default()
+    };
+    // Unbound: a dashboard token.
+    let q = compile_str("sum(x_total{instance=~\"$server\"})", &opts).unwrap();
+    assert!(
+        q.spl.contains("match(host, \"^(?:$server$)$\")"),
+        "{}",
+        q.spl
+    );
+    // Bound to a value: substituted as Grafana does.
+    opts.vars
+        .insert("server".into(), Binding::Value("mm1|mm2".into()));
+    let q = compile_str("sum(x_total{instance=~\"$server\"})", &opts).unwrap();
+    assert!(
+        q.spl.contains("AND (host=\"mm1\" OR host=\"mm2\")"),
+        "{}",
+        q.spl
+    );
+    // Bound to a predicate: used whole.
+    opts.vars
+        .insert("server".into(), Binding::Predicate("$host$".into()));
+    let q = compile_str("sum(x_total{instance=~\"$server\"})", &opts).unwrap();
+    assert!(q.spl.contains("AND $host$ BY"), "{}", q.spl);
+    // A number variable.
+    let q = compile_str(
+        "histogram_quantile($percentile / 100, sum by (le) (rate(mattermost_api_time_bucket[5m])))",
+        &opts,
+    )
+    .unwrap();
+    assert!(
+        q.spl
+            .contains("`mattermost_metrics_histogram_quantile($percentile$ / 100, _time)`"),
+        "{}",
+        q.spl
+    );
+    // [$__range]: one answer over the whole range.
+    let q = compile_str(
+        "topk(10, sum(increase(mattermost_api_time_count[${__range_s}s])) by (handler))",
+        &opts,
+    )
+    .unwrap();
+    assert!(q.instant);
+    assert!(!q.spl.contains("span="), "{}", q.spl);
+    assert!(
+        q.spl
+            .contains("eval value=value * (info_max_time - info_min_time)"),
+        "{}",
+        q.spl
+    );
+    assert!(q.spl.contains("| where topk_rank <= 10"), "{}", q.spl);
+}
+
+#[test]
+fn expressions_no_dashboard_has() {
+    for e in [
+        "max without (handler) (rate(mattermost_api_time_count[1m])) > bool 3",
+        "topk(5, avg by (instance) (go_goroutines))",
+        "bottomk(3, sum by (method) (rate(mattermost_db_store_time_count[5m])))",
+        "go_goroutines / on(instance) go_threads",
+        "-go_goroutines ^ 2",
+        "count(go_goroutines > 100)",
+        "min by (instance) (mattermost_http_websockets_total) unless on(instance) go_goroutines < 10",
+        "sum(rate(mattermost_http_errors_total[5m])) / sum(rate(mattermost_http_requests_total[5m])) > 0.05",
+        "histogram_quantile(0.9, sum without (handler, method, status_code, origin_client, page_load_context) (rate(mattermost_api_time_bucket[5m])))",
+        "(go_goroutines and go_threads) or go_goroutines",
+        "sum(rate(mattermost_post_total[5m])) * 60 % 7",
+        "vector(1) + vector(2)",
+    ] {
+        spl(e);
+    }
+}
+
+#[test]
+fn outside_the_subset_is_an_error_naming_it() {
+    for (e, needle) in [
+        ("rate(x_total[5m] offset 1h)", "offset"),
+        (
+            "label_replace(up, \"a\", \"b\", \"c\", \"d\")",
+            "label_replace",
+        ),
+        ("rate(x_total[5m:1m])", "subquer"),
+        (
+            "go_goroutines * on(instance) group_left go_info",
+            "group_left",
+        ),
+        ("x_total[5m]", "range vector"),
+        ("go_goroutines + go_sql_open_connections", "on(...)"),
+        ("histogram_quantile(0.9, go_goroutines)", "le"),
+        (
+            "sum(x_total) by (a) or mattermost_http_websockets_total",
+            "labels",
+        ),
+        ("1 + 2", "scalar"),
+    ] {
+        let msg = error(e);
+        assert!(msg.contains(needle), "{e}: {msg}");
+        assert!(msg.contains("line 1, column"), "{e}: {msg}");
+    }
+}
+
+#[test]
+fn the_command_prints_spl_or_exits_2() {
+    let bin = env!("CARGO_BIN_EXE_mattermost_metrics");
+    let out = Command::new(bin)
+        .args([
+            "promql",
+            "--span",
+            "300",
+            "sum(rate(mattermost_http_requests_total[5m]))",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim_end(),
+        "| mstats rate_sum(mattermost_http_requests_total) AS value WHERE `mattermost_metrics_index` span=300s"
+    );
+    let out = Command::new(bin)
+        .args([
+            "promql",
+            "--var",
+            "server=mm1",
+            "--span",
+            "auto",
+            "go_goroutines{instance=~\"$server\"}",
+        ])
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("AND host=\"mm1\" BY host span=$span$"), "{s}");
+    let out = Command::new(bin)
+        .args(["promql", "rate(x_total[5m] @ 100)"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("ERROR unsupported PromQL") && err.contains('@'),
+        "{err}"
+    );
+}
