@@ -11,9 +11,11 @@
 //!   `transforms.conf` turns into indexed metric fields, or JSON.
 //! - [`promql`]: the dashboards' PromQL into a syntax tree. Knows nothing of Splunk.
 //! - [`spl`]: a PromQL syntax tree into an SPL search. Knows nothing of Grafana.
+//! - [`dashboard`]: panel specs into SimpleXML dashboards, through [`spl`].
 
 pub mod cli;
 pub mod convert;
+pub mod dashboard;
 pub mod emit;
 pub mod exposition;
 pub mod health;

@@ -890,9 +890,25 @@ fn check_layout(xml: &str) -> Vec<String> {
                         ));
                     }
                 }
-                for need in ["$host$", "span=$span$", "timechart span=$span$"] {
+                for need in ["$host$", "span=$span$", "| xyseries _time series value"] {
                     if !q.contains(need) {
                         problems.push(format!("panel {:?}: search lacks {need}", g.title));
+                    }
+                }
+                // Binned once, by mstats: a timechart after it would bin again.
+                if q.contains("timechart") {
+                    problems.push(format!(
+                        "panel {:?}: timechart after mstats bins twice",
+                        g.title
+                    ));
+                }
+                // One mstats per metric: never avg() beside rate_sum() in one call.
+                for line in q.lines().filter(|l| l.contains("mstats ")) {
+                    if line.matches(" AS ").count() > 1 {
+                        problems.push(format!(
+                            "panel {:?}: one mstats computes several metrics: {line}",
+                            g.title
+                        ));
                     }
                 }
             }
@@ -1160,6 +1176,35 @@ fn health_dashboard() {
         line.starts_with("ERROR stanza=\"mattermost_metrics://mm1\" scrape failed"),
         "{line}"
     );
+    assert!(
+        log.query.contains("log_level=FATAL"),
+        "FATAL lines are shown too"
+    );
+    // splunkd may keep the level word in _raw or strip it (it reads it into
+    // log_level): the rex must find the stanza and message either way.
+    let rex = log
+        .query
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("| rex field=_raw \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("a rex of _raw")
+        .replace("\\\"", "\"");
+    let rex = regex::Regex::new(&rex.replace("(?<", "(?P<")).unwrap();
+    let stripped = line.trim_end().trim_start_matches("ERROR ").to_string();
+    for (raw, level) in [
+        (line.trim_end().to_string(), Some("ERROR")),
+        (stripped, None),
+        ("FATAL stanza=\"a\" b".to_string(), Some("FATAL")),
+    ] {
+        let c = rex
+            .captures(&raw)
+            .unwrap_or_else(|| panic!("rex misses {raw:?}"));
+        assert_eq!(c.name("level").map(|m| m.as_str()), level, "{raw}");
+        assert!(
+            c.name("stanza").is_some() && c.name("message").is_some(),
+            "{raw}"
+        );
+    }
 }
 
 #[test]
@@ -1206,7 +1251,7 @@ fn readme_describes_the_dashboards() {
     );
     // The histogram_quantile macro it shows is the one in macros.conf.
     let known = Known::load();
-    for line in known.macros["mattermost_metrics_histogram_quantiles"]
+    for line in known.macros["mattermost_metrics_histogram_quantile(2)"]
         .definition
         .lines()
     {
@@ -1253,13 +1298,13 @@ fn the_checks_catch_mistakes() {
     let cases: &[(&str, &str, &str)] = &[
         (
             "a misspelt metric",
-            "avg(mattermost_jobs_active)",
-            "avg(mattermost_job_active)",
+            "latest(mattermost_jobs_active)",
+            "latest(mattermost_job_active)",
         ),
         (
             "the earlier port's replica metric",
-            "avg(mattermost_db_read_replica_connections_total)",
-            "avg(mattermost_db_replica_connections_total)",
+            "latest(mattermost_db_read_replica_connections_total)",
+            "latest(mattermost_db_replica_connections_total)",
         ),
         (
             "a literal index",
@@ -1268,24 +1313,28 @@ fn the_checks_catch_mistakes() {
         ),
         (
             "an unknown macro",
-            "`mattermost_metrics_histogram_quantiles`",
-            "`mattermost_metrics_histogram_quantile`",
+            "`mattermost_metrics_histogram_quantile(0.99, _time host)`",
+            "`mattermost_metrics_histogram_quantiles(0.99, _time host)`",
         ),
         (
             "an unclosed subsearch",
-            "| eval host=\"Total\"]",
-            "| eval host=\"Total\"",
+            "| fields _time series value]",
+            "| fields _time series value",
         ),
-        ("an unclosed quote", "\"p99-*\"", "\"p99-*"),
+        (
+            "an unclosed quote",
+            "\"p99-\" . coalesce",
+            "\"p99- . coalesce",
+        ),
         (
             "an unclosed parenthesis",
-            "sum(per_10m) BY host",
-            "sum(per_10m BY host",
+            "stats sum(value) AS value BY _time",
+            "stats sum(value AS value BY _time",
         ),
         (
             "an undefined token",
-            "AND $host$ BY type span",
-            "AND $hosts$ BY type span",
+            "AND $host$ BY host hub span",
+            "AND $hosts$ BY host hub span",
         ),
         (
             "a panel title changed",

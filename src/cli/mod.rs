@@ -6,6 +6,7 @@
 //! flags, so its users switch by changing only the binary.
 
 pub mod convert;
+pub mod dashboard;
 pub mod promql;
 
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ pub fn main() -> ExitCode {
         Some("--validate-arguments") => return modinput::validate_arguments(),
         Some("convert") => convert::run(args.collect()),
         Some("promql") => promql::run(args.collect()),
+        Some("dashboard") => dashboard::run(args.collect()),
         Some("hec") => crate::hec::run(args.collect()),
         Some("package") => package(args.collect()),
         Some("spec") => {
@@ -103,6 +105,7 @@ usage: mattermost_metrics                        run as splunkd's modular input 
                                   [--include REGEX] [--exclude REGEX] [FILE|-]
        mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] 'EXPR'
                                                  print the SPL search that computes a PromQL expression
+       mattermost_metrics dashboard SPEC.json    print the dashboard generated from a panel spec
        mattermost_metrics hec -splunk_target URL -splunk_authorization TOKEN [flags]
                                                  scrape on a schedule and send to Splunk's HEC (hec -help lists the flags)
 ";

@@ -27,8 +27,8 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                 let v = p.value()?.string()?;
                 opts.span = if v == "auto" {
                     SpanSpec::Token {
-                        span: "span".into(),
-                        seconds: "span_s".into(),
+                        span: crate::dashboard::SPAN_TOKEN.into(),
+                        seconds: crate::dashboard::SPAN_SECONDS_TOKEN.into(),
                     }
                 } else {
                     match v.parse::<u64>() {

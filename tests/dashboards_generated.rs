@@ -1,0 +1,54 @@
+//! The committed dashboards are what the generator writes from their panel
+//! specs: a change to a spec, the compiler or the generator that is not
+//! followed by `scripts/dashboards` fails here.
+
+use std::path::Path;
+
+use mattermost_metrics::dashboard::{write_xml, Spec};
+
+#[test]
+fn committed_xml_is_what_the_generator_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(root.join("dashboards/specs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let spec = Spec::load(&path).unwrap();
+        let want = write_xml(&spec).unwrap();
+        let xml_path = root.join("dashboards").join(format!("{}.xml", spec.id));
+        let have = std::fs::read_to_string(&xml_path).unwrap_or_default();
+        if have != want {
+            let line = have
+                .lines()
+                .zip(want.lines())
+                .position(|(a, b)| a != b)
+                .map_or_else(|| have.lines().count().min(want.lines().count()), |i| i)
+                + 1;
+            panic!(
+                "{} is stale (first difference at line {line}): run scripts/dashboards",
+                xml_path.display()
+            );
+        }
+        seen += 1;
+    }
+    assert!(seen >= 1, "no panel spec in dashboards/specs");
+}
+
+#[test]
+fn every_panel_compiles_and_keeps_the_node_filter() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let spec =
+        Spec::load(&root.join("dashboards/specs/mattermost_performance_monitoring.json")).unwrap();
+    assert_eq!(spec.panels().count(), 26);
+    for p in spec.panels() {
+        let s = spec.panel_search(p).unwrap();
+        for line in s.lines().filter(|l| l.contains("mstats ")) {
+            assert!(line.contains("AND $host$"), "{}: {line}", p.title);
+            assert!(line.contains("span=$span$"), "{}: {line}", p.title);
+        }
+        assert!(s.ends_with("| xyseries _time series value"), "{}", p.title);
+        assert!(!s.contains("timechart"), "{}: binned twice", p.title);
+    }
+}
