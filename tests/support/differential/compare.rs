@@ -1,0 +1,428 @@
+//! Named series, Grafana legends, and the per-step comparison of Prometheus' answer with ours.
+//!
+//! A panel is compared the way a person compares two charts: by the name of each line (its
+//! legend) and, at each step, by its value. Prometheus is the reference ("expected").
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// One line of a chart: its legend and its points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedSeries {
+    pub name: String,
+    /// (evaluation time in s, as Prometheus' `query_range` steps them; value). A non-finite value
+    /// counts as "no value".
+    pub points: Vec<(i64, f64)>,
+}
+
+/// Steps not compared, because the two engines are known to differ there by construction
+/// (for example the window containing node 2's restart, where Prometheus' extrapolation and
+/// Splunk's per-bucket rate disagree). Listed with the reason, counted separately, never a
+/// wider tolerance.
+#[derive(Clone, Debug)]
+pub struct Known {
+    /// The series (legend) concerned; `None`: every series of the panel.
+    pub series: Option<String>,
+    /// First and last evaluation time skipped (s, both inclusive).
+    pub from_s: i64,
+    pub to_s: i64,
+    pub reason: String,
+}
+
+impl Known {
+    /// The steps whose window sees `event_s`: evaluation times `T` (multiples of `step_s`)
+    /// with `T - range_s < event_s <= T`, e.g. the windows containing node 2's restart
+    /// (`timeline::RESTART_AT_S`) for a `[5m]` rate: `Known::around(None, RESTART_AT_S, 300,
+    /// step, "...")`. For `irate`/`increase` or a span-based Splunk rate, pass the range that
+    /// engine looks back over.
+    pub fn around(
+        series: Option<&str>,
+        event_s: i64,
+        range_s: i64,
+        step_s: i64,
+        reason: &str,
+    ) -> Known {
+        let from_s =
+            event_s.div_euclid(step_s) * step_s + if event_s % step_s == 0 { 0 } else { step_s };
+        let to_s = (event_s + range_s - 1).div_euclid(step_s) * step_s;
+        Known {
+            series: series.map(str::to_string),
+            from_s,
+            to_s,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Outcome of [`compare`].
+#[derive(Clone, Debug, Default)]
+pub struct Verdict {
+    pub agree: bool,
+    /// Steps where both sides had a value and those were compared.
+    pub compared: usize,
+    /// Steps skipped because of a [`Known`] difference.
+    pub skipped: usize,
+    /// Steps (or whole series) that disagree.
+    pub disagreements: usize,
+    /// The first disagreement in series-name then time order, described for a person.
+    pub first_disagreement: Option<String>,
+    /// The reasons of the [`Known`] entries that skipped at least one step.
+    pub known_used: Vec<String>,
+}
+
+/// Relative tolerance: Splunk and Prometheus sum in different orders and Splunk rounds some
+/// intermediate results; 1% is far below any semantic difference the harness looks for.
+pub const REL_TOL: f64 = 0.01;
+/// Absolute tolerance, for values at or near 0.
+pub const ABS_TOL: f64 = 1e-9;
+
+/// Formats a Grafana legend as the Prometheus data source does (`renderLegendFormat`):
+/// every `{{ name }}` (spaces allowed inside the braces) is replaced by the value of the label
+/// `name`, or by nothing when the series has no such label; all other text is kept.
+/// An empty template gives Grafana's default name: `metric{a="x", b="y"}` (or `{}` for a series
+/// without labels, where Grafana would show the query text instead).
+pub fn legend(template: &str, labels: &BTreeMap<String, String>) -> String {
+    if template.is_empty() {
+        let name = labels.get("__name__").cloned().unwrap_or_default();
+        let rest: Vec<String> = labels
+            .iter()
+            .filter(|(k, _)| k.as_str() != "__name__")
+            .map(|(k, v)| format!("{k}=\"{v}\""))
+            .collect();
+        return format!("{name}{{{}}}", rest.join(", "));
+    }
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        match after.find("}}") {
+            Some(close) => {
+                out.push_str(&rest[..open]);
+                let name = after[..close].trim();
+                if let Some(v) = labels.get(name) {
+                    out.push_str(v);
+                }
+                rest = &after[close + 2..];
+            }
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `2026-01-01T01:30:00Z (1767231000)`.
+pub fn describe_time(t_s: i64) -> String {
+    let iso = if t_s >= 0 {
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(t_s as u64)).to_string()
+    } else {
+        "before 1970".to_string()
+    };
+    format!("{iso} ({t_s})")
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+fn close(e: f64, a: f64) -> bool {
+    let d = (e - a).abs();
+    d <= ABS_TOL || d <= REL_TOL * e.abs()
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    match v {
+        Some(v) => format!("{v}"),
+        None => "no value".to_string(),
+    }
+}
+
+/// Result of comparing one expected series with one actual series.
+#[derive(Default)]
+struct PairResult {
+    compared: usize,
+    skipped: usize,
+    bad: Vec<(i64, Option<f64>, Option<f64>)>,
+    known: Vec<String>,
+}
+
+fn compare_pair(name: &str, e: &[(i64, f64)], a: &[(i64, f64)], known: &[Known]) -> PairResult {
+    let mut steps: BTreeMap<i64, (Option<f64>, Option<f64>)> = BTreeMap::new();
+    for &(t, v) in e {
+        steps.entry(t).or_default().0 = finite(v);
+    }
+    for &(t, v) in a {
+        steps.entry(t).or_default().1 = finite(v);
+    }
+    let mut r = PairResult::default();
+    for (t, (ev, av)) in steps {
+        if ev.is_none() && av.is_none() {
+            continue;
+        }
+        if let Some(k) = known
+            .iter()
+            .find(|k| k.from_s <= t && t <= k.to_s && k.series.as_deref().is_none_or(|s| s == name))
+        {
+            r.skipped += 1;
+            if !r.known.contains(&k.reason) {
+                r.known.push(k.reason.clone());
+            }
+            continue;
+        }
+        match (ev, av) {
+            (Some(x), Some(y)) if close(x, y) => r.compared += 1,
+            _ => {
+                if ev.is_some() && av.is_some() {
+                    r.compared += 1;
+                }
+                r.bad.push((t, ev, av));
+            }
+        }
+    }
+    r
+}
+
+fn has_value(s: &NamedSeries) -> bool {
+    s.points.iter().any(|(_, v)| v.is_finite())
+}
+
+/// Compares `actual` (ours) with `expected` (Prometheus), series by series (matched by name)
+/// and step by step:
+///
+/// - values agree within [`REL_TOL`] relative (to the expected value) or [`ABS_TOL`] absolute;
+/// - a non-finite value (NaN, ±Inf) counts as no value, on either side;
+/// - a value on one side only is a disagreement;
+/// - a series on one side only is a disagreement, unless it has no finite value at all (Grafana
+///   draws nothing for it);
+/// - steps covered by a [`Known`] entry are skipped and counted in `skipped`.
+///
+/// Several series may share one name (Grafana legends can collide: `{{instance}}` over a
+/// metric with another label). Such series are paired greedily, best match first (fewest
+/// disagreeing steps), so the harness asks that ours draws the same set of lines under that
+/// name, whatever their order.
+pub fn compare(expected: &[NamedSeries], actual: &[NamedSeries], known: &[Known]) -> Verdict {
+    let mut by_name: BTreeMap<&str, (Vec<&NamedSeries>, Vec<&NamedSeries>)> = BTreeMap::new();
+    for s in expected {
+        by_name.entry(&s.name).or_default().0.push(s);
+    }
+    for s in actual {
+        by_name.entry(&s.name).or_default().1.push(s);
+    }
+    let mut v = Verdict::default();
+    // (name, time, description) of every disagreement, to report the first one.
+    let mut problems: Vec<(String, i64, String)> = Vec::new();
+    for (name, (exp, act)) in by_name {
+        // Every candidate pairing, scored; then greedy, best first.
+        let mut candidates: Vec<(usize, usize, usize, PairResult)> = Vec::new();
+        for (i, e) in exp.iter().enumerate() {
+            for (j, a) in act.iter().enumerate() {
+                let r = compare_pair(name, &e.points, &a.points, known);
+                candidates.push((r.bad.len(), i, j, r));
+            }
+        }
+        candidates.sort_by_key(|c| (c.0, c.1, c.2));
+        let mut used_e = vec![false; exp.len()];
+        let mut used_a = vec![false; act.len()];
+        for (_, i, j, r) in candidates {
+            if used_e[i] || used_a[j] {
+                continue;
+            }
+            used_e[i] = true;
+            used_a[j] = true;
+            v.compared += r.compared;
+            v.skipped += r.skipped;
+            v.disagreements += r.bad.len();
+            for reason in r.known {
+                if !v.known_used.contains(&reason) {
+                    v.known_used.push(reason);
+                }
+            }
+            let dup = if exp.len() > 1 || act.len() > 1 {
+                format!(
+                    " (one of {} expected / {} actual series with this name)",
+                    exp.len(),
+                    act.len()
+                )
+            } else {
+                String::new()
+            };
+            for (t, e, a) in r.bad {
+                problems.push((
+                    name.to_string(),
+                    t,
+                    format!(
+                        "series {name:?}{dup} at {}: expected {}, actual {}",
+                        describe_time(t),
+                        fmt_opt(e),
+                        fmt_opt(a)
+                    ),
+                ));
+            }
+        }
+        for (side, list, used) in [
+            ("expected (Prometheus)", &exp, &used_e),
+            ("actual (ours)", &act, &used_a),
+        ] {
+            for (s, _) in list
+                .iter()
+                .zip(used.iter())
+                .filter(|(s, u)| !**u && has_value(s))
+            {
+                v.disagreements += 1;
+                let first = s
+                    .points
+                    .iter()
+                    .find(|(_, v)| v.is_finite())
+                    .map(|p| p.0)
+                    .unwrap_or(0);
+                let mut d = format!("series {name:?} only in {side}");
+                if list.len() > 1 {
+                    let _ = write!(d, " ({} series with this name on that side)", list.len());
+                }
+                let _ = write!(d, "; its first value: {}", describe_time(first));
+                problems.push((name.to_string(), i64::MIN, d));
+            }
+        }
+    }
+    problems.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    v.first_disagreement = problems.into_iter().next().map(|p| p.2);
+    v.agree = v.disagreements == 0;
+    v
+}
+
+/// Checks of [`legend`] and [`compare`] themselves, run by the harness before any panel (the
+/// harness has no test runner): a comparison that cannot fail would make every panel pass.
+pub fn self_check() -> Result<(), String> {
+    let labels: BTreeMap<String, String> = [("instance", "mm-node-1"), ("origin_client", "web")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let cases = [
+        ("{{instance}}", "mm-node-1"),
+        ("Total - {{ origin_client }}", "Total - web"),
+        ("{{instance}} - {{ origin_client}}", "mm-node-1 - web"),
+        ("p99-{{instance}}", "p99-mm-node-1"),
+        ("Total", "Total"),
+        ("{{method}}", ""),
+        ("a {{ missing }} b", "a  b"),
+        ("{{instance", "{{instance"),
+    ];
+    for (t, want) in cases {
+        let got = legend(t, &labels);
+        if got != want {
+            return Err(format!("legend({t:?}) = {got:?}, want {want:?}"));
+        }
+    }
+    let s = |name: &str, pts: &[(i64, f64)]| NamedSeries {
+        name: name.into(),
+        points: pts.to_vec(),
+    };
+    let base = [
+        s("a", &[(60, 1.0), (120, 2.0)]),
+        s("b", &[(60, 0.0), (120, f64::NAN)]),
+    ];
+    /// (what, actual, known, should agree, points compared).
+    type Case<'a> = (&'a str, Vec<NamedSeries>, Vec<Known>, bool, usize);
+    let checks: Vec<Case> = vec![
+        ("identical", base.to_vec(), vec![], true, 3),
+        (
+            "within 1%",
+            vec![s("a", &[(60, 1.005), (120, 2.0)]), base[1].clone()],
+            vec![],
+            true,
+            3,
+        ),
+        (
+            "off by 2%",
+            vec![s("a", &[(60, 1.02), (120, 2.0)]), base[1].clone()],
+            vec![],
+            false,
+            3,
+        ),
+        (
+            "missing point",
+            vec![s("a", &[(60, 1.0)]), base[1].clone()],
+            vec![],
+            false,
+            2,
+        ),
+        (
+            "extra point",
+            vec![base[0].clone(), s("b", &[(60, 0.0), (120, 5.0)])],
+            vec![],
+            false,
+            3,
+        ),
+        ("missing series", vec![base[0].clone()], vec![], false, 2),
+        (
+            "extra series",
+            vec![base[0].clone(), base[1].clone(), s("c", &[(60, 1.0)])],
+            vec![],
+            false,
+            3,
+        ),
+        (
+            "extra empty series",
+            vec![base[0].clone(), base[1].clone(), s("c", &[(60, f64::NAN)])],
+            vec![],
+            true,
+            3,
+        ),
+        (
+            "known skip",
+            vec![s("a", &[(60, 9.0), (120, 2.0)]), base[1].clone()],
+            vec![Known {
+                series: Some("a".into()),
+                from_s: 60,
+                to_s: 60,
+                reason: "test".into(),
+            }],
+            true,
+            2,
+        ),
+        (
+            "known other series",
+            vec![s("a", &[(60, 9.0), (120, 2.0)]), base[1].clone()],
+            vec![Known {
+                series: Some("b".into()),
+                from_s: 0,
+                to_s: 999,
+                reason: "test".into(),
+            }],
+            false,
+            2,
+        ),
+    ];
+    for (what, actual, known, want_agree, want_compared) in checks {
+        let v = compare(&base, &actual, &known);
+        if v.agree != want_agree || v.compared != want_compared {
+            return Err(format!(
+                "compare self-check {what:?}: agree={} compared={} (want {want_agree}, {want_compared}); {:?}",
+                v.agree, v.compared, v.first_disagreement
+            ));
+        }
+        if !v.agree && v.first_disagreement.is_none() {
+            return Err(format!(
+                "compare self-check {what:?}: disagreement without a description"
+            ));
+        }
+    }
+    let k = Known::around(None, 1_000, 300, 60, "r");
+    if (k.from_s, k.to_s) != (1_020, 1_260) {
+        return Err(format!(
+            "Known::around(1000, 300, 60) = {}..={}, want 1020..=1260",
+            k.from_s, k.to_s
+        ));
+    }
+    // Same-named series pair up whatever their order.
+    let e = [s("x", &[(60, 1.0)]), s("x", &[(60, 2.0)])];
+    let a = [s("x", &[(60, 2.0)]), s("x", &[(60, 1.0)])];
+    if !compare(&e, &a, &[]).agree {
+        return Err("compare self-check: same-named series in another order".into());
+    }
+    if compare(&e, &a[..1], &[]).agree {
+        return Err("compare self-check: one of two same-named series missing".into());
+    }
+    Ok(())
+}
