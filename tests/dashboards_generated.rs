@@ -24,7 +24,7 @@ fn committed_xml_is_what_the_generator_writes() {
                 .lines()
                 .zip(want.lines())
                 .position(|(a, b)| a != b)
-                .map_or_else(|| have.lines().count().min(want.lines().count()), |i| i)
+                .unwrap_or_else(|| have.lines().count().min(want.lines().count()))
                 + 1;
             panic!(
                 "{} is stale (first difference at line {line}): run scripts/dashboards",

@@ -332,18 +332,7 @@ fn read_spec() -> Result<(PathBuf, Value)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = match std::env::var_os("DIFFERENTIAL_SPEC") {
         Some(p) => PathBuf::from(p),
-        None => {
-            let real = root.join("dashboards/specs/mattermost_performance_monitoring.json");
-            if real.is_file() {
-                real
-            } else {
-                println!(
-                    "note: {} does not exist yet; using the sample spec",
-                    real.display()
-                );
-                root.join("tests/fixtures/differential_sample_spec.json")
-            }
-        }
+        None => root.join("dashboards/specs/mattermost_performance_monitoring.json"),
     };
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
