@@ -1308,8 +1308,8 @@ fn the_checks_catch_mistakes() {
         ),
         (
             "a literal index",
-            "`mattermost_metrics_index` AND $host$ BY name",
-            "index=wss_metrics AND $host$ BY name",
+            "`mattermost_metrics_index` AND $host$ AND `mattermost_metrics_server_endpoint` BY name",
+            "index=wss_metrics AND $host$ AND `mattermost_metrics_server_endpoint` BY name",
         ),
         (
             "an unknown macro",
@@ -1333,8 +1333,8 @@ fn the_checks_catch_mistakes() {
         ),
         (
             "an undefined token",
-            "AND $host$ BY host hub span",
-            "AND $hosts$ BY host hub span",
+            "AND $host$ AND `mattermost_metrics_server_endpoint` BY host hub span",
+            "AND $hosts$ AND `mattermost_metrics_server_endpoint` BY host hub span",
         ),
         (
             "a panel title changed",
@@ -1352,7 +1352,11 @@ fn the_checks_catch_mistakes() {
             "<form version=\"1.1\"",
             "<form version=\"1\"",
         ),
-        ("no node filter", "AND $host$ BY host hub", "BY host hub"),
+        (
+            "no node filter",
+            "AND $host$ AND `mattermost_metrics_server_endpoint` BY host hub",
+            "AND `mattermost_metrics_server_endpoint` BY host hub",
+        ),
         (
             "a search off the time picker",
             "<earliest>$time.earliest$</earliest>",

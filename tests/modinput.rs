@@ -39,15 +39,7 @@ fn app() -> &'static Path {
 
 /// One run of the input against `url` with extra params; no splunkd REST.
 fn run_input(url: &str, extra: &[(&str, &str)]) -> Run {
-    let mut params = vec![
-        ("url", url),
-        ("interval", "60"),
-        ("index", "wss_metrics"),
-        ("sourcetype", "mattermost:metrics"),
-        ("host", "hf1"),
-        ("disabled", "0"),
-    ];
-    params.extend_from_slice(extra);
+    let params = splunkd::input_params(url, extra);
     run_binary(
         BIN,
         &[],

@@ -1,16 +1,29 @@
 //! `mattermost_metrics dashboard SPEC.json`: prints the SimpleXML dashboard
-//! generated from a panel spec (see [`crate::dashboard`]).
+//! generated from a panel spec (see [`crate::dashboard`]);
+//! `mattermost_metrics dashboard --nav DIR`: prints the app menu for the
+//! specs in DIR/specs and the hand-written dashboards in DIR.
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 
+use crate::dashboard;
+
 pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
-    let [path] = args.as_slice() else {
-        bail!("usage: mattermost_metrics dashboard SPEC.json");
-    };
-    let spec = crate::dashboard::Spec::load(std::path::Path::new(path))?;
-    print!("{}", crate::dashboard::write_xml(&spec)?);
+    match args.as_slice() {
+        [flag, dir] if flag == "--nav" => {
+            let dir = Path::new(dir);
+            let specs = dashboard::load_all(&dir.join("specs"))?;
+            let others = dashboard::hand_written(dir, &specs)?;
+            print!("{}", dashboard::write_nav(&specs, &others)?);
+        }
+        [path] => {
+            let spec = dashboard::Spec::load(Path::new(path))?;
+            print!("{}", dashboard::write_xml(&spec)?);
+        }
+        _ => bail!("usage: mattermost_metrics dashboard SPEC.json | --nav DASHBOARDS_DIR"),
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::spl::{self, Binding, Options, SpanSpec};
 
-pub use xml::write_xml;
+pub use xml::{write_nav, write_xml, DEFAULT_VIEW};
 
 /// One dashboard.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,8 +28,15 @@ pub struct Spec {
     /// The view's file name, without `.xml`.
     pub id: String,
     pub label: String,
+    /// The app menu's group: Server, Clients or Calls.
+    pub group: String,
     pub description: String,
     pub grafana: GrafanaRef,
+    /// What the port of an `instance` matcher selects (see
+    /// [`crate::spl::Options::instance_ports`]); empty for dashboards of the
+    /// Mattermost server's own endpoint.
+    #[serde(default)]
+    pub instance_ports: BTreeMap<String, String>,
     #[serde(default)]
     pub variables: Vec<Variable>,
     pub rows: Vec<Row>,
@@ -52,36 +59,112 @@ pub struct Variable {
     pub kind: VariableKind,
     #[serde(default)]
     pub label: Option<String>,
-    /// For `query`: the PromQL whose results give the values.
+    /// `query`: the PromQL whose results give the values.
     #[serde(default)]
     pub query: Option<String>,
-    /// For `query`: the label whose values the variable takes.
+    /// `query`, `values`: the label whose values the variable takes.
     #[serde(default)]
     pub field: Option<String>,
+    /// `values`: the metric whose label values are offered.
+    #[serde(default)]
+    pub metric: Option<String>,
+    /// `nodes`: only hosts with data of this endpoint (`job` dimension).
+    #[serde(default)]
+    pub job: Option<String>,
+    /// `nodes`: only hosts matching this wildcard (Grafana's regex on
+    /// `label_values(instance)`, e.g. `*offloader*`).
+    #[serde(default)]
+    pub host_pattern: Option<String>,
+    /// `custom`, `interval`: the choices (`interval`: as Grafana writes
+    /// them, `30m`), the first one the default unless `default` says.
+    #[serde(default)]
+    pub options: Vec<String>,
+    #[serde(default)]
+    pub default: Option<String>,
+    /// `custom`: several values at once (a regex alternation).
+    #[serde(default)]
+    pub multi: bool,
+    /// `constant`: its value.
+    #[serde(default)]
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VariableKind {
-    /// `label_values(instance)`: the Mattermost nodes, Splunk's `host`; the
-    /// dashboard's node multiselect, applied to every search.
+    /// `label_values(instance)`: Mattermost nodes, Splunk's `host`; a
+    /// multiselect. Without `job`: the dashboard's node filter, applied to
+    /// every search.
     Nodes,
     /// `query_result(...)` filtered by a label: a hidden search sets the
     /// token to a filter on that label's values.
     Query,
+    /// `label_values(metric, label)`: a multiselect of the label's values.
+    Values,
+    /// A fixed list of values: a dropdown (a multiselect when `multi`).
+    Custom,
+    /// A fixed list of durations (used as a range): a dropdown whose token
+    /// holds seconds.
+    Interval,
+    /// A fixed value (Grafana fills it at import): compiled in.
+    Constant,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Row {
+    /// Empty for the panels of a dashboard without rows.
     pub title: String,
     pub panels: Vec<Panel>,
+}
+
+/// How a panel is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PanelKind {
+    /// A line chart over time.
+    #[default]
+    Timeseries,
+    /// Columns over time (Grafana's barchart of a time series).
+    Columns,
+    /// Histogram buckets over time, per bucket (Grafana's heatmap of
+    /// `format: heatmap` data: cumulative `le` buckets shown per bucket).
+    Heatmap,
+    /// One number per series over the range (Grafana's stat).
+    Stat,
+    /// One bar per series over the range (Grafana's bar gauge).
+    Bar,
+    /// One slice per series over the range.
+    Pie,
+}
+
+impl PanelKind {
+    /// Whether the panel shows one value per series (reduced over the range).
+    pub fn reduces(self) -> bool {
+        matches!(self, PanelKind::Stat | PanelKind::Bar | PanelKind::Pie)
+    }
+}
+
+/// How a stat, bar or pie panel reduces a series to one number (Grafana's
+/// reduceOptions.calcs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reduce {
+    /// The last value (lastNotNull).
+    Last,
+    /// The last value minus the first.
+    Diff,
+    Mean,
+    Max,
+    Sum,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Panel {
     pub title: String,
+    #[serde(default)]
+    pub kind: PanelKind,
     /// Grafana's unit (`short`, `s`, `decbytes`, ...).
     pub unit: String,
     /// The y-axis title.
@@ -92,15 +175,42 @@ pub struct Panel {
     pub nulls: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// Stat, bar and pie panels: how a series becomes one number.
+    #[serde(default)]
+    pub reduce: Option<Reduce>,
+    /// Grafana's `format: heatmap`: cumulative `le` buckets shown per
+    /// bucket (each bucket's count less the one below it).
+    #[serde(default)]
+    pub buckets: bool,
+    /// What this app says of the panel beyond Grafana's description (where
+    /// it differs from Grafana, or Grafana's panel misleads).
+    #[serde(default)]
+    pub note: Option<String>,
     pub targets: Vec<Target>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    pub expr: String,
+    /// Grafana's refId: the series name of a labelless target without a
+    /// legend, and what a `math` target refers to (`$Sent`).
+    #[serde(default, rename = "ref")]
+    pub refid: Option<String>,
+    /// The PromQL.
+    #[serde(default)]
+    pub expr: Option<String>,
+    /// A Grafana math expression over other targets (`$Acked/$Sent`): the
+    /// same arithmetic in PromQL over their expressions.
+    #[serde(default)]
+    pub math: Option<String>,
     /// Grafana's legend format: text with `{{label}}` references.
     pub legend: String,
+    #[serde(default)]
+    pub hidden: bool,
+    /// Why this Grafana target is not drawn (an upstream mistake: a metric
+    /// no source defines). Kept in the spec so the panel stays Grafana's.
+    #[serde(default)]
+    pub omit: Option<String>,
 }
 
 impl Spec {
@@ -117,12 +227,29 @@ impl Spec {
     }
 
     fn check(&self) -> Result<()> {
+        if !matches!(self.group.as_str(), "Server" | "Clients" | "Calls") {
+            bail!(
+                "group must be Server, Clients or Calls, not {:?}",
+                self.group
+            );
+        }
         for v in &self.variables {
-            if v.kind == VariableKind::Query && (v.query.is_none() || v.field.is_none()) {
-                bail!(
-                    "variable {}: a query variable needs `query` and `field`",
-                    v.name
-                );
+            let ok = match v.kind {
+                VariableKind::Query => v.query.is_some() && v.field.is_some(),
+                VariableKind::Values => v.metric.is_some() && v.field.is_some(),
+                VariableKind::Custom | VariableKind::Interval => !v.options.is_empty(),
+                VariableKind::Constant => v.value.is_some(),
+                VariableKind::Nodes => true,
+            };
+            if !ok {
+                bail!("variable {}: incomplete for its kind {:?}", v.name, v.kind);
+            }
+            if v.kind == VariableKind::Interval {
+                for o in &v.options {
+                    if crate::spl::parse_duration_s(o).is_none() {
+                        bail!("variable {}: {o:?} is not a duration", v.name);
+                    }
+                }
             }
         }
         for p in self.panels() {
@@ -135,6 +262,17 @@ impl Spec {
             if p.targets.is_empty() {
                 bail!("panel {:?} has no target", p.title);
             }
+            if p.kind.reduces() != p.reduce.is_some() {
+                bail!(
+                    "panel {:?}: `reduce` goes with stat, bar and pie panels",
+                    p.title
+                );
+            }
+            for t in &p.targets {
+                if t.expr.is_some() == t.math.is_some() {
+                    bail!("panel {:?}: a target has either `expr` or `math`", p.title);
+                }
+            }
         }
         Ok(())
     }
@@ -143,23 +281,57 @@ impl Spec {
         self.rows.iter().flat_map(|r| r.panels.iter())
     }
 
-    /// The token of the node multiselect, when the dashboard has one.
-    fn node_token(&self) -> Option<&str> {
+    /// The variable that is the dashboard's node filter, if any.
+    pub fn node_variable(&self) -> Option<&Variable> {
         self.variables
             .iter()
-            .find(|v| v.kind == VariableKind::Nodes)
-            .map(|_| NODE_TOKEN)
+            .find(|v| v.kind == VariableKind::Nodes && v.job.is_none())
+    }
+
+    /// The token a variable's input sets.
+    pub fn token_of(&self, v: &Variable) -> String {
+        if v.kind == VariableKind::Nodes && v.job.is_none() {
+            NODE_TOKEN.to_string()
+        } else {
+            v.name.clone()
+        }
+    }
+
+    /// The filter every search of this dashboard carries: the node
+    /// selection, and for dashboards of the Mattermost server's endpoint
+    /// the macro that leaves out the other endpoints' data (the Calls
+    /// plugin's own Go runtime series share the server's host).
+    pub fn node_filter(&self) -> Option<String> {
+        let server = self
+            .instance_ports
+            .is_empty()
+            .then(|| format!("`{SERVER_FILTER_MACRO}`"));
+        let node = self
+            .node_variable()
+            .map(|v| format!("${}$", self.token_of(v)));
+        match (node, server) {
+            (Some(n), Some(s)) => Some(format!("{n} AND {s}")),
+            (n, s) => n.or(s),
+        }
     }
 
     /// How the panels' PromQL is compiled in this dashboard.
     pub fn options(&self) -> Options {
-        let node = self.node_token().map(|t| format!("${t}$"));
         let mut vars = BTreeMap::new();
         for v in &self.variables {
+            let token = format!("${}$", self.token_of(v));
             let binding = match v.kind {
-                // Every search already carries the node filter.
-                VariableKind::Nodes => Binding::Predicate(node.clone().unwrap_or_default()),
-                VariableKind::Query => Binding::Predicate(format!("${}$", v.name)),
+                // The node filter is in every search already.
+                VariableKind::Nodes if v.job.is_none() => Binding::Predicate(String::new()),
+                VariableKind::Nodes | VariableKind::Query | VariableKind::Values => {
+                    Binding::Predicate(token)
+                }
+                // A custom value is text in the PromQL (a number, or a regex
+                // alternation for a multi-value one): an unbound variable,
+                // which the compiler writes as the token.
+                VariableKind::Custom => continue,
+                VariableKind::Interval => Binding::Token(self.token_of(v)),
+                VariableKind::Constant => Binding::Value(v.value.clone().unwrap_or_default()),
             };
             vars.insert(v.name.clone(), binding);
         }
@@ -168,8 +340,9 @@ impl Spec {
                 span: SPAN_TOKEN.into(),
                 seconds: SPAN_SECONDS_TOKEN.into(),
             },
-            node_filter: node,
+            node_filter: self.node_filter(),
             vars,
+            instance_ports: self.instance_ports.clone(),
             ..Options::default()
         }
     }
@@ -195,37 +368,239 @@ impl Spec {
         ))
     }
 
-    /// A panel's search: each target compiled, named by its legend
-    /// (`series`), and one column per series (`xyseries`), binned once, by
-    /// `mstats`.
-    pub fn panel_search(&self, panel: &Panel) -> Result<String> {
-        let opts = self.options();
-        let mut parts = Vec::new();
-        for t in &panel.targets {
-            let q = spl::compile_str(&t.expr, &opts)
-                .with_context(|| format!("panel {:?}, target {}", panel.title, t.expr))?;
-            if q.instant {
+    /// The search that fills a `nodes` or `values` variable's choices.
+    pub fn choices_search(&self, v: &Variable) -> Option<String> {
+        let index = "`mattermost_metrics_index`";
+        match v.kind {
+            VariableKind::Nodes => {
+                let mut filter = String::new();
+                match &v.job {
+                    Some(job) => filter.push_str(&format!(" AND job={}", spl::quote(job))),
+                    None => filter.push_str(&format!(
+                        " AND metric_name=mattermost_* AND `{SERVER_FILTER_MACRO}`"
+                    )),
+                }
+                if let Some(p) = &v.host_pattern {
+                    filter.push_str(&format!(" AND host={}", spl::quote(p)));
+                }
+                Some(format!(
+                    "| mcatalog values(host) AS host WHERE {index}{filter}\n| mvexpand host\n| sort 0 host"
+                ))
+            }
+            VariableKind::Values => {
+                let metric = v.metric.as_deref().unwrap_or_default();
+                let f = spl::label_field(v.field.as_deref().unwrap_or_default());
+                let filter = self
+                    .node_filter()
+                    .map(|n| format!(" AND {n}"))
+                    .unwrap_or_default();
+                Some(format!(
+                    "| mcatalog values({f}) AS {f} WHERE {index} AND metric_name={}{filter}\n| mvexpand {f}\n| sort 0 {f}",
+                    spl::quote(metric)
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// A target's PromQL: its expression, or its math over the other
+    /// targets' expressions (`$Acked/$Sent` -> `(acked) / (sent)`).
+    pub fn target_expr(&self, panel: &Panel, t: &Target) -> Result<String> {
+        if let Some(e) = &t.expr {
+            return Ok(e.clone());
+        }
+        let math = t.math.as_deref().unwrap_or_default();
+        let mut out = String::new();
+        let mut rest = math;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let (name, tail) = match after.strip_prefix('{') {
+                Some(b) => {
+                    let j = b.find('}').with_context(|| {
+                        format!("panel {:?}: unclosed ${{ in {math}", panel.title)
+                    })?;
+                    (&b[..j], &b[j + 1..])
+                }
+                None => {
+                    let j = after
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(after.len());
+                    (&after[..j], &after[j..])
+                }
+            };
+            let target = panel
+                .targets
+                .iter()
+                .find(|x| x.refid.as_deref() == Some(name) && x.expr.is_some())
+                .with_context(|| {
+                    format!(
+                        "panel {:?}: math {math:?} names no query target {name:?}",
+                        panel.title
+                    )
+                })?;
+            out.push('(');
+            out.push_str(target.expr.as_deref().unwrap_or_default());
+            out.push(')');
+            rest = tail;
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// The legend as an eval expression: Grafana's `{{label}}`s, the
+    /// dashboard's variables (`[[percentile]]`) as tokens, and the target's
+    /// refId as the name of a labelless series without a legend.
+    fn target_legend(&self, t: &Target, labels: &[String]) -> String {
+        let legend = variables_as_tokens(&t.legend, self);
+        if legend.is_empty() && labels.is_empty() {
+            if let Some(r) = &t.refid {
+                return spl::quote(r);
+            }
+        }
+        legend_eval(&legend, labels)
+    }
+
+    /// A target compiled, with its series named: rows of `_time` (unless
+    /// instant), `series`, `value`; on a reducing panel, one row per series.
+    fn target_search(&self, panel: &Panel, t: &Target, opts: &Options) -> Result<String> {
+        let expr = self.target_expr(panel, t)?;
+        let q = spl::compile_str(&expr, opts)
+            .with_context(|| format!("panel {:?}, target {expr}", panel.title))?;
+        if q.instant && !panel.kind.reduces() {
+            bail!(
+                "panel {:?}: a time chart needs a range query, not `[$__range]`",
+                panel.title
+            );
+        }
+        let mut s = q.spl.clone();
+        if panel.kind == PanelKind::Heatmap || panel.buckets {
+            if !q.labels.iter().any(|l| l == "le") {
                 bail!(
-                    "panel {:?}: a time chart needs a range query, not `[$__range]`",
+                    "panel {:?}: a heatmap needs bucket series (`le`)",
                     panel.title
                 );
             }
-            parts.push(format!(
-                "{}\n| eval series={}\n| fields _time series value",
-                q.spl,
-                legend_eval(&t.legend, &q.labels)
+            // Grafana's `format: heatmap`: the cumulative `le` buckets drawn
+            // per bucket, each bucket's count less the one below it.
+            s.push_str(&format!(
+                "\n| eval bucket_upper=if(le==\"+Inf\", 1e308, tonumber(le))\n| sort 0 {} num(bucket_upper)\n| streamstats current=f window=1 global=f last(value) AS bucket_below BY {}\n| eval value=value - coalesce(bucket_below, 0)\n| fields - bucket_upper bucket_below",
+                by_time(&q.labels),
+                by_time(&q.labels.iter().filter(|l| *l != "le").cloned().collect::<Vec<_>>())
             ));
         }
-        let mut out = parts[0].clone();
+        s.push_str(&format!(
+            "\n| eval series={}",
+            self.target_legend(t, &q.labels)
+        ));
+        match (panel.reduce, q.instant) {
+            (Some(_), true) => s.push_str("\n| fields series value"),
+            (Some(r), false) => s.push_str(&format!("\n{}", reduce_stage(r))),
+            (None, _) => s.push_str("\n| fields _time series value"),
+        }
+        Ok(s)
+    }
+
+    /// A panel's search: each shown target compiled and named by its
+    /// legend (`series`); a time chart gets one column per series
+    /// (`xyseries`: binned once, by `mstats`), a stat, bar or pie panel one
+    /// row per series.
+    pub fn panel_search(&self, panel: &Panel) -> Result<String> {
+        let opts = self.options();
+        let mut parts = Vec::new();
+        for t in panel
+            .targets
+            .iter()
+            .filter(|t| !t.hidden && t.omit.is_none())
+        {
+            parts.push(self.target_search(panel, t, &opts)?);
+        }
+        let Some(first) = parts.first() else {
+            bail!("panel {:?}: every target is hidden", panel.title);
+        };
+        let mut out = first.clone();
         for p in &parts[1..] {
             out.push_str("\n| append [");
             out.push_str(&p.replace('\n', "\n  "));
             out.push(']');
         }
-        out.push_str("\n| xyseries _time series value");
+        if panel.kind.reduces() {
+            out.push_str("\n| table series value");
+        } else {
+            out.push_str("\n| xyseries _time series value");
+        }
         Ok(out)
     }
 }
+
+/// `_time` and the fields, for a BY clause.
+fn by_time(labels: &[String]) -> String {
+    let mut v = vec!["_time".to_string()];
+    v.extend(labels.iter().cloned());
+    v.join(" ")
+}
+
+/// Grafana's reduction of a series over the range, as `stats` by series.
+fn reduce_stage(r: Reduce) -> String {
+    match r {
+        Reduce::Last => "| stats latest(value) AS value BY series".to_string(),
+        Reduce::Diff => "| stats earliest(value) AS first_value latest(value) AS value BY series\n| eval value=value - first_value\n| fields series value".to_string(),
+        Reduce::Mean => "| stats avg(value) AS value BY series".to_string(),
+        Reduce::Max => "| stats max(value) AS value BY series".to_string(),
+        Reduce::Sum => "| stats sum(value) AS value BY series".to_string(),
+    }
+}
+
+/// Grafana's variables in a legend (`[[percentile]]`, `$percentile`,
+/// `${percentile}`) as dashboard tokens; a constant as its value.
+pub fn variables_as_tokens(legend: &str, spec: &Spec) -> String {
+    let re = regex::Regex::new(r"\[\[([A-Za-z0-9_]+)\]\]|\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)")
+        .expect("variable regex");
+    re.replace_all(legend, |c: &regex::Captures| {
+        let name = c
+            .get(1)
+            .or_else(|| c.get(2))
+            .or_else(|| c.get(3))
+            .map_or("", |m| m.as_str());
+        match spec.variables.iter().find(|v| v.name == name) {
+            Some(v) if v.kind == VariableKind::Constant => v.value.clone().unwrap_or_default(),
+            Some(v) => format!("${}$", spec.token_of(v)),
+            None => c[0].to_string(),
+        }
+    })
+    .into_owned()
+}
+
+/// Every spec in `dir` (`*.json`), sorted by file name.
+pub fn load_all(dir: &std::path::Path) -> Result<Vec<Spec>> {
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("json"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| Spec::load(p)).collect()
+}
+
+/// The dashboards in `dir` (`*.xml`) that no spec generates: written by
+/// hand (the input health dashboard), listed under "Input health".
+pub fn hand_written(dir: &std::path::Path, specs: &[Spec]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            (p.extension().and_then(|e| e.to_str()) == Some("xml"))
+                .then(|| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
+                .flatten()
+        })
+        .filter(|n| !specs.iter().any(|s| &s.id == n))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The macro that keeps a search to the Mattermost server's own endpoint.
+pub const SERVER_FILTER_MACRO: &str = "mattermost_metrics_server_endpoint";
 
 /// Token names the generated dashboards use.
 pub const NODE_TOKEN: &str = "host";

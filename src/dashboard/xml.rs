@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
-use super::{Panel, Spec, VariableKind, NODE_TOKEN, SPAN_SECONDS_TOKEN, SPAN_TOKEN};
+use super::{
+    Panel, PanelKind, Spec, Variable, VariableKind, NODE_TOKEN, SPAN_SECONDS_TOKEN, SPAN_TOKEN,
+};
 
 fn esc(s: &str) -> String {
     quick_xml::escape::escape(s).into_owned()
@@ -119,27 +121,23 @@ pub fn write_xml(spec: &Spec) -> Result<String> {
         x,
         "    <input type=\"time\" token=\"time\" searchWhenChanged=\"true\">\n      <label>Time range</label>\n      <default>\n        <earliest>-6h</earliest>\n        <latest>now</latest>\n      </default>\n    </input>"
     )?;
-    if let Some(nodes) = spec
-        .variables
-        .iter()
-        .find(|v| v.kind == VariableKind::Nodes)
-    {
-        let label = nodes.label.as_deref().unwrap_or("Mattermost nodes");
-        writeln!(
-            x,
-            "    <input type=\"multiselect\" token=\"{NODE_TOKEN}\" searchWhenChanged=\"true\">\n      <label>{}</label>\n      <choice value=\"*\">All</choice>\n      <default>*</default>\n      <prefix>(</prefix>\n      <suffix>)</suffix>\n      <valuePrefix>host=\"</valuePrefix>\n      <valueSuffix>\"</valueSuffix>\n      <delimiter> OR </delimiter>\n      <fieldForLabel>host</fieldForLabel>\n      <fieldForValue>host</fieldForValue>\n      <search>\n        <query>{}</query>\n        <earliest>$time.earliest$</earliest>\n        <latest>$time.latest$</latest>\n      </search>\n    </input>",
-            esc(label),
-            cdata("| mcatalog values(host) AS host WHERE `mattermost_metrics_index` AND metric_name=mattermost_*\n| mvexpand host\n| sort 0 host")?
-        )?;
+    for v in &spec.variables {
+        input(&mut x, spec, v)?;
     }
     writeln!(x, "  </fieldset>")?;
-    for row in &spec.rows {
-        let id = slug(&row.title);
-        writeln!(
-            x,
-            "  <row id=\"{id}_header\">\n    <panel>\n      <html>\n        <h2>{}</h2>\n      </html>\n    </panel>\n  </row>",
-            esc(&row.title)
-        )?;
+    for (n, row) in spec.rows.iter().enumerate() {
+        let id = if row.title.is_empty() {
+            format!("row{}", n + 1)
+        } else {
+            slug(&row.title)
+        };
+        if !row.title.is_empty() {
+            writeln!(
+                x,
+                "  <row id=\"{id}_header\">\n    <panel>\n      <html>\n        <h2>{}</h2>\n      </html>\n    </panel>\n  </row>",
+                esc(&row.title)
+            )?;
+        }
         for (i, pair) in row.panels.chunks(2).enumerate() {
             writeln!(x, "  <row id=\"{id}_{}\">", i + 1)?;
             for p in pair {
@@ -152,6 +150,90 @@ pub fn write_xml(spec: &Spec) -> Result<String> {
     Ok(x)
 }
 
+/// A dashboard input for a Grafana variable (a constant needs none).
+fn input(x: &mut String, spec: &Spec, v: &Variable) -> Result<()> {
+    let token = spec.token_of(v);
+    let label = esc(v.label.as_deref().unwrap_or(&v.name));
+    let search = |x: &mut String, q: &str| -> Result<()> {
+        writeln!(
+            x,
+            "      <search>\n        <query>{}</query>\n        <earliest>$time.earliest$</earliest>\n        <latest>$time.latest$</latest>\n      </search>",
+            cdata(&indent_rest(q, 8))?
+        )?;
+        Ok(())
+    };
+    match v.kind {
+        VariableKind::Nodes | VariableKind::Values => {
+            let field = match v.kind {
+                VariableKind::Nodes => "host".to_string(),
+                _ => crate::spl::label_field(v.field.as_deref().unwrap_or_default()),
+            };
+            let default_label = if v.kind == VariableKind::Nodes {
+                "Mattermost nodes"
+            } else {
+                &v.name
+            };
+            writeln!(
+                x,
+                "    <input type=\"multiselect\" token=\"{token}\" searchWhenChanged=\"true\">\n      <label>{}</label>\n      <choice value=\"*\">All</choice>\n      <default>*</default>\n      <prefix>(</prefix>\n      <suffix>)</suffix>\n      <valuePrefix>{field}=\"</valuePrefix>\n      <valueSuffix>\"</valueSuffix>\n      <delimiter> OR </delimiter>\n      <fieldForLabel>{field}</fieldForLabel>\n      <fieldForValue>{field}</fieldForValue>",
+                if v.label.is_some() { label.clone() } else { esc(default_label) }
+            )?;
+            search(x, &spec.choices_search(v).unwrap_or_default())?;
+            writeln!(x, "    </input>")?;
+        }
+        VariableKind::Custom if v.multi => {
+            // A regex alternation, as Grafana substitutes a multi-value
+            // variable into `=~"$platform"`.
+            writeln!(
+                x,
+                "    <input type=\"multiselect\" token=\"{token}\" searchWhenChanged=\"true\">\n      <label>{label}</label>\n      <choice value=\".*\">All</choice>"
+            )?;
+            for o in &v.options {
+                writeln!(x, "      <choice value=\"{}\">{}</choice>", esc(o), esc(o))?;
+            }
+            writeln!(
+                x,
+                "      <default>{}</default>\n      <prefix>(</prefix>\n      <suffix>)</suffix>\n      <delimiter>|</delimiter>\n    </input>",
+                esc(v.default.as_deref().unwrap_or(".*"))
+            )?;
+        }
+        VariableKind::Custom | VariableKind::Interval => {
+            writeln!(
+                x,
+                "    <input type=\"dropdown\" token=\"{token}\" searchWhenChanged=\"true\">\n      <label>{label}</label>"
+            )?;
+            for o in &v.options {
+                // An interval's token holds seconds; its label stays Grafana's.
+                let value = match v.kind {
+                    VariableKind::Interval => crate::spl::parse_duration_s(o)
+                        .map_or_else(|| o.clone(), |s| format!("{s}")),
+                    _ => o.clone(),
+                };
+                writeln!(
+                    x,
+                    "      <choice value=\"{}\">{}</choice>",
+                    esc(&value),
+                    esc(o)
+                )?;
+            }
+            let default = v.default.clone().unwrap_or_else(|| v.options[0].clone());
+            let default = match v.kind {
+                VariableKind::Interval => {
+                    crate::spl::parse_duration_s(&default).map_or(default, |s| format!("{s}"))
+                }
+                _ => default,
+            };
+            writeln!(
+                x,
+                "      <default>{}</default>\n    </input>",
+                esc(&default)
+            )?;
+        }
+        VariableKind::Query | VariableKind::Constant => {}
+    }
+    Ok(())
+}
+
 fn panel(x: &mut String, spec: &Spec, p: &Panel) -> Result<()> {
     for t in &p.targets {
         let legend = if t.legend.is_empty() {
@@ -159,20 +241,39 @@ fn panel(x: &mut String, spec: &Spec, p: &Panel) -> Result<()> {
         } else {
             format!(" as {:?}", t.legend)
         };
+        let what = match (&t.expr, &t.math) {
+            (Some(e), _) => e.clone(),
+            (_, Some(m)) => format!("math {m}"),
+            _ => String::new(),
+        };
+        let hidden = match (&t.omit, t.hidden) {
+            (Some(why), _) => format!(" (not drawn: {})", comment(why)),
+            (None, true) => " (hidden)".to_string(),
+            _ => String::new(),
+        };
         writeln!(
             x,
-            "    <!-- Grafana: {}{} -->",
-            comment(&t.expr),
-            comment(&legend)
+            "    <!-- Grafana: {}{}{} -->",
+            comment(&what),
+            comment(&legend),
+            hidden
         )?;
     }
+    let element = match p.kind {
+        PanelKind::Stat => "single",
+        _ => "chart",
+    };
     writeln!(
         x,
-        "    <panel>\n      <title>{}</title>\n      <chart>",
+        "    <panel>\n      <title>{}</title>\n      <{element}>",
         esc(&p.title)
     )?;
-    if let Some(d) = &p.description {
-        writeln!(x, "        <title>{}</title>", esc(d))?;
+    let about: Vec<&str> = [p.description.as_deref(), p.note.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !about.is_empty() {
+        writeln!(x, "        <title>{}</title>", esc(&about.join(" ")))?;
     }
     let search = spec.panel_search(p)?;
     writeln!(
@@ -182,30 +283,104 @@ fn panel(x: &mut String, spec: &Spec, p: &Panel) -> Result<()> {
     )?;
     x.push_str(RANGE);
     writeln!(x, "        </search>")?;
-    if spec.node_token().is_some() {
+    let time_chart = matches!(
+        p.kind,
+        PanelKind::Timeseries | PanelKind::Columns | PanelKind::Heatmap
+    );
+    if time_chart && spec.instance_ports.is_empty() {
+        let filter = match spec.node_variable() {
+            Some(_) => format!(" | search ${NODE_TOKEN}$"),
+            None => String::new(),
+        };
         writeln!(
             x,
             "        <search type=\"annotation\">\n          <query>{}</query>",
             cdata(&format!(
-                "| `mattermost_metrics_restarts(${SPAN_TOKEN}$)` | search ${NODE_TOKEN}$"
+                "| `mattermost_metrics_restarts(${SPAN_TOKEN}$)`{filter}"
             ))?
         )?;
         x.push_str(RANGE);
         writeln!(x, "        </search>")?;
     }
-    let options = [
-        ("charting.chart", "line"),
-        ("charting.axisTitleX.visibility", "collapsed"),
-        ("charting.axisTitleY.text", p.y_axis.as_str()),
-        ("charting.axisY.scale", p.scale.as_str()),
-        ("charting.chart.nullValueMode", p.nulls.as_str()),
-        ("charting.legend.placement", "bottom"),
-    ];
-    for (k, v) in options {
-        writeln!(x, "        <option name=\"{k}\">{}</option>", esc(v))?;
+    let mut options: Vec<(&str, String)> = Vec::new();
+    match p.kind {
+        PanelKind::Timeseries | PanelKind::Columns | PanelKind::Heatmap => {
+            let chart = if p.kind == PanelKind::Timeseries {
+                "line"
+            } else {
+                "column"
+            };
+            options.push(("charting.chart", chart.into()));
+            if p.kind == PanelKind::Heatmap {
+                options.push(("charting.chart.stackMode", "stacked".into()));
+            }
+            options.push(("charting.axisTitleX.visibility", "collapsed".into()));
+            options.push(("charting.axisTitleY.text", p.y_axis.clone()));
+            options.push(("charting.axisY.scale", p.scale.clone()));
+            options.push(("charting.chart.nullValueMode", p.nulls.clone()));
+            options.push(("charting.legend.placement", "bottom".into()));
+        }
+        PanelKind::Bar => {
+            options.push(("charting.chart", "bar".into()));
+            options.push(("charting.axisTitleX.visibility", "collapsed".into()));
+            options.push(("charting.axisTitleY.text", p.y_axis.clone()));
+            options.push(("charting.legend.placement", "none".into()));
+        }
+        PanelKind::Pie => {
+            options.push(("charting.chart", "pie".into()));
+        }
+        PanelKind::Stat => {
+            // One number per series, side by side (trellis split by series).
+            options.push(("trellis.enabled", "1".into()));
+            options.push(("trellis.splitBy", "series".into()));
+            options.push(("trellis.size", "medium".into()));
+            options.push(("underLabel", p.y_axis.clone()));
+            options.push(("drilldown", "none".into()));
+        }
     }
-    writeln!(x, "      </chart>\n    </panel>")?;
+    for (k, v) in options {
+        writeln!(x, "        <option name=\"{k}\">{}</option>", esc(&v))?;
+    }
+    writeln!(x, "      </{element}>\n    </panel>")?;
     Ok(())
+}
+
+/// The view the app opens on, first in the menu.
+pub const DEFAULT_VIEW: &str = "mattermost_performance_monitoring";
+
+/// The app menu (`default/data/ui/nav/default.xml`): the generated
+/// dashboards grouped as their specs say (Server, Clients, Calls), then
+/// "Input health" with the dashboards written by hand (`others`: view names),
+/// then Splunk's search views.
+pub fn write_nav(specs: &[Spec], others: &[String]) -> Result<String> {
+    let mut x = String::from("<nav search_view=\"search\" color=\"#1E325C\">\n");
+    x.push_str("  <!-- GENERATED by scripts/dashboards from dashboards/specs/*.json (each spec's group). -->\n");
+    for group in ["Server", "Clients", "Calls"] {
+        let mut members: Vec<&Spec> = specs.iter().filter(|s| s.group == group).collect();
+        if members.is_empty() {
+            continue;
+        }
+        members.sort_by_key(|s| (s.id != DEFAULT_VIEW, s.label.clone()));
+        writeln!(x, "  <collection label=\"{group}\">")?;
+        for s in members {
+            let default = if s.id == DEFAULT_VIEW {
+                " default=\"true\""
+            } else {
+                ""
+            };
+            writeln!(x, "    <view name=\"{}\"{default} />", esc(&s.id))?;
+        }
+        writeln!(x, "  </collection>")?;
+    }
+    if !others.is_empty() {
+        writeln!(x, "  <collection label=\"Input health\">")?;
+        for o in others {
+            writeln!(x, "    <view name=\"{}\" />", esc(o))?;
+        }
+        writeln!(x, "  </collection>")?;
+    }
+    x.push_str("  <view name=\"search\" />\n  <view name=\"analytics_workspace\" />\n</nav>\n");
+    Ok(x)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! already does, and the regex case adds `isnull(f)`.
 
 use super::{Binding, CompileError, Options};
-use crate::promql::ast::{MatchOp, Matcher, TemplatePart};
+use crate::promql::ast::{MatchOp, Matcher, Template, TemplatePart};
 
 /// What one matcher becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,17 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
         span: m.span,
     };
     let field = field_of(&m.label);
+    if m.label == "instance" {
+        if let Some((host, job)) = split_instance(m, opts)? {
+            // host:port -> the host's filter and the endpoint's job.
+            let job = quote(&job);
+            return Ok(match compile(&host, opts)? {
+                Filter::None => Filter::Search(format!("job={job}")),
+                Filter::Search(p) => Filter::Search(format!("{p} AND job={job}")),
+                Filter::Where(c) => Filter::Where(format!("({c}) AND job=={job}")),
+            });
+        }
+    }
     // A matcher whose whole value is one variable bound to a predicate.
     if let [TemplatePart::Var(name)] = m.value.parts.as_slice() {
         if let Some(Binding::Predicate(p)) = opts.vars.get(name) {
@@ -72,6 +83,12 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
             TemplatePart::Text(t) => value.push_str(t),
             TemplatePart::Var(name) => match opts.vars.get(name) {
                 Some(Binding::Value(v)) => value.push_str(v),
+                Some(Binding::Token(t)) => {
+                    has_token = true;
+                    value.push('$');
+                    value.push_str(t);
+                    value.push('$');
+                }
                 Some(Binding::Predicate(_)) => {
                     return Err(err(format!(
                         "variable `${name}` stands for a whole filter and cannot be part of a longer value"
@@ -153,6 +170,62 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
             Ok(Filter::Where(if negate { format!("NOT {c}") } else { c }))
         }
     }
+}
+
+/// With [`Options::instance_ports`] set, an `instance` matcher written
+/// `HOST:PORT` becomes a matcher on the host alone and the job of that port.
+/// `None` when no port table is set or the value has no `:`.
+fn split_instance(m: &Matcher, opts: &Options) -> Result<Option<(Matcher, String)>, CompileError> {
+    if opts.instance_ports.is_empty() {
+        return Ok(None);
+    }
+    // The last `:` in the text parts separates host and port.
+    let parts = &m.value.parts;
+    let Some((i, at)) = parts.iter().enumerate().rev().find_map(|(i, p)| match p {
+        TemplatePart::Text(t) => t.rfind(':').map(|at| (i, at)),
+        TemplatePart::Var(_) => None,
+    }) else {
+        return Ok(None);
+    };
+    let TemplatePart::Text(t) = &parts[i] else {
+        return Ok(None);
+    };
+    let mut host: Vec<TemplatePart> = parts[..i].to_vec();
+    if at > 0 {
+        host.push(TemplatePart::Text(t[..at].to_string()));
+    }
+    let mut port = t[at + 1..].to_string();
+    for p in &parts[i + 1..] {
+        match p {
+            TemplatePart::Text(x) => port.push_str(x),
+            TemplatePart::Var(v) => {
+                port.push('$');
+                port.push_str(v);
+            }
+        }
+    }
+    let Some(job) = opts.instance_ports.get(&port) else {
+        return Err(CompileError {
+            message: format!(
+                "no endpoint is known for port `{port}` of `instance` (known: {})",
+                opts.instance_ports
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            span: m.span,
+        });
+    };
+    Ok(Some((
+        Matcher {
+            label: m.label.clone(),
+            op: m.op,
+            value: Template { parts: host },
+            span: m.span,
+        },
+        job.clone(),
+    )))
 }
 
 /// `instance` is `host:port` in Prometheus; a Splunk host has no port, so a

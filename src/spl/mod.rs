@@ -77,6 +77,9 @@ pub enum Binding {
     /// value is this variable (e.g. a dashboard token that renders
     /// `(host="a" OR host="b")`). An empty string means "no filter".
     Predicate(String),
+    /// A dashboard token (name without `$`) holding a number: where the
+    /// variable stands for a range (`[$decay]`), the token holds seconds.
+    Token(String),
 }
 
 /// How to compile.
@@ -90,6 +93,14 @@ pub struct Options {
     pub vars: BTreeMap<String, Binding>,
     /// The macro that names the metrics index (without backquotes).
     pub index_macro: String,
+    /// What a port in an `instance` matcher means. Prometheus' `instance`
+    /// is `host:port`, and the port tells the endpoints of one host apart
+    /// (the Mattermost server, the Calls plugin, rtcd, node_exporter); in
+    /// Splunk the host is `host` and the endpoint the input's `job`
+    /// dimension. Keys are the port as written after the `:` (`9100`,
+    /// `$calls_metrics_port`), values the `job` it selects. Empty: a port
+    /// is dropped and selects nothing more.
+    pub instance_ports: BTreeMap<String, String>,
 }
 
 impl Default for Options {
@@ -99,6 +110,7 @@ impl Default for Options {
             node_filter: None,
             vars: BTreeMap::new(),
             index_macro: "mattermost_metrics_index".to_string(),
+            instance_ports: BTreeMap::new(),
         }
     }
 }
@@ -157,3 +169,4 @@ pub fn compile_str(src: &str, opts: &Options) -> anyhow::Result<Query> {
 }
 
 pub use matcher::{field_of as label_field, quote};
+pub use plan::parse_duration_s;

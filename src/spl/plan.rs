@@ -37,12 +37,17 @@
 //!    with `append` and `stats first(..) BY _time <labels>`.
 //! 7. **Non-finite results**: Splunk's eval gives null for a division by
 //!    zero where PromQL gives NaN or ±Inf; a chart draws neither.
+//! 8. **Grouping by a label the series lack**: PromQL groups them under an
+//!    empty value; `mstats BY` (and `stats BY`) would drop them. A label the
+//!    catalogue says the metric does not have is left out of BY, which
+//!    gives PromQL's answer (the label is empty in every group).
 
 use super::catalog;
 use super::matcher::{self, Filter};
 use super::{Binding, CompileError, Options};
 use crate::promql::ast::{
-    AggOp, BinOp, Expr, ExprKind, Function, Grouping, Matching, Range, Selector, Span,
+    AggOp, BinOp, Expr, ExprKind, Function, Grouping, MatchOp, Matching, Range, Selector, Span,
+    TemplatePart,
 };
 
 /// A relation: the SPL that yields it and its label fields.
@@ -199,6 +204,7 @@ impl Planner<'_> {
                         format!("variable `${name}` is a filter, not a number"),
                     )
                 }
+                Some(Binding::Token(t)) => format!("${t}$"),
                 None => format!("${name}$"),
             })),
             ExprKind::Paren(x) => match self.node(x)? {
@@ -259,7 +265,12 @@ impl Planner<'_> {
         for m in &sel.matchers {
             match matcher::compile(m, self.opts)? {
                 Filter::None => {}
-                Filter::Search(p) => f.search.push(p),
+                Filter::Search(p) => {
+                    // `instance` with a port already selects the job.
+                    for part in split_and(&p) {
+                        push_unique(&mut f.search, part);
+                    }
+                }
                 Filter::Where(c) => {
                     f.wheres.push(c);
                     push_unique(&mut f.need, matcher::field_of(&m.label));
@@ -284,7 +295,16 @@ impl Planner<'_> {
             )),
         }
         for m in &sel.matchers {
-            push_unique(&mut labels, matcher::field_of(&m.label));
+            // A label that `=` pins to one value cannot tell series apart.
+            let pinned = m.op == MatchOp::Eq
+                && m.value
+                    .parts
+                    .iter()
+                    .all(|p| matches!(p, TemplatePart::Text(_)));
+            let field = matcher::field_of(&m.label);
+            if !pinned || labels.contains(&field) {
+                push_unique(&mut labels, field);
+            }
         }
         labels
     }
@@ -351,6 +371,8 @@ impl Planner<'_> {
                     Some(s) => number(s),
                     None => self.opts.span.seconds(),
                 },
+                // A dashboard input whose values are seconds.
+                Some(Binding::Token(t)) => format!("${t}$"),
                 _ => self.opts.span.seconds(),
             },
         }
@@ -363,7 +385,12 @@ impl Planner<'_> {
             );
         }
         if let Range::Variable(v) = range {
-            if v != "__range" && !matches!(self.opts.vars.get(v), Some(Binding::Value(_))) {
+            if v != "__range"
+                && !matches!(
+                    self.opts.vars.get(v),
+                    Some(Binding::Value(_) | Binding::Token(_))
+                )
+            {
                 self.notes
                     .push(format!("`[${v}]`: the rate window is the chart's bucket"));
             }
@@ -517,7 +544,17 @@ impl Planner<'_> {
         ) = (op, &unwrapped.kind)
         {
             if grouping.is_none_or(|g| !g.without) {
-                let by = self.grouping_labels(&[], grouping);
+                let mut by = self.grouping_labels(&[], grouping);
+                if let [Expr {
+                    kind: ExprKind::Matrix { selector, .. },
+                    ..
+                }] = args.as_slice()
+                {
+                    if catalog::lookup(&selector.metric).is_some() {
+                        let have = self.series_labels(selector);
+                        by.retain(|l| have.contains(l) || l == "job");
+                    }
+                }
                 let has_where = match args.as_slice() {
                     [Expr {
                         kind: ExprKind::Matrix { selector, .. },
@@ -538,7 +575,11 @@ impl Planner<'_> {
             }
         }
         let mut rel = self.vector(inner, "an aggregation")?;
-        let by = self.grouping_labels(&rel.labels, grouping);
+        let mut by = self.grouping_labels(&rel.labels, grouping);
+        // Point 8: grouping by a label the series do not have.
+        if all_known(inner) {
+            by.retain(|l| rel.labels.contains(l) || l == "job");
+        }
         match op {
             AggOp::Topk | AggOp::Bottomk => {
                 let Some(k) = param else {
@@ -704,6 +745,23 @@ impl Planner<'_> {
     }
 }
 
+/// Whether every selector in `e` is of a metric the catalogue knows, so
+/// that its relation's labels are all the labels its series have.
+fn all_known(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Selector(s) | ExprKind::Matrix { selector: s, .. } => {
+            catalog::lookup(&s.metric).is_some()
+        }
+        ExprKind::Call { args, .. } => args.iter().all(all_known),
+        ExprKind::Aggregate { expr, param, .. } => {
+            all_known(expr) && param.as_deref().is_none_or(all_known)
+        }
+        ExprKind::Binary { lhs, rhs, .. } => all_known(lhs) && all_known(rhs),
+        ExprKind::Negate(x) | ExprKind::Paren(x) => all_known(x),
+        ExprKind::Number(_) | ExprKind::Variable(_) => true,
+    }
+}
+
 fn show(labels: &[String]) -> String {
     if labels.is_empty() {
         "none".to_string()
@@ -764,6 +822,16 @@ fn strip_parens(e: &Expr) -> &Expr {
         ExprKind::Paren(x) => strip_parens(x),
         _ => e,
     }
+}
+
+/// The terms of a search filter joined by ` AND ` at the top level (none of
+/// ours nests an AND inside parentheses it would split wrongly: a term with
+/// a parenthesis stays whole).
+fn split_and(p: &str) -> Vec<String> {
+    if p.contains('(') {
+        return vec![p.to_string()];
+    }
+    p.split(" AND ").map(str::to_string).collect()
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {

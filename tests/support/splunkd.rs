@@ -44,6 +44,21 @@ pub fn run_binary(bin: &str, args: &[&str], stdin: &str) -> Run {
 }
 
 /// An `<input>` document for one stanza.
+/// The settings splunkd passes for an input of ours with `url`, as
+/// inputs.conf and the stanza's defaults give them, then `extra`.
+pub fn input_params<'a>(url: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut params = vec![
+        ("url", url),
+        ("interval", "60"),
+        ("index", "wss_metrics"),
+        ("sourcetype", "mattermost:metrics"),
+        ("host", "hf1"),
+        ("disabled", "0"),
+    ];
+    params.extend_from_slice(extra);
+    params
+}
+
 pub fn input_xml(server_uri: &str, name: &str, params: &[(&str, &str)]) -> String {
     let mut x = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<input>\n  <server_host>hf1</server_host>\n  <server_uri>{server_uri}</server_uri>\n  <session_key>SESSIONKEY123</session_key>\n  <checkpoint_dir>/tmp</checkpoint_dir>\n  <configuration>\n    <stanza name=\"mattermost_metrics://{name}\" app=\"mattermost_metrics\">\n"
