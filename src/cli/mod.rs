@@ -103,7 +103,7 @@ usage: mattermost_metrics                        run as splunkd's modular input 
        mattermost_metrics convert [--input-format auto|prometheus|openmetrics]
                                   [--output raw|json] [--strict] [--keep-created]
                                   [--include REGEX] [--exclude REGEX] [FILE|-]
-       mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] 'EXPR'
+       mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] [--port PORT=JOB ...] 'EXPR'
                                                  print the SPL search that computes a PromQL expression
        mattermost_metrics dashboard SPEC.json    print the dashboard generated from a panel spec
        mattermost_metrics hec -splunk_target URL -splunk_authorization TOKEN [flags]

@@ -1,4 +1,4 @@
-//! `mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] EXPR`:
+//! `mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] [--port PORT=JOB ...] EXPR`:
 //! prints the SPL search that computes a PromQL expression over the app's
 //! metrics index, so a Prometheus user can paste an expression and get a
 //! search to run.
@@ -6,8 +6,9 @@
 //! `--span auto` writes the dashboards' span tokens (`$span$`, `$span_s$`),
 //! for a search placed in a dashboard of this app; a number of seconds
 //! (default 120, two scrapes at the input's default interval) writes a
-//! search to run as it is. Unsupported PromQL exits 2 naming the construct
-//! and where it is.
+//! search to run as it is. `--port 9100=node` says which endpoint (the
+//! input's `job` dimension) an `instance` port selects. Unsupported PromQL
+//! exits 2 naming the construct and where it is.
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -47,13 +48,20 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                     Binding::Value(value.to_string()),
                 );
             }
+            Long("port") => {
+                let v = p.value()?.string()?;
+                let Some((port, job)) = v.split_once('=') else {
+                    bail!("--port: expected PORT=JOB (e.g. 9100=node), not {v:?}");
+                };
+                opts.instance_ports.insert(port.to_string(), job.to_string());
+            }
             Value(v) if expr.is_none() => expr = Some(v.string()?),
             _ => return Err(arg.unexpected().into()),
         }
     }
     let Some(expr) = expr else {
         bail!(
-            "usage: mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] 'EXPR'"
+            "usage: mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] [--port PORT=JOB ...] 'EXPR'"
         );
     };
     match spl::compile_str(&expr, &opts) {

@@ -184,9 +184,13 @@ fn input(x: &mut String, spec: &Spec, v: &Variable) -> Result<()> {
         VariableKind::Custom if v.multi => {
             // A regex alternation, as Grafana substitutes a multi-value
             // variable into `=~"$platform"`.
+            // "All" is every option, as Grafana substitutes All without a
+            // custom all-value: `(ios|android)`, not `.*`.
+            let all = v.options.join("|");
             writeln!(
                 x,
-                "    <input type=\"multiselect\" token=\"{token}\" searchWhenChanged=\"true\">\n      <label>{label}</label>\n      <choice value=\".*\">All</choice>"
+                "    <input type=\"multiselect\" token=\"{token}\" searchWhenChanged=\"true\">\n      <label>{label}</label>\n      <choice value=\"{}\">All</choice>",
+                esc(&all)
             )?;
             for o in &v.options {
                 writeln!(x, "      <choice value=\"{}\">{}</choice>", esc(o), esc(o))?;
@@ -194,7 +198,7 @@ fn input(x: &mut String, spec: &Spec, v: &Variable) -> Result<()> {
             writeln!(
                 x,
                 "      <default>{}</default>\n      <prefix>(</prefix>\n      <suffix>)</suffix>\n      <delimiter>|</delimiter>\n    </input>",
-                esc(v.default.as_deref().unwrap_or(".*"))
+                esc(v.default.as_deref().unwrap_or(&all))
             )?;
         }
         VariableKind::Custom | VariableKind::Interval => {
