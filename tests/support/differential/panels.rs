@@ -200,12 +200,15 @@ pub fn substitute(
 pub const RANGE_S: i64 = END_S - START_S;
 
 /// Resolves the spec's variables, in order (a query variable may use earlier ones):
-/// `kind: nodes` -> all nodes; `kind: query` -> its query as an instant query at the end of
-/// the data with `${__range_s}` = the whole range, the values of label `field`, sorted.
-/// A `query_result(...)` wrapper (Grafana's variable syntax) is removed first.
+/// `kind: nodes` -> `servers`, the Prometheus instances of the Mattermost servers
+/// (`mm-node-1:8067`, ...: Grafana's `label_values(instance)` restricted to the server's
+/// port; unrestricted it would also list rtcd and node_exporter); `kind: query` -> its query
+/// as an instant query at the end of the data with `${__range_s}` = the whole range, the
+/// values of label `field`, sorted. A `query_result(...)` wrapper (Grafana's variable syntax)
+/// is removed first.
 pub fn resolve_variables(
     spec: &Value,
-    nodes: &[String],
+    servers: &[String],
     prom: &PromClient,
 ) -> Result<BTreeMap<String, Vec<String>>> {
     let mut vars = BTreeMap::new();
@@ -216,7 +219,7 @@ pub fn resolve_variables(
             .ok_or_else(|| anyhow!("variable without a name"))?;
         match v["kind"].as_str() {
             Some("nodes") => {
-                vars.insert(name.to_string(), nodes.to_vec());
+                vars.insert(name.to_string(), servers.to_vec());
             }
             Some("query") => {
                 let query = v["query"]
@@ -299,7 +302,11 @@ pub fn expected_series(prom: &PromClient, plan: &PanelPlan) -> Result<Vec<NamedS
         let labels = mattermost_metrics::spl::compile_str(expr, &Default::default())
             .with_context(|| format!("compiling {expr}"))?
             .labels;
-        for s in prom.query_range(expr, plan.start_s, plan.end_s, plan.step_s)? {
+        for mut s in prom.query_range(expr, plan.start_s, plan.end_s, plan.step_s)? {
+            // Splunk's host is the instance without its port.
+            if let Some(i) = s.labels.get_mut("instance") {
+                *i = instance_host(i).to_string();
+            }
             out.push(NamedSeries {
                 name: mattermost_metrics::dashboard::legend_text(leg, &labels, &s.labels),
                 points: s.points,
@@ -307,6 +314,21 @@ pub fn expected_series(prom: &PromClient, plan: &PanelPlan) -> Result<Vec<NamedS
         }
     }
     Ok(out)
+}
+
+/// The host of a Prometheus instance: `mm-node-1:8067` -> `mm-node-1`, `[::1]:9100` -> `[::1]`
+/// (an instance without a port is returned as it is).
+pub fn instance_host(instance: &str) -> &str {
+    match instance.rsplit_once(':') {
+        Some((host, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && (!host.contains(':') || host.ends_with(']')) =>
+        {
+            host
+        }
+        _ => instance,
+    }
 }
 
 /// Checks of the pure helpers, run by the harness before any panel.
@@ -330,21 +352,38 @@ pub fn self_check() -> Result<(), String> {
             return Err(format!("range_for({step}) = ({s}, {e})"));
         }
     }
+    for (instance, host) in [
+        ("mm-node-1:8067", "mm-node-1"),
+        ("calls-offloader-1:9100", "calls-offloader-1"),
+        ("[::1]:9100", "[::1]"),
+        ("mm-node-1", "mm-node-1"),
+        ("::1", "::1"),
+    ] {
+        if instance_host(instance) != host {
+            return Err(format!(
+                "instance_host({instance:?}) = {:?}",
+                instance_host(instance)
+            ));
+        }
+    }
     let mut vars = BTreeMap::new();
     vars.insert(
         "server".to_string(),
-        vec!["mm-node-1".to_string(), "mm-node-2".to_string()],
+        vec!["mm-node-1:8067".to_string(), "mm-node-2:8067".to_string()],
     );
     vars.insert("top".to_string(), vec!["PostStore.Save".to_string()]);
     let cases = [
         (
             r#"x{instance=~"$server"}"#,
-            r#"x{instance=~"(mm-node-1|mm-node-2)"}"#,
+            r#"x{instance=~"(mm-node-1:8067|mm-node-2:8067)"}"#,
         ),
         (r#"x{method=~"${top}"}"#, r#"x{method=~"PostStore\\.Save"}"#),
         ("rate(x[$__rate_interval])", "rate(x[300s])"),
         ("increase(x[${__range_s}s])", "increase(x[10800s])"),
-        ("x{a=~\"[[server]]\"}", "x{a=~\"(mm-node-1|mm-node-2)\"}"),
+        (
+            "x{a=~\"[[server]]\"}",
+            "x{a=~\"(mm-node-1:8067|mm-node-2:8067)\"}",
+        ),
     ];
     for (e, want) in cases {
         let got = substitute(e, &vars, 300, RANGE_S).map_err(|e| e.to_string())?;
