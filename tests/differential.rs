@@ -68,10 +68,11 @@ fn run() -> Result<bool> {
     phase("timeline generated", t);
     let body_bytes: usize = tl.scrapes.iter().map(|s| s.body.len()).sum();
     println!(
-        "    {} nodes, {} scrapes ({} per node), {} series, {} samples, {:.1} MB of scrape bodies",
-        tl.nodes.len(),
+        "    {} endpoints on {} hosts, {} scrapes ({} per endpoint), {} series, {} samples, {:.1} MB of scrape bodies",
+        timeline::ENDPOINTS.len(),
+        timeline::HOSTS.len(),
         tl.scrapes.len(),
-        timeline::SCRAPES_PER_NODE,
+        timeline::SCRAPES_PER_ENDPOINT,
         tl.series_count(),
         tl.sample_count(),
         body_bytes as f64 / 1e6
@@ -113,7 +114,7 @@ fn run() -> Result<bool> {
     let (spec_path, spec) = read_spec()?;
     println!("spec: {}", spec_path.display());
     let t = Instant::now();
-    let variables = panels::resolve_variables(&spec, &tl.nodes, &prom)?;
+    let variables = panels::resolve_variables(&spec, &tl.server_instances(), &prom)?;
     phase("variables resolved", t);
     for (k, v) in &variables {
         println!("    ${k} = {}", v.join(", "));
@@ -313,15 +314,23 @@ fn run_panel(
     Ok(PanelOutcome { ok, line, detail })
 }
 
-/// Writes a few scrape bodies to `dir` (see `DIFFERENTIAL_DUMP`).
+/// Writes a few scrape bodies to `dir` (see `DIFFERENTIAL_DUMP`): each endpoint's first, and
+/// the first of each of `mm-node-2`'s endpoints after its restart.
 fn dump(tl: &Timeline, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let after_restart = tl.scrapes.iter().find(|s| {
-        s.node == timeline::NODES[timeline::RESTART_NODE]
+    let restart_node = timeline::NODES[timeline::RESTART_NODE];
+    let mut after_restart: Vec<&timeline::Scrape> = Vec::new();
+    for s in &tl.scrapes {
+        if s.node == restart_node
             && s.time_ms / 1000 > timeline::RESTART_AT_S
-    });
-    for s in tl.scrapes.iter().take(tl.nodes.len()).chain(after_restart) {
-        let path = dir.join(format!("{}-{}.prom", s.node, s.time_ms / 1000));
+            && !after_restart.iter().any(|a| a.job == s.job)
+        {
+            after_restart.push(s);
+        }
+    }
+    let firsts = tl.scrapes.iter().take(timeline::ENDPOINTS.len());
+    for s in firsts.chain(after_restart) {
+        let path = dir.join(format!("{}-{}-{}.prom", s.node, s.job, s.time_ms / 1000));
         std::fs::write(&path, &s.body).with_context(|| format!("writing {}", path.display()))?;
     }
     println!("    scrape bodies written to {}", dir.display());
@@ -359,12 +368,169 @@ fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<()> {
     }
 }
 
+/// The sample names the nine dashboards chart, by the job whose endpoints must serve them
+/// (histograms by their `_bucket`, summaries by their quantiles): a family dropped from the
+/// timeline fails here, before it empties a panel.
+const CHARTED: &[(&str, &[&str])] = &[
+    (
+        timeline::JOB_MATTERMOST,
+        &[
+            "mattermost_api_time_bucket",
+            "mattermost_db_store_time_bucket",
+            "mattermost_cluster_cluster_request_duration_seconds_bucket",
+            "mattermost_cluster_cluster_requests_total",
+            "mattermost_cluster_cluster_event_type_totals",
+            "mattermost_cluster_cluster_health_score",
+            "mattermost_websocket_broadcasts_total",
+            "mattermost_websocket_event_total",
+            "mattermost_websocket_reconnects_total",
+            "mattermost_websocket_broadcast_buffer_size",
+            "mattermost_http_requests_total",
+            "mattermost_http_errors_total",
+            "mattermost_http_websockets_total",
+            "mattermost_db_master_connections_total",
+            "mattermost_db_read_replica_connections_total",
+            "mattermost_db_replica_lag_time",
+            "go_sql_open_connections",
+            "go_sql_in_use_connections",
+            "go_sql_wait_count_total",
+            "go_sql_max_idle_closed_total",
+            "go_sql_max_idle_time_closed_total",
+            "mattermost_jobs_active",
+            "mattermost_process_cpu_seconds_total",
+            "mattermost_process_resident_memory_bytes",
+            "mattermost_process_virtual_memory_bytes",
+            "mattermost_process_open_fds",
+            "go_memstats_heap_inuse_bytes",
+            "go_memstats_alloc_bytes",
+            "go_memstats_heap_objects",
+            "go_goroutines",
+            "go_gc_duration_seconds",
+            "mattermost_post_total",
+            "mattermost_post_emails_sent_total",
+            "mattermost_post_pushes_sent_total",
+            "mattermost_post_file_attachments_total",
+            "mattermost_login_logins_total",
+            "mattermost_login_logins_fail_total",
+            "mattermost_search_posts_searches_total",
+            "mattermost_search_posts_searches_duration_seconds_bucket",
+            "mattermost_cache_etag_hit_total",
+            "mattermost_cache_etag_miss_total",
+            "mattermost_cache_mem_hit_total",
+            "mattermost_cache_mem_miss_total",
+            "mattermost_notifications_total",
+            "mattermost_notifications_total_ack",
+            "mattermost_notifications_success",
+            "mattermost_notifications_error",
+            "mattermost_notifications_not_sent",
+            "mattermost_notifications_unsupported",
+            "mattermost_webapp_channel_switch_bucket",
+            "mattermost_webapp_team_switch_bucket",
+            "mattermost_webapp_rhs_load_bucket",
+            "mattermost_webapp_global_threads_load_bucket",
+            "mattermost_webapp_interaction_to_next_paint_bucket",
+            "mattermost_webapp_time_to_first_byte_bucket",
+            "mattermost_webapp_page_load_bucket",
+            "mattermost_webapp_first_contentful_paint_bucket",
+            "mattermost_webapp_largest_contentful_paint_bucket",
+            "mattermost_webapp_cumulative_layout_shift_bucket",
+            "mattermost_webapp_long_tasks",
+            "mattermost_mobileapp_mobile_load_bucket",
+            "mattermost_mobileapp_mobile_channel_switch_bucket",
+            "mattermost_mobileapp_mobile_team_switch_bucket",
+            "mattermost_desktopapp_cpu_usage_bucket",
+            "mattermost_desktopapp_memory_usage_bucket",
+        ],
+    ),
+    (
+        timeline::JOB_CALLS,
+        &[
+            "mattermost_plugin_calls_process_cpu_seconds_total",
+            "go_memstats_heap_inuse_bytes",
+            "go_memstats_stack_inuse_bytes",
+            "go_goroutines",
+            "mattermost_plugin_calls_websocket_events_total",
+            "mattermost_plugin_calls_app_handlers_time_bucket",
+            "mattermost_plugin_calls_store_methods_time_bucket",
+            "go_sql_in_use_connections",
+            "go_sql_idle_connections",
+            "go_sql_open_connections",
+            "go_sql_wait_duration_seconds_total",
+            "go_sql_wait_count_total",
+            "mattermost_plugin_calls_cluster_mutex_grab_time_bucket",
+            "mattermost_plugin_calls_cluster_mutex_locked_time_bucket",
+            "mattermost_plugin_calls_cluster_mutex_lock_retries_total",
+            "mattermost_plugin_calls_rtc_sessions_total",
+            "mattermost_plugin_calls_rtc_errors_total",
+            "mattermost_plugin_calls_rtc_rtp_tracks_total",
+            "mattermost_plugin_calls_rtc_conn_states_total",
+            "mattermost_plugin_calls_client_ice_candidate_pairs_total",
+            "mattermost_plugin_calls_jobs_live_captions_new_audio_len_ms_bucket",
+            "mattermost_plugin_calls_jobs_live_captions_window_dropped",
+            "mattermost_plugin_calls_jobs_live_captions_transcriber_buf_full",
+            "mattermost_plugin_calls_jobs_live_captions_pktPayloadCh_buf_full",
+        ],
+    ),
+    (
+        timeline::JOB_RTCD,
+        &[
+            "rtcd_process_cpu_seconds_total",
+            "go_memstats_heap_inuse_bytes",
+            "go_memstats_stack_inuse_bytes",
+            "go_goroutines",
+            "rtcd_ws_connections_total",
+            "rtcd_ws_messages_total",
+            "rtcd_rtc_sessions_total",
+            "rtcd_rtc_errors_total",
+            "rtcd_rtc_rtp_tracks_total",
+            "rtcd_rtc_rtp_tracks_writes_time_bucket",
+            "rtcd_rtc_conn_states_total",
+            "rtcd_rtc_connection_time_bucket",
+            "rtcd_rtc_signaling_lock_grab_time_bucket",
+            "rtcd_rtc_signaling_lock_locked_time_bucket",
+            "rtcd_rtc_client_rtt_bucket",
+            "rtcd_rtc_client_jitter_bucket",
+            "rtcd_rtc_client_loss_rate_bucket",
+        ],
+    ),
+    (
+        timeline::JOB_NODE,
+        &[
+            "node_netstat_Udp_InDatagrams",
+            "node_netstat_Udp_OutDatagrams",
+            "node_netstat_Udp_InErrors",
+            "node_netstat_Udp6_InDatagrams",
+            "node_netstat_Udp6_OutDatagrams",
+            "node_netstat_Udp6_InErrors",
+            "node_sockstat_TCP_inuse",
+            "node_sockstat_TCP6_inuse",
+            "node_netstat_Tcp_InErrs",
+            "node_netstat_TcpExt_TCPTimeouts",
+            "node_netstat_Tcp_RetransSegs",
+            "node_network_transmit_bytes_total",
+            "node_network_receive_bytes_total",
+            "node_cpu_seconds_total",
+            "node_memory_MemTotal_bytes",
+            "node_memory_MemAvailable_bytes",
+        ],
+    ),
+];
+
+/// Sample-name prefixes of the client-side families (their histograms have observations at
+/// every scrape).
+const CLIENT_FAMILIES: [&str; 3] = [
+    "mattermost_webapp_",
+    "mattermost_mobileapp_",
+    "mattermost_desktopapp_",
+];
+
 /// Invariants of the generated data, independent of any engine.
 fn check_timeline(tl: &Timeline) -> Result<()> {
     use timeline::*;
-    ensure(tl.scrapes.len() == SCRAPES_PER_NODE * NODES.len(), || {
-        "scrape count".into()
-    })?;
+    ensure(
+        tl.scrapes.len() == SCRAPES_PER_ENDPOINT * ENDPOINTS.len(),
+        || "scrape count".into(),
+    )?;
     for w in tl.scrapes.windows(2) {
         ensure(w[0].time_ms <= w[1].time_ms, || {
             "scrapes not in time order".into()
@@ -372,86 +538,97 @@ fn check_timeline(tl: &Timeline) -> Result<()> {
     }
     for s in &tl.scrapes {
         let t = s.time_ms / 1000;
+        let ep = ENDPOINTS
+            .iter()
+            .find(|e| e.host_name() == s.node && e.job == s.job)
+            .ok_or_else(|| anyhow!("scrape of {} job {}: no such endpoint", s.node, s.job))?;
+        ensure(ep.port == s.port && ep.path == s.path, || {
+            format!("scrape of {} job {}: port or path", s.node, s.job)
+        })?;
         ensure(
-            t % 60 != 0 && (t - START_S - SCRAPE_OFFSET_S) % SCRAPE_INTERVAL_S == 0,
+            t % 60 != 0 && (t - START_S - ep.offset_s) % SCRAPE_INTERVAL_S == 0,
             || format!("scrape time {t} on a minute boundary or off the 15 s grid"),
         )?;
     }
-    // Counters never go down, except at node 2's restart, where they all restart low.
-    let restart_k = (0..SCRAPES_PER_NODE)
-        .find(|&k| scrape_time_s(k) >= RESTART_AT_S)
-        .ok_or_else(|| anyhow!("restart after the data"))?;
-    for f in &tl.families {
-        for s in &f.series {
-            if f.kind == Kind::Gauge {
-                continue;
-            }
-            for k in 1..s.values.len() {
-                let (a, b) = (s.values[k - 1], s.values[k]);
-                let reset = s.node == RESTART_NODE && k == restart_k;
-                ensure(if reset { b < a || a == 0.0 } else { b >= a }, || {
-                    format!("{} on {}: {a} -> {b} at scrape {k}", s.name, NODES[s.node])
-                })?;
-            }
-        }
-        // Histograms: cumulative buckets, +Inf == count, one child = 12 buckets + sum + count.
-        if f.kind == Kind::Histogram {
-            for child in f.series.chunks(14) {
-                ensure(
-                    child[11].le.as_deref() == Some("+Inf") && child[13].name.ends_with("_count"),
-                    || format!("{}: histogram child layout", f.name),
-                )?;
-                for k in 0..SCRAPES_PER_NODE {
-                    for i in 1..12 {
-                        ensure(child[i].values[k] >= child[i - 1].values[k], || {
-                            format!("{}: buckets not cumulative", f.name)
-                        })?;
-                    }
-                    ensure(child[11].values[k] == child[13].values[k], || {
-                        format!("{}: +Inf != count", f.name)
-                    })?;
-                }
-            }
+    ensure(
+        ENDPOINTS
+            .iter()
+            .filter(|e| {
+                e.offset_s % SCRAPE_INTERVAL_S == (RESTART_AT_S - START_S) % SCRAPE_INTERVAL_S
+            })
+            .count()
+            == 0,
+        || "the restart falls on a scrape".into(),
+    )?;
+    // Every endpoint serves what the dashboards chart of it; the client-side families only the
+    // nodes their clients report to, and the replica lag only the cluster leader: at least one.
+    for (job, names) in CHARTED {
+        let eps: Vec<usize> = (0..ENDPOINTS.len())
+            .filter(|&e| ENDPOINTS[e].job == *job)
+            .collect();
+        for name in *names {
+            let some = *name == "mattermost_db_replica_lag_time"
+                || CLIENT_FAMILIES.iter().any(|p| name.starts_with(p));
+            let on = |ep: &usize| tl.series_named(name).any(|s| s.endpoint == *ep);
+            let ok = if some {
+                eps.iter().any(on)
+            } else {
+                eps.iter().all(on)
+            };
+            ensure(ok, || {
+                let which = if some { "any" } else { "every" };
+                format!("{name}: not served by {which} endpoint of job {job}")
+            })?;
         }
     }
-    // The bodies are valid text format (checked with the prometheus-parse crate on a few).
-    for s in [
-        &tl.scrapes[0],
-        &tl.scrapes[restart_k * NODES.len() + RESTART_NODE],
-        tl.scrapes.last().expect("scrapes"),
-    ] {
-        let lines = s.body.lines().map(|l| Ok(l.to_string()));
-        let parsed = prometheus_parse::Scrape::parse(lines)
-            .with_context(|| format!("parsing the body of {} at {}", s.node, s.time_ms))?;
-        let expected = tl
-            .families
-            .iter()
-            .flat_map(|f| &f.series)
-            .filter(|x| NODES[x.node] == s.node)
-            .count();
-        ensure(!parsed.samples.is_empty(), || "no sample parsed".into())?;
-        // prometheus-parse folds a histogram child's buckets into one sample, and keeps its
-        // `_sum` and `_count` as two more.
-        let folded: usize = tl
-            .families
-            .iter()
-            .map(|f| {
-                let n = f.series.iter().filter(|x| NODES[x.node] == s.node).count();
-                if f.kind == Kind::Histogram {
-                    n / 14 * 3
-                } else {
-                    n
-                }
-            })
-            .sum();
-        ensure(parsed.samples.len() == folded, || {
-            format!(
-                "{} at {}: parsed {} samples, generated {expected} series ({folded} folded)",
-                s.node,
-                s.time_ms,
-                parsed.samples.len()
-            )
-        })?;
+    ensure(
+        tl.family("mattermost_plugin_calls_cluster_mutex_local_grab_time")
+            .is_none(),
+        || "mattermost_plugin_calls_cluster_mutex_local_grab_time: no source defines it".into(),
+    )?;
+    for f in &tl.families {
+        check_family(f)?;
+    }
+    // The bodies are valid text format (checked with the prometheus-parse crate on each
+    // endpoint's first scrape, its first after the restart, and its last).
+    let restart_k = |ep: usize| {
+        (0..SCRAPES_PER_ENDPOINT)
+            .find(|&k| scrape_time_s(ep, k) >= RESTART_AT_S)
+            .unwrap_or(0)
+    };
+    for (ep, e) in ENDPOINTS.iter().enumerate() {
+        for k in [0, restart_k(ep), SCRAPES_PER_ENDPOINT - 1] {
+            let t_ms = scrape_time_s(ep, k) * 1000;
+            let s = tl
+                .scrapes
+                .iter()
+                .find(|s| s.time_ms == t_ms && s.node == e.host_name() && s.job == e.job)
+                .ok_or_else(|| anyhow!("no scrape of {} at {t_ms}", e.url()))?;
+            let lines = s.body.lines().map(|l| Ok(l.to_string()));
+            let parsed = prometheus_parse::Scrape::parse(lines)
+                .with_context(|| format!("parsing the body of {} at {}", e.url(), s.time_ms))?;
+            // prometheus-parse folds a histogram child's buckets (a summary child's quantiles)
+            // into one sample, and keeps its `_sum` and `_count` as two more.
+            let folded: usize = tl
+                .families
+                .iter()
+                .map(|f| {
+                    let n = f.series.iter().filter(|x| x.endpoint == ep).count();
+                    match f.kind {
+                        Kind::Histogram | Kind::Summary => n / f.child_len * 3,
+                        _ => n,
+                    }
+                })
+                .sum();
+            ensure(folded > 0 && parsed.samples.len() == folded, || {
+                format!(
+                    "{} at {}: parsed {} samples, generated {folded} (folded)",
+                    e.url(),
+                    s.time_ms,
+                    parsed.samples.len()
+                )
+            })?;
+        }
     }
     // The top-10 variables are unambiguous: distinct totals, a clear gap after the 10th.
     for (family, label) in [
@@ -474,6 +651,109 @@ fn check_timeline(tl: &Timeline) -> Result<()> {
                 })?;
             }
         }
+    }
+    Ok(())
+}
+
+/// A family's invariants: counters (every series with rates) never go down but where their
+/// process restarts, and grow inside a segment by exactly their rate (integer counters) or by
+/// it up to their rounding (float ones); histogram children are whole (buckets ending in
+/// `+Inf`, then `_sum`, `_count`), cumulative, with `+Inf` equal to `_count`; summary
+/// quantiles are ordered; client-side histograms have observations at every scrape.
+fn check_family(f: &timeline::Family) -> Result<()> {
+    use timeline::*;
+    for s in &f.series {
+        ensure(s.values.len() == SCRAPES_PER_ENDPOINT, || {
+            format!("{}: {} values", s.name, s.values.len())
+        })?;
+        let Some(rates) = s.rates else {
+            continue;
+        };
+        let ep = s.endpoint;
+        for k in 1..s.values.len() {
+            let (a, b) = (s.values[k - 1], s.values[k]);
+            let (t0, t1) = (scrape_time_s(ep, k - 1), scrape_time_s(ep, k));
+            let reset = ENDPOINTS[ep].restarts && t0 < RESTART_AT_S && RESTART_AT_S <= t1;
+            ensure(if reset { b < a || a == 0.0 } else { b >= a }, || {
+                format!(
+                    "{} on {}: {a} -> {b} at scrape {k}",
+                    s.name,
+                    ENDPOINTS[ep].url()
+                )
+            })?;
+            let seg = segment_of(t0);
+            if !reset && segment_of(t1) == seg && t0 - START_S >= 0 {
+                let want = rates[seg] * SCRAPE_INTERVAL_S as f64;
+                ensure((b - a - want).abs() <= 0.0101 + 1e-12 * b.abs(), || {
+                    format!(
+                        "{} on {}: grew by {} at scrape {k}, its rate says {want}",
+                        s.name,
+                        ENDPOINTS[ep].url(),
+                        b - a
+                    )
+                })?;
+            }
+        }
+    }
+    match f.kind {
+        Kind::Histogram => {
+            let n = f.child_len;
+            ensure(n >= 4 && f.series.len() % n == 0, || {
+                format!("{}: {} series in children of {n}", f.name, f.series.len())
+            })?;
+            for child in f.series.chunks(n) {
+                let bucket = format!("{}_bucket", f.name);
+                ensure(
+                    child[..n - 2]
+                        .iter()
+                        .all(|s| s.name == bucket && s.le.is_some())
+                        && child[n - 3].le.as_deref() == Some("+Inf")
+                        && child[n - 2].name == format!("{}_sum", f.name)
+                        && child[n - 1].name == format!("{}_count", f.name)
+                        && child.iter().all(|s| {
+                            s.endpoint == child[0].endpoint && s.labels == child[0].labels
+                        }),
+                    || format!("{}: histogram child layout", f.name),
+                )?;
+                let client = CLIENT_FAMILIES.iter().any(|p| f.name.starts_with(p));
+                for k in 0..SCRAPES_PER_ENDPOINT {
+                    for i in 1..n - 2 {
+                        ensure(child[i].values[k] >= child[i - 1].values[k], || {
+                            format!("{}: buckets not cumulative", f.name)
+                        })?;
+                    }
+                    ensure(child[n - 3].values[k] == child[n - 1].values[k], || {
+                        format!("{}: +Inf != count", f.name)
+                    })?;
+                    // (The count starts again from 0 where the node restarts.)
+                    let ep = child[0].endpoint;
+                    let restart = ENDPOINTS[ep].restarts
+                        && k > 0
+                        && scrape_time_s(ep, k - 1) < RESTART_AT_S
+                        && RESTART_AT_S <= scrape_time_s(ep, k);
+                    if client && k > 0 && !restart {
+                        ensure(child[n - 1].values[k] > child[n - 1].values[k - 1], || {
+                            format!("{}: no observation at scrape {k}", f.name)
+                        })?;
+                    }
+                }
+            }
+        }
+        Kind::Summary => {
+            ensure(f.child_len == 7 && f.series.len() % 7 == 0, || {
+                format!("{}: summary children", f.name)
+            })?;
+            for child in f.series.chunks(7) {
+                for k in 0..SCRAPES_PER_ENDPOINT {
+                    for i in 1..5 {
+                        ensure(child[i].values[k] >= child[i - 1].values[k], || {
+                            format!("{}: quantiles not ordered", f.name)
+                        })?;
+                    }
+                }
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -520,74 +800,227 @@ fn instant(prom: &PromClient, expr: &str, t: i64) -> Result<f64> {
     Ok(r[0].points[0].1)
 }
 
+/// The values of `label` in the answer to `expr` at the end of the data.
+fn label_values(prom: &PromClient, expr: &str, label: &str) -> Result<BTreeSet<String>> {
+    Ok(prom
+        .query(expr, timeline::END_S)?
+        .iter()
+        .filter_map(|s| s.labels.get(label).cloned())
+        .collect())
+}
+
 fn rel_close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * b.abs().max(1e-12)
+}
+
+/// Prometheus' `histogram_quantile(q, sum by (le) (rate(<family>_bucket[w])))` for a window
+/// `w` inside segment `segment`, computed from the generated rates of the children `keep`
+/// accepts (bucketQuantile: linear interpolation inside the bucket the rank falls in, the
+/// lower bound of the first bucket 0, the last finite bound when the rank is in `+Inf`).
+fn true_quantile(
+    tl: &Timeline,
+    family: &str,
+    q: f64,
+    segment: usize,
+    keep: impl Fn(&timeline::Series) -> bool,
+) -> f64 {
+    let mut by_le: BTreeMap<String, f64> = BTreeMap::new();
+    for s in tl
+        .series_named(&format!("{family}_bucket"))
+        .filter(|s| keep(s))
+    {
+        let le = s.le.clone().expect("bucket");
+        *by_le.entry(le).or_default() += s.rates.expect("rates")[segment];
+    }
+    let mut buckets: Vec<(f64, f64)> = by_le
+        .into_iter()
+        .map(|(le, c)| (harness::prometheus::parse_value(&le).expect("le"), c))
+        .collect();
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total = buckets.last().expect("+Inf").1;
+    let rank = q * total;
+    let i = buckets
+        .iter()
+        .position(|(_, c)| *c >= rank)
+        .expect("rank within the buckets");
+    if i == buckets.len() - 1 {
+        return buckets[buckets.len() - 2].0;
+    }
+    let (upper, count) = buckets[i];
+    let (lower, below) = if i == 0 {
+        if upper <= 0.0 {
+            return upper;
+        }
+        (0.0, 0.0)
+    } else {
+        buckets[i - 1]
+    };
+    lower + (upper - lower) * (rank - below) / (count - below)
 }
 
 /// Prometheus' answers against the rates the data was generated with.
 fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
     use timeline::*;
-    // Every series loaded (nothing dropped by retention or by the parser).
-    let n = instant(prom, "count({job=\"mattermost\"})", END_S - 1)?;
-    ensure(n as usize == tl.series_count(), || {
-        format!(
-            "Prometheus has {n} series, the timeline {}",
-            tl.series_count()
-        )
-    })?;
+    // Every series loaded (nothing dropped by retention or by the parser), under the instance
+    // and job of its endpoint.
+    for (ep, e) in ENDPOINTS.iter().enumerate() {
+        let expr = format!("count({{instance=\"{}\",job=\"{}\"}})", e.instance(), e.job);
+        let n = instant(prom, &expr, END_S - 1)?;
+        let want = tl
+            .families
+            .iter()
+            .flat_map(|f| &f.series)
+            .filter(|s| s.endpoint == ep)
+            .count();
+        ensure(n as usize == want, || {
+            format!("{expr}: Prometheus has {n} series, the timeline {want}")
+        })?;
+    }
+    let servers = label_values(
+        prom,
+        "count by (instance) ({job=\"mattermost\"})",
+        "instance",
+    )?;
+    ensure(
+        servers == tl.server_instances().into_iter().collect(),
+        || format!("the server job's instances: {servers:?}"),
+    )?;
 
-    // A rate inside a segment is exact: window (2400, 2700] lies in segment 1.
+    // A rate inside a segment is exact: window (2400, 2700] lies in segment 1. Counters of
+    // every kind of endpoint, with and without `_total`, untyped ones, histogram sums.
     let t = START_S + 2700;
-    let got = instant(prom, "sum(rate(mattermost_http_requests_total[5m]))", t)?;
-    let want = tl.true_rate("mattermost_http_requests_total", 1, |_| true);
-    ensure(rel_close(got, want, 1e-9), || {
-        format!(
-            "sum(rate(http_requests[5m])) at {}: {got}, generated {want}",
-            describe_time(t)
-        )
-    })?;
-    let got = instant(prom, "sum(rate(mattermost_api_time_sum[5m]))", t)?;
-    let want = tl.true_rate("mattermost_api_time_sum", 1, |_| true);
-    ensure(rel_close(got, want, 1e-6), || {
-        format!("sum(rate(api_time_sum[5m])): {got}, generated {want}")
-    })?;
+    for (name, tol) in [
+        ("mattermost_http_requests_total", 1e-9),
+        ("mattermost_api_time_sum", 1e-6),
+        ("mattermost_notifications_error", 1e-9),
+        ("mattermost_webapp_long_tasks", 1e-9),
+        (
+            "mattermost_plugin_calls_jobs_live_captions_pktPayloadCh_buf_full",
+            1e-9,
+        ),
+        ("mattermost_plugin_calls_websocket_events_total", 1e-9),
+        ("rtcd_ws_messages_total", 1e-9),
+        ("rtcd_rtc_client_rtt_count", 1e-9),
+        ("node_netstat_Udp_InDatagrams", 1e-9),
+        ("node_network_transmit_bytes_total", 1e-9),
+        ("node_cpu_seconds_total", 1e-4),
+    ] {
+        let expr = format!("sum(rate({name}[5m]))");
+        let got = instant(prom, &expr, t)?;
+        let want = tl.true_rate(name, 1, |_| true);
+        ensure(want > 0.0 && rel_close(got, want, tol), || {
+            format!("{expr} at {}: {got}, generated {want}", describe_time(t))
+        })?;
+    }
+    // node_exporter's CPU modes add up to one second per second per CPU.
+    for h in [RTCD_NODES[0], OFFLOADER_NODE] {
+        let expr = format!("sum(rate(node_cpu_seconds_total{{instance=\"{h}:9100\"}}[5m]))");
+        let got = instant(prom, &expr, t)?;
+        let cpus = tl
+            .series_named("node_cpu_seconds_total")
+            .filter(|s| s.endpoint().host_name() == h && s.label("mode") == "idle")
+            .count();
+        ensure(cpus > 0 && (got - cpus as f64).abs() < 1e-3, || {
+            format!("{expr}: {got} for {cpus} CPUs")
+        })?;
+    }
 
-    // Across node 2's restart the rate stays sane: Prometheus counts the first value after the
-    // reset as the increase, losing the 8 s between the last scrape and the restart (8/285 of
-    // the window's increase), so within 5% of the generated rate, and never negative.
+    // Quantiles of histograms with each kind of bucket layout, inside segment 3.
+    let t = START_S + 3 * SEGMENT_S + 900;
+    for (family, q, keep) in [
+        ("mattermost_api_time", 0.99, None),
+        (
+            "mattermost_mobileapp_mobile_load",
+            0.5,
+            Some(("platform", "ios")),
+        ),
+        ("mattermost_mobileapp_mobile_channel_switch", 0.9, None),
+        (
+            "mattermost_webapp_page_load",
+            0.75,
+            Some(("agent", "chrome")),
+        ),
+        (
+            "mattermost_desktopapp_cpu_usage",
+            0.5,
+            Some(("processName", "main")),
+        ),
+        ("mattermost_desktopapp_memory_usage", 0.99, None),
+        (
+            "mattermost_plugin_calls_jobs_live_captions_new_audio_len_ms",
+            0.5,
+            None,
+        ),
+        (
+            "rtcd_rtc_rtp_tracks_writes_time",
+            0.99,
+            Some(("type", "voice")),
+        ),
+        ("rtcd_rtc_client_loss_rate", 0.5, None),
+    ] {
+        let selector = keep
+            .map(|(k, v)| format!("{{{k}=\"{v}\"}}"))
+            .unwrap_or_default();
+        let expr =
+            format!("histogram_quantile({q}, sum by (le) (rate({family}_bucket{selector}[5m])))");
+        let got = instant(prom, &expr, t)?;
+        let want = true_quantile(tl, family, q, 3, |s| {
+            keep.is_none_or(|(k, v)| s.label(k) == v)
+        });
+        ensure(got.is_finite() && rel_close(got, want, 1e-9), || {
+            format!("{expr} at {}: {got}, generated {want}", describe_time(t))
+        })?;
+    }
+    // A summary's quantiles are stored as written.
+    let k = 100;
+    let want = tl
+        .series_named("go_gc_duration_seconds")
+        .find(|s| s.endpoint == 0 && s.label("quantile") == "0.75")
+        .map(|s| s.values[k])
+        .ok_or_else(|| anyhow!("no GC summary"))?;
+    let expr = "go_gc_duration_seconds{instance=\"mm-node-1:8067\",quantile=\"0.75\"}";
+    let got = instant(prom, expr, scrape_time_s(0, k))?;
+    ensure(got == want, || format!("{expr}: {got}, generated {want}"))?;
+
+    // Across mm-node-2's restart the rate stays sane: Prometheus counts the first value after
+    // the reset as the increase, losing the 8 s between the last scrape and the restart (8/285
+    // of the window's increase), so within 5% of the generated rate, and never negative.
+    let restarting = NODES[RESTART_NODE];
     let t = START_S + 5700;
-    let expr = format!(
-        "rate(mattermost_http_requests_total{{instance=\"{}\"}}[5m])",
-        NODES[RESTART_NODE]
-    );
+    let expr =
+        format!("rate(mattermost_http_requests_total{{instance=\"{restarting}:8067\"}}[5m])");
     let got = instant(prom, &expr, t)?;
     let want = tl.true_rate("mattermost_http_requests_total", 3, |s| {
-        s.node == RESTART_NODE
+        s.endpoint == RESTART_NODE
     });
     ensure(got > 0.0 && rel_close(got, want, 0.05), || {
         format!("{expr} across the restart: {got}, generated {want}")
     })?;
-    // ... and the start time gauge moved.
-    let before = instant(
-        prom,
-        &format!(
-            "mattermost_process_start_time_seconds{{instance=\"{}\"}}",
-            NODES[RESTART_NODE]
-        ),
-        RESTART_AT_S - 30,
-    )?;
-    let after = instant(
-        prom,
-        &format!(
-            "mattermost_process_start_time_seconds{{instance=\"{}\"}}",
-            NODES[RESTART_NODE]
-        ),
-        RESTART_AT_S + 30,
-    )?;
+    // ... the start time gauge moved ...
+    let start = format!("mattermost_process_start_time_seconds{{instance=\"{restarting}:8067\"}}");
+    let before = instant(prom, &start, RESTART_AT_S - 30)?;
+    let after = instant(prom, &start, RESTART_AT_S + 30)?;
     ensure(
         after > before && (after - RESTART_AT_S as f64).abs() < 1.0,
         || format!("start time {before} -> {after}"),
     )?;
+    // ... the plugin restarted with the server, and node_exporter on that host did not.
+    let range = format!("{}s", END_S - START_S);
+    for (expr, want) in [
+        (
+            format!("sum(resets(mattermost_plugin_calls_process_cpu_seconds_total[{range}]))"),
+            1.0,
+        ),
+        (
+            format!(
+                "sum(resets(node_cpu_seconds_total{{instance=\"{restarting}:9100\"}}[{range}]))"
+            ),
+            0.0,
+        ),
+    ] {
+        let got = instant(prom, &expr, END_S)?;
+        ensure(got == want, || format!("{expr}: {got}, want {want}"))?;
+    }
 
     // Latency climbs in the slow segment: API p99 about 0.19 s before, about 2.4 s during.
     let q = "histogram_quantile(0.99, sum by (le) (rate(mattermost_api_time_bucket[5m])))";
@@ -596,6 +1029,23 @@ fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
     ensure(normal < 0.3 && slow > 1.0, || {
         format!("API p99: {normal} s normally, {slow} s in the slow segment")
     })?;
+
+    // The Calls dashboard's instance variables find their hosts, as Grafana's regexes would.
+    let instances = label_values(prom, "count by (instance) ({__name__=~\".+\"})", "instance")?;
+    for (regex, want) in [
+        ("(.*):8067", NODES.to_vec()),
+        ("(.*):8045", RTCD_NODES.to_vec()),
+        ("(.*offloader.*):9100", vec![OFFLOADER_NODE]),
+    ] {
+        let re = regex::Regex::new(&format!("^{regex}$")).expect("regex");
+        let got: BTreeSet<&str> = instances
+            .iter()
+            .filter_map(|i| re.captures(i).and_then(|c| c.get(1)).map(|m| m.as_str()))
+            .collect();
+        ensure(got == want.into_iter().collect(), || {
+            format!("label_values(instance) with /{regex}/: {got:?}")
+        })?;
+    }
 
     // The top-10 variables pick the ten the data was built to have on top.
     for (family, label) in [
@@ -614,11 +1064,7 @@ fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
             "topk(10, sum(increase({family}_sum[{range}])) by ({label}) / sum(increase({family}_count[{range}])) by ({label}))"
         );
         for (expr, want) in [(by_count, top(&count)), (by_mean, top(&mean))] {
-            let got: BTreeSet<String> = prom
-                .query(&expr, END_S)?
-                .iter()
-                .filter_map(|s| s.labels.get(label).cloned())
-                .collect();
+            let got = label_values(prom, &expr, label)?;
             ensure(got == want, || {
                 format!("{expr}: Prometheus chose {got:?}, the data was built for {want:?}")
             })?;

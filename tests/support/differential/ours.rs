@@ -87,7 +87,10 @@ fn store(scrapes: &[Scrape]) -> Result<&'static spl::Store> {
                 let mut dims: BTreeMap<String, String> = indexed.dimensions.into_iter().collect();
                 // The event's metadata, as the modular input writes it.
                 dims.insert("host".into(), s.node.clone());
-                dims.insert("source".into(), format!("http://{}:8067/metrics", s.node));
+                dims.insert(
+                    "source".into(),
+                    format!("http://{}:{}{}", s.node, s.port, s.path),
+                );
                 dims.insert("index".into(), "wss_metrics".into());
                 points.push(spl::Point {
                     time_ms: dp.time_ms,

@@ -1,34 +1,59 @@
-//! Deterministic synthetic Mattermost scrapes: three nodes, three hours, every metric the 26
-//! panels of Grafana's "Mattermost Performance Monitoring v2" chart.
+//! Deterministic synthetic scrapes of a Mattermost deployment with Calls: three Mattermost nodes
+//! (server `/metrics` and Calls plugin endpoint each), two rtcd nodes, a calls-offloader host
+//! and node_exporter on every host, three hours, every metric family the nine official
+//! Mattermost Grafana dashboards chart (except the one no source defines,
+//! `mattermost_plugin_calls_cluster_mutex_local_grab_time`).
 //!
 //! The same in-memory samples are written two ways:
 //!
-//! * [`Scrape`] bodies in text format 0.0.4, as a Mattermost node serves them (what our modular
+//! * [`Scrape`] bodies in text format 0.0.4, as each endpoint serves them (what our modular
 //!   input reads and converts for Splunk), and
 //! * one OpenMetrics document with timestamps ([`openmetrics`]), which `promtool tsdb
-//!   create-blocks-from openmetrics` turns into the TSDB blocks the reference Prometheus serves.
+//!   create-blocks-from openmetrics` turns into the TSDB blocks the reference Prometheus serves,
+//!   with `instance="<host>:<port>"` and `job` on every series, as a Prometheus scraping the
+//!   endpoints would store them.
 //!
 //! Both sides therefore see exactly the same numbers; any difference in a panel is a difference
 //! of the query engines (or a bug), never of the data.
 //!
+//! ## Endpoints ([`ENDPOINTS`])
+//!
+//! | job | hosts | port | path | what |
+//! |---|---|---|---|---|
+//! | `mattermost` | mm-node-1..3 | 8067 | `/metrics` | the server's registry |
+//! | `calls` | mm-node-1..3 | 8067 | `/plugins/com.mattermost.calls/metrics` | the Calls plugin: `mattermost_plugin_calls_*`, its own `go_*`, `go_sql_*{db_name="writer"}` |
+//! | `rtcd` | rtcd-1, rtcd-2 | 8045 | `/metrics` | `rtcd_*` and rtcd's `go_*` |
+//! | `node` | all six hosts | 9100 | `/metrics` | node_exporter: CPU, memory, network, sockstat, netstat |
+//!
+//! The server and its plugin share an instance (`mm-node-1:8067`): Prometheus tells them apart
+//! by `job` only, which is why the Calls dashboard filters its `go_*` panels on `job="calls"`.
+//! Each job is scraped at its own offset within the 15 s interval (see [`Endpoint::offset_s`]).
+//!
 //! ## Shape of the data, and why
 //!
-//! * Scrapes at `START_S + 7 + 15k`: no sample lies on a minute (or 5-, 10-minute) boundary, so
-//!   neither side's bucketing can depend on whether a boundary is inclusive.
+//! * Scrapes at `START_S + offset + 15k` with offsets that are not multiples of 15: no sample
+//!   lies on a minute (or 5-, 10-minute) boundary, so neither side's bucketing can depend on
+//!   whether a boundary is inclusive.
 //! * Counters have a piecewise-constant rate that changes exactly at multiples of
 //!   [`SEGMENT_S`] after the start. Inside a segment every scrape adds the same integer
 //!   (`rate * 15`), so a window that lies inside one segment has a rate known exactly
 //!   ([`Series::rates`]); windows straddling a change point show how each engine interpolates.
-//! * Node 2 restarts once, at [`RESTART_AT_S`] (between two scrapes): all its counters start again
-//!   from 0 and its start-time gauges change, so both engines' counter-reset handling is
-//!   exercised.
-//! * Histograms use Mattermost's bucket bounds (`prometheus.DefBuckets`); per segment each one
-//!   has a distribution over the buckets, and in [`SLOW_SEGMENT`] latency climbs (p99 of the API
-//!   from about 0.19 s to about 2.4 s). Buckets are cumulative and `_count` equals the `+Inf`
-//!   bucket; `_sum` is the sum of one representative value per observation, so it is consistent
-//!   with the buckets.
+//!   Float counters (CPU seconds, GC pause sums) grow at such a rate too, rounded as their
+//!   source rounds them. node_exporter's netstat values are `untyped`, as node_exporter
+//!   declares them, but are counters in substance and generated like them.
+//! * `mm-node-2` restarts once, at [`RESTART_AT_S`] (between two scrapes of every endpoint):
+//!   the server and its Calls plugin process start again, so all their counters start again
+//!   from 0 and the start-time gauges change; rtcd and node_exporter do not restart.
+//! * Histograms use the bucket bounds their source declares (`prometheus.DefBuckets`, the
+//!   webapp/mobile/desktop bounds of Mattermost's metrics.go, rtcd's latency and loss buckets,
+//!   the live-captions audio length buckets). Per segment each has a distribution over its
+//!   buckets; in [`SLOW_SEGMENT`] the server's latency climbs (p99 of the API from about 0.19 s
+//!   to about 2.4 s). Buckets are cumulative and `_count` equals the `+Inf` bucket; `_sum` is
+//!   the sum of one representative value per observation (inside its bucket), so it is
+//!   consistent with the buckets. Every client-side histogram (webapp, mobile, desktop) has
+//!   observations at every scrape of every segment for every label combination.
 //! * Handler and store-method volumes are spaced by a factor of about 1.3 and their latencies
-//!   by distinct bucket offsets, so the dashboard's top-10 variables (by count, by mean
+//!   by distinct bucket offsets, so the v2 dashboard's top-10 variables (by count, by mean
 //!   duration) have no ties and an unambiguous 10th place.
 //! * Gauges are mean-reverting random walks.
 //! * Some legends collide on purpose, as they do in Grafana with real data:
@@ -38,14 +63,21 @@
 //!
 //! Only IEEE-754 basic arithmetic is used on the values (no libm), and all randomness comes from
 //! splitmix64 streams keyed by the series' identity, so the data is the same on every machine
-//! and does not depend on the order in which series are generated.
+//! and does not depend on the order in which series are generated. The server families of the
+//! v2 dashboard are keyed as they were when the timeline had only the server endpoints, so their
+//! values did not change when the other endpoints were added.
 
-// A node is an index into several parallel tables (NODES, NODE_SHARE, UPTIME_S); loops over
-// `0..NODES.len()` read best as they are.
+// An endpoint is an index into ENDPOINTS, a host an index into HOSTS; loops over index ranges
+// read best as they are.
 #![allow(clippy::needless_range_loop)]
 
-use std::collections::BTreeMap;
+mod calls;
+mod clients;
+mod node_exporter;
+mod server;
+
 use std::fmt::Write as _;
+use std::ops::Range;
 
 use super::mattermost_fixture::format_go_float;
 
@@ -53,37 +85,152 @@ use super::mattermost_fixture::format_go_float;
 pub const START_S: i64 = 1_767_225_600;
 /// Three hours of data.
 pub const DURATION_S: i64 = 3 * 3600;
-/// End of the data (exclusive): the last scrape is at `END_S - 8`.
+/// End of the data (exclusive): every endpoint's last scrape is in the last 15 s before it.
 pub const END_S: i64 = START_S + DURATION_S;
 pub const SCRAPE_INTERVAL_S: i64 = 15;
-/// Offset of the first scrape after [`START_S`]; scrapes are at `START_S + 7 + 15k`.
-pub const SCRAPE_OFFSET_S: i64 = 7;
-/// Scrapes per node.
-pub const SCRAPES_PER_NODE: usize = (DURATION_S / SCRAPE_INTERVAL_S) as usize;
+/// Scrapes per endpoint.
+pub const SCRAPES_PER_ENDPOINT: usize = (DURATION_S / SCRAPE_INTERVAL_S) as usize;
 /// Counter rates and histogram distributions change at every multiple of this after
 /// [`START_S`].
 pub const SEGMENT_S: i64 = 1800;
 pub const SEGMENTS: usize = (DURATION_S / SEGMENT_S) as usize;
-/// The segment in which latency climbs.
+/// The segment in which the server's latency climbs.
 pub const SLOW_SEGMENT: usize = 2;
+
+/// The Mattermost nodes (Prometheus instances `<node>:8067`, Splunk hosts `<node>`). Index `i`
+/// is also the index of the node's server endpoint in [`ENDPOINTS`] and of its host in
+/// [`HOSTS`].
 pub const NODES: [&str; 3] = ["mm-node-1", "mm-node-2", "mm-node-3"];
-/// Index in [`NODES`] of the node that restarts (`mm-node-2`).
+/// The rtcd hosts.
+pub const RTCD_NODES: [&str; 2] = ["rtcd-1", "rtcd-2"];
+/// The calls-offloader host: it has no metrics endpoint of its own, only node_exporter (the
+/// Calls dashboard picks it with `label_values(instance)` and the regex `(.*offloader.*):9100`).
+pub const OFFLOADER_NODE: &str = "calls-offloader-1";
+/// Every host (Splunk `host`; the Prometheus instance is `<host>:<port>`).
+pub const HOSTS: [&str; 6] = [
+    "mm-node-1",
+    "mm-node-2",
+    "mm-node-3",
+    "rtcd-1",
+    "rtcd-2",
+    "calls-offloader-1",
+];
+/// Index in [`HOSTS`] (and [`NODES`], and of its server endpoint in [`ENDPOINTS`]) of the node
+/// that restarts (`mm-node-2`).
 pub const RESTART_NODE: usize = 1;
-/// When it restarts: between its scrapes at `START_S + 5542` and `START_S + 5557`.
+/// When it restarts: 5550 s after the start, between two scrapes of each of its endpoints (the
+/// server's at +5542 and +5557, the plugin's at +5546 and +5561).
 pub const RESTART_AT_S: i64 = START_S + 5400 + 150;
-/// `job` label added to every series on the Prometheus side.
-pub const JOB: &str = "mattermost";
+
+/// `job` of the Mattermost server's own `/metrics`.
+pub const JOB_MATTERMOST: &str = "mattermost";
+/// `job` of the Calls plugin's endpoint.
+pub const JOB_CALLS: &str = "calls";
+/// `job` of rtcd.
+pub const JOB_RTCD: &str = "rtcd";
+/// `job` of node_exporter.
+pub const JOB_NODE: &str = "node";
+/// The server's metrics port (`MetricsSettings.ListenAddress`), which also serves the plugin.
+pub const PORT_SERVER: u16 = 8067;
+/// rtcd's API port (`api.http.listen_address`).
+pub const PORT_RTCD: u16 = 8045;
+/// node_exporter's port.
+pub const PORT_NODE: u16 = 9100;
+/// The Calls plugin's metrics path on the server's metrics listener.
+pub const CALLS_PATH: &str = "/plugins/com.mattermost.calls/metrics";
+
+/// One scrape target.
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint {
+    /// Index in [`HOSTS`].
+    pub host: usize,
+    pub job: &'static str,
+    pub port: u16,
+    pub path: &'static str,
+    /// Its scrapes are at `START_S + offset_s + 15k`.
+    pub offset_s: i64,
+    /// How long its process had been running at [`START_S`] (counters start from values that
+    /// large).
+    pub uptime_s: i64,
+    /// Whether its process restarts at [`RESTART_AT_S`].
+    pub restarts: bool,
+}
+
+impl Endpoint {
+    pub fn host_name(&self) -> &'static str {
+        HOSTS[self.host]
+    }
+
+    /// Prometheus' `instance` label: `<host>:<port>`.
+    pub fn instance(&self) -> String {
+        format!("{}:{}", HOSTS[self.host], self.port)
+    }
+
+    /// The URL a scraper reads.
+    pub fn url(&self) -> String {
+        format!("http://{}:{}{}", HOSTS[self.host], self.port, self.path)
+    }
+}
+
+const fn endpoint(
+    host: usize,
+    job: &'static str,
+    port: u16,
+    path: &'static str,
+    offset_s: i64,
+    uptime_s: i64,
+) -> Endpoint {
+    // Only the Mattermost server and the plugin processes it starts restart.
+    let restarts = host == RESTART_NODE && port == PORT_SERVER;
+    Endpoint {
+        host,
+        job,
+        port,
+        path,
+        offset_s,
+        uptime_s,
+        restarts,
+    }
+}
+
+/// Every endpoint. The first three are the Mattermost servers, in the order of [`NODES`].
+pub const ENDPOINTS: [Endpoint; 14] = [
+    endpoint(0, JOB_MATTERMOST, PORT_SERVER, "/metrics", 7, 267_840),
+    endpoint(1, JOB_MATTERMOST, PORT_SERVER, "/metrics", 7, 190_080),
+    endpoint(2, JOB_MATTERMOST, PORT_SERVER, "/metrics", 7, 388_800),
+    // The server starts its plugins a few seconds after itself.
+    endpoint(0, JOB_CALLS, PORT_SERVER, CALLS_PATH, 11, 267_834),
+    endpoint(1, JOB_CALLS, PORT_SERVER, CALLS_PATH, 11, 190_071),
+    endpoint(2, JOB_CALLS, PORT_SERVER, CALLS_PATH, 11, 388_795),
+    endpoint(3, JOB_RTCD, PORT_RTCD, "/metrics", 4, 1_987_200),
+    endpoint(4, JOB_RTCD, PORT_RTCD, "/metrics", 4, 1_123_560),
+    // node_exporter runs as long as the machine.
+    endpoint(0, JOB_NODE, PORT_NODE, "/metrics", 13, 3_112_200),
+    endpoint(1, JOB_NODE, PORT_NODE, "/metrics", 13, 3_112_140),
+    endpoint(2, JOB_NODE, PORT_NODE, "/metrics", 13, 3_111_900),
+    endpoint(3, JOB_NODE, PORT_NODE, "/metrics", 13, 2_073_600),
+    endpoint(4, JOB_NODE, PORT_NODE, "/metrics", 13, 1_209_600),
+    endpoint(5, JOB_NODE, PORT_NODE, "/metrics", 13, 864_000),
+];
+/// Indexes in [`ENDPOINTS`] of the Mattermost servers (= their node index).
+pub const SERVER_EPS: Range<usize> = 0..3;
+/// Of the Calls plugins (`CALLS_EPS.start + i` is on node `i`).
+pub const CALLS_EPS: Range<usize> = 3..6;
+/// Of the rtcd servers.
+pub const RTCD_EPS: Range<usize> = 6..8;
+/// Of the node_exporters (`NODE_EPS.start + h` is on host `h`).
+pub const NODE_EPS: Range<usize> = 8..14;
 
 /// Mattermost's histogram bounds (`prometheus.DefBuckets`), seconds.
 pub const BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
-/// The `le` label values as client_golang writes them (Go's shortest `%g`).
+/// The `le` label values of [`BUCKETS`] as client_golang writes them (Go's shortest `%g`).
 const LE: [&str; 12] = [
     "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf",
 ];
-/// Value every observation in a bucket is taken to have (for `_sum`): inside each bucket, so
-/// `_sum / _count` always lies between the bounds the buckets allow.
+/// Value every observation in a [`BUCKETS`] bucket is taken to have (for `_sum`): inside each
+/// bucket, so `_sum / _count` always lies between the bounds the buckets allow.
 const BUCKET_VALUE: [f64; 12] = [
     0.003, 0.0075, 0.017, 0.036, 0.072, 0.16, 0.36, 0.71, 1.6, 3.6, 7.1, 14.0,
 ];
@@ -98,170 +245,124 @@ const SHAPE: [(i32, f64); 6] = [
     (3, 2.0),
 ];
 
-/// Share of the cluster's traffic each node serves.
-const NODE_SHARE: [f64; 3] = [0.38, 0.33, 0.29];
-/// How long each process had been running at [`START_S`] (counters start from large values).
-const UPTIME_S: [i64; 3] = [267_840, 190_080, 388_800];
 /// Traffic multiplier of each segment.
-const TRAFFIC: [f64; SEGMENTS] = [1.0, 1.12, 0.95, 1.25, 1.1, 0.85];
-/// Latency shift (in buckets) of each segment for the API and the store; [`SLOW_SEGMENT`]
-/// moves every distribution three and a half buckets up.
-const LATENCY_SHIFT: [f64; SEGMENTS] = [0.0, 0.2, 3.5, 0.5, 0.0, 0.1];
-/// Same for inter-node cluster requests, which the slow database affects less.
-const CLUSTER_LATENCY_SHIFT: [f64; SEGMENTS] = [0.0, 0.3, 1.0, 0.2, 0.0, 0.4];
-
-/// API handlers: (handler, method, origin_client, cluster-wide calls/s, centre bucket).
-/// Calls are spaced by ~1.3x and centres by >= 0.25 bucket: distinct totals and mean durations.
-/// `createPost` comes from two clients (two series, one handler).
-const API: &[(&str, &str, &str, f64, f64)] = &[
-    ("getUserStatusesByIds", "POST", "web", 52.0, 0.3),
-    ("getPostsForChannel", "GET", "web", 40.0, 1.6),
-    ("viewChannel", "POST", "web", 31.0, 1.1),
-    (
-        "getPostsForChannelAroundLastUnread",
-        "GET",
-        "web",
-        23.5,
-        2.9,
-    ),
-    ("getUsersByIds", "POST", "web", 18.0, 1.35),
-    ("getPostThread", "GET", "mobile", 13.8, 2.6),
-    ("createPost", "POST", "web", 7.0, 2.1),
-    ("createPost", "POST", "mobile", 3.6, 2.1),
-    ("getChannelMember", "GET", "mobile", 8.2, 0.6),
-    ("getPreferences", "GET", "desktop", 6.3, 0.85),
-    ("getFileThumbnail", "GET", "web", 4.8, 2.35),
-    ("searchPosts", "POST", "web", 3.7, 3.6),
-    ("getTeamsUnreadForUser", "GET", "desktop", 2.85, 1.85),
-];
-
-/// Store methods: (method, success, cluster-wide calls/s, centre bucket).
-const STORE: &[(&str, &str, f64, f64)] = &[
-    ("ChannelStore.GetMember", "true", 160.0, 0.3),
-    ("ChannelStore.GetMember", "false", 1.0, 0.3),
-    ("UserStore.GetProfileByIds", "true", 123.0, 0.5),
-    ("StatusStore.GetByIds", "true", 95.0, 0.1),
-    ("PostStore.GetPostsSince", "true", 73.0, 1.5),
-    ("ChannelStore.Get", "true", 56.0, 0.7),
-    ("PreferenceStore.GetCategory", "true", 43.0, 0.9),
-    ("ChannelStore.GetMembersForUser", "true", 33.0, 1.3),
-    ("PostStore.Save", "true", 25.5, 1.7),
-    ("TeamStore.GetTeamsForUser", "true", 19.6, 1.1),
-    ("ThreadStore.GetThreadsForUser", "true", 15.1, 1.9),
-    ("FileInfoStore.GetForPost", "true", 11.6, 2.2),
-    ("PostStore.Search", "true", 8.9, 2.8),
-];
-
-/// Websocket broadcasts by event name, cluster-wide per second (`channel_created` is
-/// pre-initialised by Mattermost and never sent here: a counter that stays 0).
-const BROADCASTS: &[(&str, f64)] = &[
-    ("typing", 60.0),
-    ("posted", 35.0),
-    ("status_change", 22.0),
-    ("multiple_channels_viewed", 14.0),
-    ("reaction_added", 4.0),
-    ("post_edited", 2.5),
-    ("user_updated", 1.2),
-    ("channel_created", 0.0),
-];
-
-/// Websocket events received, by type, cluster-wide per second.
-const WS_EVENTS: &[(&str, f64)] = &[
-    ("typing", 28.0),
-    ("posted", 17.0),
-    ("status_change", 9.0),
-    ("hello", 1.6),
-    ("response", 5.5),
-    ("reaction_added", 2.2),
-];
-
-/// Websocket reconnects by type (the values Mattermost's web_conn.go uses), per second.
-const RECONNECTS: &[(&str, f64)] = &[("failure", 0.2), ("lossless", 1.1), ("success", 0.5)];
-
-/// The SQL handles of every node (`db_name` of the go_sql_* collectors, `replica-<i>` as
-/// sqlstore names them).
-const DB_NAMES: [&str; 3] = ["master", "replica-0", "replica-1"];
-
-/// Job types each node has run since it started (so their gauges exist, mostly at 0).
-const JOB_TYPES: [&str; 3] = [
-    "data_retention",
-    "elasticsearch_post_indexing",
-    "message_export",
-];
-
-/// Replica nodes whose lag the cluster leader measures (`ReplicaLagSettings`).
-const LAG_NODES: [&str; 2] = ["mm-db-replica-0", "mm-db-replica-1"];
+pub(crate) const TRAFFIC: [f64; SEGMENTS] = [1.0, 1.12, 0.95, 1.25, 1.1, 0.85];
+/// No change between segments.
+pub(crate) const FLAT: [f64; SEGMENTS] = [1.0; SEGMENTS];
+/// No latency shift.
+pub(crate) const NO_SHIFT: [f64; SEGMENTS] = [0.0; SEGMENTS];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Counter,
     Gauge,
     Histogram,
+    Summary,
+    /// node_exporter's netstat values: no type declared (counters in substance).
+    Untyped,
 }
 
 impl Kind {
+    /// As text format 0.0.4 writes it.
     fn as_str(self) -> &'static str {
         match self {
             Kind::Counter => "counter",
             Kind::Gauge => "gauge",
             Kind::Histogram => "histogram",
+            Kind::Summary => "summary",
+            Kind::Untyped => "untyped",
+        }
+    }
+
+    /// As OpenMetrics writes it (`untyped` is `unknown` there).
+    fn openmetrics_str(self) -> &'static str {
+        match self {
+            Kind::Untyped => "unknown",
+            k => k.as_str(),
         }
     }
 }
 
-/// One scrape of one node, as Mattermost serves it.
+/// One scrape of one endpoint, as it serves it.
 #[derive(Clone, Debug)]
 pub struct Scrape {
+    /// The host (Splunk `host`; the Prometheus instance is `<node>:<port>`).
     pub node: String,
+    /// The `job` a Prometheus scraping it would add.
+    pub job: String,
+    pub port: u16,
+    /// URL path (`/metrics`, `/plugins/com.mattermost.calls/metrics`).
+    pub path: String,
     /// Scrape time, ms since the epoch (always a whole second here).
     pub time_ms: i64,
-    /// Text format 0.0.4, as `promhttp` writes it.
+    /// Text format 0.0.4, as `promhttp` (or node_exporter) writes it.
     pub body: String,
 }
 
-/// One time series of one node: a sample name, its labels, and one value per scrape.
+/// One time series of one endpoint: a sample name, its labels, and one value per scrape.
 #[derive(Clone, Debug)]
 pub struct Series {
     /// Sample name (`mattermost_api_time_bucket`, `go_goroutines`, ...).
     pub name: String,
-    /// Index in [`NODES`].
-    pub node: usize,
-    /// Labels Mattermost exposes, sorted by name, without `le` (and without `instance`/`job`,
-    /// which only the Prometheus side adds). Empty values kept, as Mattermost writes them.
+    /// Index in [`ENDPOINTS`].
+    pub endpoint: usize,
+    /// Labels the endpoint exposes, sorted by name, without `le` (and without `instance`/`job`,
+    /// which only the Prometheus side adds). Empty values kept, as Mattermost writes them. A
+    /// summary's `quantile` is one of them.
     pub labels: Vec<(String, String)>,
     /// `le` of a histogram bucket, as written (`"0.005"`, `"1"`, `"+Inf"`).
     pub le: Option<String>,
-    /// Value at each scrape of the node (index `k`: time [`scrape_time_s`]`(k)`).
+    /// Value at each scrape of the endpoint (index `k`: time [`scrape_time_s`]`(endpoint, k)`).
     pub values: Vec<f64>,
-    /// Counters only: the exact rate (per second) inside each segment. A window of data that
-    /// lies entirely inside segment `s` (and, for node 2, does not contain the restart) has
-    /// exactly this rate.
+    /// Counters (and a histogram's or summary's buckets, `_sum`, `_count`, and untyped
+    /// counters) only: the rate (per second) inside each segment. A window of data that lies
+    /// entirely inside segment `s` (and does not contain a restart of the endpoint) has exactly
+    /// this rate (integer counters), or this rate up to the counter's rounding (float ones).
     pub rates: Option<[f64; SEGMENTS]>,
 }
 
-/// A metric family: `# HELP`, `# TYPE` and its series (all nodes).
+impl Series {
+    pub fn endpoint(&self) -> &'static Endpoint {
+        &ENDPOINTS[self.endpoint]
+    }
+
+    /// The value of label `name` (`""` when absent).
+    pub fn label(&self, name: &str) -> &str {
+        self.labels
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+/// A metric family: `# HELP`, `# TYPE` and its series (all endpoints).
 #[derive(Clone, Debug)]
 pub struct Family {
     pub name: String,
     pub help: String,
     pub kind: Kind,
-    /// In exposition order: children sorted by label values, a histogram child's buckets then
-    /// `_sum` then `_count`.
+    /// Series per child: 1, or for a histogram its buckets (with `+Inf`) + `_sum` + `_count`,
+    /// for a summary its quantiles + `_sum` + `_count`.
+    pub child_len: usize,
+    /// In exposition order: children sorted by label values then endpoint, a histogram child's
+    /// buckets then `_sum` then `_count`, a summary child's quantiles then `_sum` then `_count`.
     pub series: Vec<Series>,
 }
 
 /// Everything generated.
 pub struct Timeline {
+    /// The Mattermost nodes ([`NODES`]): the v2 dashboard's servers.
     pub nodes: Vec<String>,
     /// Sorted by name, as client_golang's registry gathers them.
     pub families: Vec<Family>,
-    /// Ordered by time, then node.
+    /// Ordered by time, then endpoint.
     pub scrapes: Vec<Scrape>,
 }
 
-/// Time (s) of scrape `k` (same on every node).
-pub fn scrape_time_s(k: usize) -> i64 {
-    START_S + SCRAPE_OFFSET_S + SCRAPE_INTERVAL_S * k as i64
+/// Time (s) of scrape `k` of endpoint `ep`.
+pub fn scrape_time_s(ep: usize, k: usize) -> i64 {
+    START_S + ENDPOINTS[ep].offset_s + SCRAPE_INTERVAL_S * k as i64
 }
 
 /// Segment containing time `t_s` (clamped to the data).
@@ -273,15 +374,14 @@ impl Timeline {
     /// Generates the whole data set (deterministic: same result on every call and machine).
     pub fn generate() -> Timeline {
         let mut g = Gen::default();
-        g.api();
-        g.store();
-        g.cluster();
-        g.websocket();
-        g.http();
-        g.db();
-        g.jobs();
-        g.process_and_go();
+        server::generate(&mut g);
+        clients::generate(&mut g);
+        calls::generate(&mut g);
+        node_exporter::generate(&mut g);
         let mut families = g.families;
+        for f in &mut families {
+            sort_children(f);
+        }
         families.sort_by(|a, b| a.name.cmp(&b.name));
         let scrapes = render_scrapes(&families);
         Timeline {
@@ -289,6 +389,12 @@ impl Timeline {
             families,
             scrapes,
         }
+    }
+
+    /// The Prometheus instances of the Mattermost servers (`mm-node-1:8067`, ...): what the v2
+    /// dashboard's `$server` lists once restricted to the server's port.
+    pub fn server_instances(&self) -> Vec<String> {
+        SERVER_EPS.map(|ep| ENDPOINTS[ep].instance()).collect()
     }
 
     /// Number of samples (one value of one series at one scrape) in the whole timeline.
@@ -299,7 +405,7 @@ impl Timeline {
             .sum()
     }
 
-    /// Number of series (all nodes).
+    /// Number of series (all endpoints).
     pub fn series_count(&self) -> usize {
         self.families.iter().map(|f| f.series.len()).sum()
     }
@@ -312,9 +418,14 @@ impl Timeline {
             .filter(move |s| s.name == name)
     }
 
-    /// The exact rate (per second) in segment `segment` of the sum of the counters named
-    /// `name` that `keep` accepts. Panics if one of them is not a counter: a check that asks
-    /// for the rate of a gauge is a bug in the check.
+    /// The family of this name.
+    pub fn family(&self, name: &str) -> Option<&Family> {
+        self.families.iter().find(|f| f.name == name)
+    }
+
+    /// The rate (per second) in segment `segment` of the sum of the counters named `name` that
+    /// `keep` accepts. Panics if one of them is not a counter: a check that asks for the rate
+    /// of a gauge is a bug in the check.
     pub fn true_rate(&self, name: &str, segment: usize, keep: impl Fn(&Series) -> bool) -> f64 {
         self.series_named(name)
             .filter(|s| keep(s))
@@ -373,9 +484,9 @@ impl Rng {
 // Value generators
 // ---------------------------------------------------------------------------------------------
 
-/// Does node `node` restart, and when (seconds).
-fn restart_of(node: usize) -> Option<i64> {
-    (node == RESTART_NODE).then_some(RESTART_AT_S)
+/// Does endpoint `ep`'s process restart, and when (seconds).
+fn restart_of(ep: usize) -> Option<i64> {
+    ENDPOINTS[ep].restarts.then_some(RESTART_AT_S)
 }
 
 /// An integer counter that adds `per_scrape[s]` in every 15 s of segment `s`.
@@ -384,14 +495,14 @@ fn restart_of(node: usize) -> Option<i64> {
 /// increment between two scrapes of one segment is exactly `per_scrape[s]`, and one across a
 /// change point mixes the two rates in proportion to the time spent in each. After a restart
 /// the counter starts from 0 at the restart instant.
-fn int_counter(per_scrape: &[i64; SEGMENTS], node: usize, phase15: i64) -> Vec<f64> {
-    let start15 = per_scrape[0] as i128 * UPTIME_S[node] as i128 + phase15 as i128;
+fn int_counter(per_scrape: &[i64; SEGMENTS], ep: usize, phase15: i64) -> Vec<f64> {
+    let start15 = per_scrape[0] as i128 * ENDPOINTS[ep].uptime_s as i128 + phase15 as i128;
     let mut c15 = start15;
-    let mut values = Vec::with_capacity(SCRAPES_PER_NODE);
-    let mut t_prev = scrape_time_s(0);
-    let restart = restart_of(node);
-    for k in 0..SCRAPES_PER_NODE {
-        let t = scrape_time_s(k);
+    let mut values = Vec::with_capacity(SCRAPES_PER_ENDPOINT);
+    let mut t_prev = scrape_time_s(ep, 0);
+    let restart = restart_of(ep);
+    for k in 0..SCRAPES_PER_ENDPOINT {
+        let t = scrape_time_s(ep, k);
         if k > 0 {
             match restart {
                 Some(r) if t_prev < r && r <= t => {
@@ -419,16 +530,27 @@ fn advance15(mut c15: i128, per_scrape: &[i64; SEGMENTS], a: i64, b: i64) -> i12
     c15
 }
 
-/// A float counter growing at `rate[s]` per second in segment `s`, rounded to 0.01 (CPU
-/// seconds come from /proc in clock ticks). Restarts from 0 like [`int_counter`].
-fn float_counter(rate: &[f64; SEGMENTS], node: usize) -> Vec<f64> {
-    let mut c = rate[0] * UPTIME_S[node] as f64;
-    let mut values = Vec::with_capacity(SCRAPES_PER_NODE);
-    let mut t_prev = scrape_time_s(0);
-    for k in 0..SCRAPES_PER_NODE {
-        let t = scrape_time_s(k);
+/// Rounds `v` to a multiple of `quantum`; fractional quanta divide by the inverse (0.006087,
+/// not 0.0060869999999999995).
+fn quantize(v: f64, quantum: f64) -> f64 {
+    if quantum >= 1.0 {
+        (v / quantum).round() * quantum
+    } else {
+        let inv = (1.0 / quantum).round();
+        (v * inv).round() / inv
+    }
+}
+
+/// A float counter growing at `rate[s]` per second in segment `s`, rounded to `quantum` (CPU
+/// seconds come from /proc in clock ticks, 0.01 s). Restarts from 0 like [`int_counter`].
+fn float_counter(rate: &[f64; SEGMENTS], ep: usize, quantum: f64) -> Vec<f64> {
+    let mut c = rate[0] * ENDPOINTS[ep].uptime_s as f64;
+    let mut values = Vec::with_capacity(SCRAPES_PER_ENDPOINT);
+    let mut t_prev = scrape_time_s(ep, 0);
+    for k in 0..SCRAPES_PER_ENDPOINT {
+        let t = scrape_time_s(ep, k);
         if k > 0 {
-            let (from, base) = match restart_of(node) {
+            let (from, base) = match restart_of(ep) {
                 Some(r) if t_prev < r && r <= t => (r, 0.0),
                 _ => (t_prev, c),
             };
@@ -442,7 +564,7 @@ fn float_counter(rate: &[f64; SEGMENTS], node: usize) -> Vec<f64> {
                 u = until;
             }
         }
-        values.push((c * 100.0).round() / 100.0);
+        values.push(quantize(c, quantum));
         t_prev = t;
     }
     values
@@ -458,59 +580,108 @@ struct Walk {
     /// Values are rounded to a multiple of this (1 for counts, 8192 for heap bytes, 1e-6 for
     /// seconds of lag).
     quantum: f64,
-    /// Where the walk starts again after the node restarts (fraction of `mean`).
+    /// Where the walk starts again after the process restarts (fraction of `mean`).
     after_restart: f64,
 }
 
-/// A mean-reverting random walk, one value per scrape.
-fn walk(w: Walk, node: usize, rng: &mut Rng) -> Vec<f64> {
+impl Walk {
+    /// A walk of counts around `mean` (steps of `step`, between `min` and `max`), starting
+    /// again from 0 after a restart.
+    fn count(mean: f64, step: f64, min: f64, max: f64) -> Walk {
+        Walk {
+            mean,
+            step,
+            min,
+            max,
+            quantum: 1.0,
+            after_restart: 0.0,
+        }
+    }
+}
+
+/// A mean-reverting random walk, one value per scrape of endpoint `ep`.
+fn walk(w: Walk, ep: usize, rng: &mut Rng) -> Vec<f64> {
     let mut v = w.mean * rng.range(0.85, 1.15);
-    let mut values = Vec::with_capacity(SCRAPES_PER_NODE);
-    let mut t_prev = scrape_time_s(0);
-    for k in 0..SCRAPES_PER_NODE {
-        let t = scrape_time_s(k);
-        match restart_of(node) {
+    let mut values = Vec::with_capacity(SCRAPES_PER_ENDPOINT);
+    let mut t_prev = scrape_time_s(ep, 0);
+    for k in 0..SCRAPES_PER_ENDPOINT {
+        let t = scrape_time_s(ep, k);
+        match restart_of(ep) {
             Some(r) if k > 0 && t_prev < r && r <= t => v = w.mean * w.after_restart,
             _ => v += 0.05 * (w.mean - v) + w.step * rng.normal(),
         }
         v = v.clamp(w.min, w.max);
-        // Divide by the inverse for fractional quanta: 0.006087, not 0.0060869999999999995.
-        let q = if w.quantum >= 1.0 {
-            (v / w.quantum).round() * w.quantum
-        } else {
-            let inv = (1.0 / w.quantum).round();
-            (v * inv).round() / inv
-        };
-        values.push(q);
+        values.push(quantize(v, w.quantum));
         t_prev = t;
     }
     values
 }
 
-/// Observations per scrape in each of the 12 buckets (non-cumulative) for `n` observations
-/// centred on bucket `centre` (fractional: a mix of the two neighbouring whole-bucket shapes,
-/// so the mean grows continuously with the centre).
-fn bucket_counts(n: f64, centre: f64) -> [i64; 12] {
+/// Observations per scrape in each of the `nb` buckets (non-cumulative, the last is `+Inf`)
+/// for `n` observations centred on bucket `centre` (fractional: a mix of the two neighbouring
+/// whole-bucket shapes, so the mean grows continuously with the centre).
+fn bucket_counts(n: f64, centre: f64, nb: usize) -> Vec<i64> {
     let c = centre.floor();
     let f = centre - c;
-    let mut w = [0.0f64; 12];
+    let mut w = vec![0.0f64; nb];
     for (base, share) in [(c as i32, 1.0 - f), (c as i32 + 1, f)] {
         for (off, weight) in SHAPE {
-            let i = (base + off).clamp(0, 11) as usize;
+            let i = (base + off).clamp(0, nb as i32 - 1) as usize;
             w[i] += weight * share;
         }
     }
     let total: f64 = w.iter().sum();
-    let mut out = [0i64; 12];
-    for i in 0..12 {
-        out[i] = (n * w[i] / total).round() as i64;
+    w.iter().map(|wi| (n * wi / total).round() as i64).collect()
+}
+
+/// A histogram's buckets as written: the `le` values (with `+Inf`) and the value each
+/// observation in a bucket is taken to have.
+struct Layout {
+    le: Vec<String>,
+    value: Vec<f64>,
+}
+
+/// The layout of histograms with upper bounds `bounds`. For [`BUCKETS`] the hand-picked
+/// [`BUCKET_VALUE`]s; otherwise 0.6 of the way from a bucket's lower bound (0, or the bound
+/// itself for a bucket `le="0"`) to its upper bound, and 1.5 times the last bound for `+Inf`:
+/// always inside the bucket.
+fn layout(bounds: &[f64]) -> Layout {
+    if bounds == BUCKETS {
+        return Layout {
+            le: LE.iter().map(|s| s.to_string()).collect(),
+            value: BUCKET_VALUE.to_vec(),
+        };
     }
-    out
+    let mut le: Vec<String> = bounds.iter().map(|b| format_go_float(*b)).collect();
+    le.push("+Inf".to_string());
+    let mut value = Vec::with_capacity(bounds.len() + 1);
+    for (i, &hi) in bounds.iter().enumerate() {
+        let lo = if i == 0 { hi.min(0.0) } else { bounds[i - 1] };
+        value.push(lo + 0.6 * (hi - lo));
+    }
+    value.push(bounds[bounds.len() - 1] * 1.5);
+    Layout { le, value }
+}
+
+/// How one histogram child is generated.
+#[derive(Clone, Copy)]
+struct Hist<'a> {
+    bounds: &'a [f64],
+    /// Observations per second (before `traffic`).
+    rate: f64,
+    /// Centre bucket (index into the buckets, fractional).
+    centre: f64,
+    /// Added to the centre in each segment.
+    shift: &'a [f64; SEGMENTS],
+    /// Multiplies the rate in each segment.
+    traffic: &'a [f64; SEGMENTS],
 }
 
 #[derive(Default)]
 struct Gen {
     families: Vec<Family>,
+    /// Index in `families` of the family series are added to.
+    current: usize,
 }
 
 fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -522,634 +693,229 @@ fn labels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     v
 }
 
-fn key_of(name: &str, node: usize, labels: &[(String, String)]) -> String {
-    let mut k = format!("{name}|{node}");
+/// The key of a series' random stream. Endpoints 0..3 are the server endpoints, keyed as the
+/// nodes were before the timeline had other endpoints.
+fn key_of(name: &str, ep: usize, labels: &[(String, String)]) -> String {
+    let mut k = format!("{name}|{ep}");
     for (n, v) in labels {
         let _ = write!(k, "|{n}={v}");
     }
     k
 }
 
+/// Sorts a family's children by label values (as client_golang does) then by endpoint.
+/// Histogram and summary children stay together and in order.
+fn sort_children(fam: &mut Family) {
+    let mut chunks: Vec<Vec<Series>> = Vec::new();
+    let mut it = std::mem::take(&mut fam.series).into_iter().peekable();
+    while it.peek().is_some() {
+        chunks.push(it.by_ref().take(fam.child_len).collect());
+    }
+    chunks.sort_by(|a, b| {
+        let ka: Vec<&String> = a[0].labels.iter().map(|(_, v)| v).collect();
+        let kb: Vec<&String> = b[0].labels.iter().map(|(_, v)| v).collect();
+        ka.cmp(&kb).then(a[0].endpoint.cmp(&b[0].endpoint))
+    });
+    fam.series = chunks.into_iter().flatten().collect();
+}
+
 impl Gen {
-    fn family(&mut self, name: &str, help: &str, kind: Kind) -> &mut Family {
+    /// Makes `name` the family series are added to, creating it the first time (a family
+    /// several endpoints expose, such as `go_goroutines`, is one family: OpenMetrics allows
+    /// each name once).
+    fn family(&mut self, name: &str, help: &str, kind: Kind) {
+        if let Some(i) = self.families.iter().position(|f| f.name == name) {
+            assert_eq!(
+                self.families[i].kind, kind,
+                "{name} declared with two types"
+            );
+            self.current = i;
+            return;
+        }
         self.families.push(Family {
             name: name.to_string(),
             help: help.to_string(),
             kind,
+            child_len: 1,
             series: Vec::new(),
         });
-        self.families.last_mut().expect("just pushed")
+        self.current = self.families.len() - 1;
     }
 
-    /// Sorts the family's children by label values (as client_golang does) then by node.
-    /// Histogram children (bucket.., sum, count) stay together and in order.
-    fn finish(&mut self) {
-        let fam = self.families.last_mut().expect("a family");
-        let group = if fam.kind == Kind::Histogram { 14 } else { 1 };
-        let mut chunks: Vec<Vec<Series>> = Vec::new();
-        let mut it = std::mem::take(&mut fam.series).into_iter().peekable();
-        while it.peek().is_some() {
-            chunks.push(it.by_ref().take(group).collect());
-        }
-        chunks.sort_by(|a, b| {
-            let ka: Vec<&String> = a[0].labels.iter().map(|(_, v)| v).collect();
-            let kb: Vec<&String> = b[0].labels.iter().map(|(_, v)| v).collect();
-            ka.cmp(&kb).then(a[0].node.cmp(&b[0].node))
-        });
-        fam.series = chunks.into_iter().flatten().collect();
+    fn fam(&mut self) -> &mut Family {
+        &mut self.families[self.current]
     }
 
-    /// An integer counter whose cluster-wide rate is `cluster_rate` (split between nodes by
-    /// their share, varied per segment by `TRAFFIC` and a per-series jitter), or, with
-    /// `per_node`, whose rate on every node is `cluster_rate`.
-    fn counter_child(
+    fn push(&mut self, s: Series) {
+        self.fam().series.push(s);
+    }
+
+    /// A counter whose rate in segment `s` is `rate * traffic[s]`, jittered by a few percent
+    /// per segment (a whole number per scrape, at least 1 when `rate > 0`).
+    fn counter(
         &mut self,
+        ep: usize,
         name: &str,
         pairs: &[(&str, &str)],
-        cluster_rate: f64,
-        per_node: bool,
+        rate: f64,
+        traffic: &[f64; SEGMENTS],
     ) {
         let l = labels(pairs);
-        for node in 0..NODES.len() {
-            let key = key_of(name, node, &l);
-            let mut rng = Rng::keyed(&key);
-            let mut per_scrape = [0i64; SEGMENTS];
-            for s in 0..SEGMENTS {
-                let share = if per_node { 1.0 } else { NODE_SHARE[node] };
-                let r = cluster_rate * share * TRAFFIC[s] * rng.range(0.93, 1.07);
-                // Every counter that moves at all adds at least 1 per scrape.
-                per_scrape[s] = if cluster_rate > 0.0 {
-                    ((r * 15.0).round() as i64).max(1)
-                } else {
-                    0
-                };
-            }
-            let phase = (rng.next_u64() % 15) as i64;
-            let values = int_counter(&per_scrape, node, phase);
-            let rates = per_scrape.map(|p| p as f64 / 15.0);
-            let fam = self.families.last_mut().expect("a family");
-            fam.series.push(Series {
-                name: name.to_string(),
-                node,
-                labels: l.clone(),
-                le: None,
-                values,
-                rates: Some(rates),
-            });
+        let mut rng = Rng::keyed(&key_of(name, ep, &l));
+        let mut per_scrape = [0i64; SEGMENTS];
+        for s in 0..SEGMENTS {
+            let r = rate * traffic[s] * rng.range(0.93, 1.07);
+            // Every counter that moves at all adds at least 1 per scrape.
+            per_scrape[s] = if rate > 0.0 {
+                ((r * 15.0).round() as i64).max(1)
+            } else {
+                0
+            };
         }
+        let phase = (rng.next_u64() % 15) as i64;
+        self.int_series(ep, name, l, &per_scrape, phase);
     }
 
-    fn gauge_child(&mut self, name: &str, pairs: &[(&str, &str)], node: usize, w: Walk) {
+    /// An integer counter adding `per_scrape[s]` per scrape in segment `s`.
+    fn int_series(
+        &mut self,
+        ep: usize,
+        name: &str,
+        labels: Vec<(String, String)>,
+        per_scrape: &[i64; SEGMENTS],
+        phase: i64,
+    ) {
+        let values = int_counter(per_scrape, ep, phase);
+        let rates = per_scrape.map(|p| p as f64 / 15.0);
+        self.push_series(ep, name, labels, values, Some(rates));
+    }
+
+    /// A float counter (rounded to `quantum`) growing at `rate[s]` per second in segment `s`.
+    fn float_series(
+        &mut self,
+        ep: usize,
+        name: &str,
+        pairs: &[(&str, &str)],
+        rate: [f64; SEGMENTS],
+        quantum: f64,
+    ) {
+        let values = float_counter(&rate, ep, quantum);
+        self.push_series(ep, name, labels(pairs), values, Some(rate));
+    }
+
+    /// Process CPU seconds: `cores` busy cores scaled by `traffic` and jittered per segment, a
+    /// hundredth of a core resolution.
+    fn cpu_seconds(&mut self, ep: usize, name: &str, cores: f64, traffic: &[f64; SEGMENTS]) {
+        let mut rng = Rng::keyed(&key_of(name, ep, &[]));
+        let mut rate = [0.0; SEGMENTS];
+        for s in 0..SEGMENTS {
+            rate[s] = (cores * traffic[s] * rng.range(0.9, 1.1) * 100.0).round() / 100.0;
+        }
+        self.float_series(ep, name, &[], rate, 0.01);
+    }
+
+    fn gauge(&mut self, ep: usize, name: &str, pairs: &[(&str, &str)], w: Walk) {
         let l = labels(pairs);
-        let mut rng = Rng::keyed(&key_of(name, node, &l));
-        let values = walk(w, node, &mut rng);
-        self.push_gauge(name, node, l, values);
+        let mut rng = Rng::keyed(&key_of(name, ep, &l));
+        let values = walk(w, ep, &mut rng);
+        self.push_gauge(ep, name, l, values);
     }
 
     fn push_gauge(
         &mut self,
+        ep: usize,
         name: &str,
-        node: usize,
         labels: Vec<(String, String)>,
         values: Vec<f64>,
     ) {
-        let fam = self.families.last_mut().expect("a family");
-        fam.series.push(Series {
+        self.push_series(ep, name, labels, values, None);
+    }
+
+    /// A series that is not a histogram bucket.
+    fn push_series(
+        &mut self,
+        ep: usize,
+        name: &str,
+        labels: Vec<(String, String)>,
+        values: Vec<f64>,
+        rates: Option<[f64; SEGMENTS]>,
+    ) {
+        self.push(Series {
             name: name.to_string(),
-            node,
+            endpoint: ep,
             labels,
             le: None,
             values,
-            rates: None,
+            rates,
         });
     }
 
-    /// One histogram child per node: `cluster_rate` observations/s centred on bucket `centre`,
-    /// shifted per segment by `shift`.
-    fn histogram_child(
-        &mut self,
-        family: &str,
-        pairs: &[(&str, &str)],
-        cluster_rate: f64,
-        centre: f64,
-        shift: &[f64; SEGMENTS],
-    ) {
+    /// One histogram child of family `family` on endpoint `ep`.
+    fn histogram(&mut self, ep: usize, family: &str, pairs: &[(&str, &str)], h: Hist) {
         let l = labels(pairs);
-        for node in 0..NODES.len() {
-            let key = key_of(family, node, &l);
-            let mut rng = Rng::keyed(&key);
-            // per_bucket[i][s]: observations per scrape in bucket i during segment s.
-            let mut per_bucket = [[0i64; SEGMENTS]; 12];
+        let lay = layout(h.bounds);
+        let nb = lay.le.len();
+        let mut rng = Rng::keyed(&key_of(family, ep, &l));
+        // per_bucket[i][s]: observations per scrape in bucket i during segment s.
+        let mut per_bucket = vec![[0i64; SEGMENTS]; nb];
+        for s in 0..SEGMENTS {
+            let n = h.rate * h.traffic[s] * rng.range(0.93, 1.07) * 15.0;
+            let counts = bucket_counts(n.max(2.0), h.centre + h.shift[s], nb);
+            for i in 0..nb {
+                per_bucket[i][s] = counts[i];
+            }
+        }
+        let phase = (rng.next_u64() % 15) as i64;
+        let raw: Vec<Vec<f64>> = per_bucket
+            .iter()
+            .map(|p| int_counter(p, ep, phase))
+            .collect();
+        let mut cumulative = vec![0.0; SCRAPES_PER_ENDPOINT];
+        let mut sum = vec![0.0; SCRAPES_PER_ENDPOINT];
+        let mut sum_rates = [0.0; SEGMENTS];
+        let mut count_rates = [0.0; SEGMENTS];
+        let mut out = Vec::with_capacity(nb + 2);
+        for i in 0..nb {
+            for k in 0..SCRAPES_PER_ENDPOINT {
+                cumulative[k] += raw[i][k];
+                sum[k] += raw[i][k] * lay.value[i];
+            }
             for s in 0..SEGMENTS {
-                let n = cluster_rate * NODE_SHARE[node] * TRAFFIC[s] * rng.range(0.93, 1.07) * 15.0;
-                let counts = bucket_counts(n.max(2.0), centre + shift[s]);
-                for i in 0..12 {
-                    per_bucket[i][s] = counts[i];
-                }
-            }
-            let phase = (rng.next_u64() % 15) as i64;
-            let raw: Vec<Vec<f64>> = per_bucket
-                .iter()
-                .map(|p| int_counter(p, node, phase))
-                .collect();
-            let mut cumulative = vec![0.0; SCRAPES_PER_NODE];
-            let mut sum = vec![0.0; SCRAPES_PER_NODE];
-            let mut sum_rates = [0.0; SEGMENTS];
-            let mut count_rates = [0.0; SEGMENTS];
-            let mut out = Vec::with_capacity(14);
-            for i in 0..12 {
-                for k in 0..SCRAPES_PER_NODE {
-                    cumulative[k] += raw[i][k];
-                    sum[k] += raw[i][k] * BUCKET_VALUE[i];
-                }
-                for s in 0..SEGMENTS {
-                    count_rates[s] += per_bucket[i][s] as f64 / 15.0;
-                    sum_rates[s] += per_bucket[i][s] as f64 * BUCKET_VALUE[i] / 15.0;
-                }
-                out.push(Series {
-                    name: format!("{family}_bucket"),
-                    node,
-                    labels: l.clone(),
-                    le: Some(LE[i].to_string()),
-                    values: cumulative.clone(),
-                    rates: Some(count_rates),
-                });
+                count_rates[s] += per_bucket[i][s] as f64 / 15.0;
+                sum_rates[s] += per_bucket[i][s] as f64 * lay.value[i] / 15.0;
             }
             out.push(Series {
-                name: format!("{family}_sum"),
-                node,
+                name: format!("{family}_bucket"),
+                endpoint: ep,
                 labels: l.clone(),
-                le: None,
-                values: sum,
-                rates: Some(sum_rates),
-            });
-            out.push(Series {
-                name: format!("{family}_count"),
-                node,
-                labels: l.clone(),
-                le: None,
+                le: Some(lay.le[i].clone()),
                 values: cumulative.clone(),
                 rates: Some(count_rates),
             });
-            self.families
-                .last_mut()
-                .expect("a family")
-                .series
-                .extend(out);
         }
-    }
-
-    fn api(&mut self) {
-        self.family(
-            "mattermost_api_time",
-            "Time to execute the api handler",
-            Kind::Histogram,
+        out.push(Series {
+            name: format!("{family}_sum"),
+            endpoint: ep,
+            labels: l.clone(),
+            le: None,
+            values: sum,
+            rates: Some(sum_rates),
+        });
+        out.push(Series {
+            name: format!("{family}_count"),
+            endpoint: ep,
+            labels: l,
+            le: None,
+            values: cumulative,
+            rates: Some(count_rates),
+        });
+        let fam = self.fam();
+        assert!(
+            fam.series.is_empty() || fam.child_len == out.len(),
+            "{family}: children with different buckets"
         );
-        for &(handler, method, origin, rate, centre) in API {
-            let pairs = [
-                ("handler", handler),
-                ("method", method),
-                ("status_code", "200"),
-                ("origin_client", origin),
-                ("page_load_context", ""),
-            ];
-            self.histogram_child("mattermost_api_time", &pairs, rate, centre, &LATENCY_SHIFT);
-        }
-        self.finish();
-    }
-
-    fn store(&mut self) {
-        self.family(
-            "mattermost_db_store_time",
-            "Time to execute the store method",
-            Kind::Histogram,
-        );
-        for &(method, success, rate, centre) in STORE {
-            let pairs = [("method", method), ("success", success)];
-            self.histogram_child(
-                "mattermost_db_store_time",
-                &pairs,
-                rate,
-                centre,
-                &LATENCY_SHIFT,
-            );
-        }
-        self.finish();
-    }
-
-    fn cluster(&mut self) {
-        self.family(
-            "mattermost_cluster_cluster_request_duration_seconds",
-            "The total duration in seconds of the inter-node cluster requests.",
-            Kind::Histogram,
-        );
-        self.histogram_child(
-            "mattermost_cluster_cluster_request_duration_seconds",
-            &[],
-            18.0,
-            0.4,
-            &CLUSTER_LATENCY_SHIFT,
-        );
-        self.finish();
-
-        self.family(
-            "mattermost_cluster_cluster_health_score",
-            "A score that gives an idea of how well it is meeting the soft-real time requirements of the gossip protocol.",
-            Kind::Gauge,
-        );
-        for node in 0..NODES.len() {
-            let w = Walk {
-                mean: 0.4,
-                step: 0.5,
-                min: 0.0,
-                max: 6.0,
-                quantum: 1.0,
-                after_restart: 2.0,
-            };
-            self.gauge_child("mattermost_cluster_cluster_health_score", &[], node, w);
-        }
-        self.finish();
-    }
-
-    fn websocket(&mut self) {
-        self.family(
-            "mattermost_websocket_broadcasts_total",
-            "The total number of websocket broadcasts sent for any type.",
-            Kind::Counter,
-        );
-        for &(name, rate) in BROADCASTS {
-            self.counter_child(
-                "mattermost_websocket_broadcasts_total",
-                &[("name", name)],
-                rate,
-                false,
-            );
-        }
-        self.finish();
-
-        self.family(
-            "mattermost_websocket_event_total",
-            "Total number of websocket events",
-            Kind::Counter,
-        );
-        for &(t, rate) in WS_EVENTS {
-            self.counter_child(
-                "mattermost_websocket_event_total",
-                &[("type", t)],
-                rate,
-                false,
-            );
-        }
-        self.finish();
-
-        self.family(
-            "mattermost_websocket_reconnects_total",
-            "Total number of websocket reconnect attempts",
-            Kind::Counter,
-        );
-        for &(t, rate) in RECONNECTS {
-            self.counter_child(
-                "mattermost_websocket_reconnects_total",
-                &[("type", t)],
-                rate,
-                false,
-            );
-        }
-        self.finish();
-
-        self.family(
-            "mattermost_websocket_broadcast_buffer_size",
-            "Number of events in the websocket broadcasts buffer waiting to be processed",
-            Kind::Gauge,
-        );
-        for node in 0..NODES.len() {
-            for hub in ["0", "1", "2", "3"] {
-                let w = Walk {
-                    mean: 4.0,
-                    step: 2.5,
-                    min: 0.0,
-                    max: 80.0,
-                    quantum: 1.0,
-                    after_restart: 0.0,
-                };
-                self.gauge_child(
-                    "mattermost_websocket_broadcast_buffer_size",
-                    &[("hub", hub)],
-                    node,
-                    w,
-                );
-            }
-        }
-        self.finish();
-    }
-
-    fn http(&mut self) {
-        self.family(
-            "mattermost_http_requests_total",
-            "The total number of http API requests.",
-            Kind::Counter,
-        );
-        self.counter_child("mattermost_http_requests_total", &[], 265.0, false);
-        self.finish();
-
-        self.family(
-            "mattermost_http_websockets_total",
-            "The total number of websocket connections to this server.",
-            Kind::Gauge,
-        );
-        for node in 0..NODES.len() {
-            for (origin, per_cluster) in [("desktop", 450.0), ("mobile", 780.0), ("web", 1260.0)] {
-                let mean = per_cluster * NODE_SHARE[node];
-                let w = Walk {
-                    mean,
-                    step: mean * 0.015,
-                    min: 0.0,
-                    max: mean * 3.0,
-                    quantum: 1.0,
-                    after_restart: 0.3,
-                };
-                self.gauge_child(
-                    "mattermost_http_websockets_total",
-                    &[("origin_client", origin)],
-                    node,
-                    w,
-                );
-            }
-        }
-        self.finish();
-    }
-
-    fn db(&mut self) {
-        // Open connections of each handle: go_sql_open_connections, and (as Mattermost computes
-        // them from the same sql.DB stats) the master / read-replica connection gauges.
-        let mut open: BTreeMap<(usize, &str), Vec<f64>> = BTreeMap::new();
-        let mut in_use: BTreeMap<(usize, &str), Vec<f64>> = BTreeMap::new();
-        for node in 0..NODES.len() {
-            for db in DB_NAMES {
-                let l = labels(&[("db_name", db)]);
-                let mean = if db == "master" { 45.0 } else { 32.0 };
-                let w = Walk {
-                    mean,
-                    step: 2.0,
-                    min: 2.0,
-                    max: 300.0,
-                    quantum: 1.0,
-                    after_restart: 0.2,
-                };
-                let o = walk(
-                    w,
-                    node,
-                    &mut Rng::keyed(&key_of("go_sql_open_connections", node, &l)),
-                );
-                let w = Walk {
-                    mean: mean * 0.3,
-                    step: 2.0,
-                    min: 0.0,
-                    max: 300.0,
-                    quantum: 1.0,
-                    after_restart: 0.2,
-                };
-                let mut u = walk(
-                    w,
-                    node,
-                    &mut Rng::keyed(&key_of("go_sql_in_use_connections", node, &l)),
-                );
-                for (u, o) in u.iter_mut().zip(&o) {
-                    *u = u.min(*o);
-                }
-                open.insert((node, db), o);
-                in_use.insert((node, db), u);
-            }
-        }
-        for (name, help, data) in [
-            (
-                "go_sql_open_connections",
-                "The number of established connections both in use and idle.",
-                &open,
-            ),
-            (
-                "go_sql_in_use_connections",
-                "The number of connections currently in use.",
-                &in_use,
-            ),
-        ] {
-            self.family(name, help, Kind::Gauge);
-            for ((node, db), values) in data {
-                self.push_gauge(name, *node, labels(&[("db_name", db)]), values.clone());
-            }
-            self.finish();
-        }
-        for (name, help, master_rate, replica_rate) in [
-            (
-                "go_sql_wait_count_total",
-                "The total number of connections waited for.",
-                0.6,
-                0.3,
-            ),
-            (
-                "go_sql_max_idle_closed_total",
-                "The total number of connections closed due to SetMaxIdleConns.",
-                1.2,
-                0.8,
-            ),
-            (
-                "go_sql_max_idle_time_closed_total",
-                "The total number of connections closed due to SetConnMaxIdleTime.",
-                0.2,
-                0.13,
-            ),
-        ] {
-            self.family(name, help, Kind::Counter);
-            for db in DB_NAMES {
-                let rate = if db == "master" {
-                    master_rate
-                } else {
-                    replica_rate
-                };
-                self.counter_child(name, &[("db_name", db)], rate, true);
-            }
-            self.finish();
-        }
-
-        self.family(
-            "mattermost_db_master_connections_total",
-            "The total number of connections to the master database.",
-            Kind::Gauge,
-        );
-        for node in 0..NODES.len() {
-            let v = open[&(node, "master")].clone();
-            self.push_gauge(
-                "mattermost_db_master_connections_total",
-                node,
-                Vec::new(),
-                v,
-            );
-        }
-        self.finish();
-        self.family(
-            "mattermost_db_read_replica_connections_total",
-            "The total number of connections to all the read replica databases.",
-            Kind::Gauge,
-        );
-        for node in 0..NODES.len() {
-            let v: Vec<f64> = open[&(node, "replica-0")]
-                .iter()
-                .zip(&open[&(node, "replica-1")])
-                .map(|(a, b)| a + b)
-                .collect();
-            self.push_gauge(
-                "mattermost_db_read_replica_connections_total",
-                node,
-                Vec::new(),
-                v,
-            );
-        }
-        self.finish();
-
-        // Only the cluster leader runs the replica-lag queries.
-        self.family(
-            "mattermost_db_replica_lag_time",
-            "A time unit for measuring replica lag.",
-            Kind::Gauge,
-        );
-        for lag_node in LAG_NODES {
-            let w = Walk {
-                mean: 0.004,
-                step: 0.0015,
-                min: 0.0,
-                max: 5.0,
-                quantum: 1e-6,
-                after_restart: 1.0,
-            };
-            self.gauge_child(
-                "mattermost_db_replica_lag_time",
-                &[("node", lag_node)],
-                0,
-                w,
-            );
-        }
-        self.finish();
-    }
-
-    fn jobs(&mut self) {
-        self.family(
-            "mattermost_jobs_active",
-            "Number of active jobs",
-            Kind::Gauge,
-        );
-        for node in 0..NODES.len() {
-            for t in JOB_TYPES {
-                let w = Walk {
-                    mean: 0.6,
-                    step: 0.45,
-                    min: 0.0,
-                    max: 4.0,
-                    quantum: 1.0,
-                    after_restart: 0.0,
-                };
-                self.gauge_child("mattermost_jobs_active", &[("type", t)], node, w);
-            }
-        }
-        self.finish();
-    }
-
-    fn process_and_go(&mut self) {
-        self.family(
-            "mattermost_process_cpu_seconds_total",
-            "Total user and system CPU time spent in seconds.",
-            Kind::Counter,
-        );
-        for node in 0..NODES.len() {
-            let mut rng = Rng::keyed(&key_of("mattermost_process_cpu_seconds_total", node, &[]));
-            let mut rate = [0.0; SEGMENTS];
-            for s in 0..SEGMENTS {
-                // Cores busy; a hundredth of a core resolution.
-                rate[s] = (2.4 * NODE_SHARE[node] * TRAFFIC[s] * rng.range(0.9, 1.1) * 100.0)
-                    .round()
-                    / 100.0;
-            }
-            let values = float_counter(&rate, node);
-            self.families
-                .last_mut()
-                .expect("a family")
-                .series
-                .push(Series {
-                    name: "mattermost_process_cpu_seconds_total".to_string(),
-                    node,
-                    labels: Vec::new(),
-                    le: None,
-                    values,
-                    rates: Some(rate),
-                });
-        }
-        self.finish();
-
-        for (name, help) in [
-            (
-                "mattermost_process_start_time_seconds",
-                "Start time of the process since unix epoch in seconds.",
-            ),
-            (
-                "mattermost_system_server_start_time",
-                "The time the server started.",
-            ),
-        ] {
-            self.family(name, help, Kind::Gauge);
-            for node in 0..NODES.len() {
-                // /proc gives the start time in clock ticks (0.01 s); the server's own gauge is
-                // set a little later, at init.
-                let later = if name == "mattermost_system_server_start_time" {
-                    1.87
-                } else {
-                    0.0
-                };
-                let first = (START_S - UPTIME_S[node]) as f64 + 0.42 + later;
-                let values = (0..SCRAPES_PER_NODE)
-                    .map(|k| match restart_of(node) {
-                        Some(r) if scrape_time_s(k) >= r => r as f64 + 0.42 + later,
-                        _ => first,
-                    })
-                    .collect();
-                self.push_gauge(name, node, Vec::new(), values);
-            }
-            self.finish();
-        }
-
-        self.family(
-            "go_goroutines",
-            "Number of goroutines that currently exist.",
-            Kind::Gauge,
-        );
-        for node in 0..NODES.len() {
-            let w = Walk {
-                mean: 3400.0 * NODE_SHARE[node] * 3.0,
-                step: 45.0,
-                min: 50.0,
-                max: 50_000.0,
-                quantum: 1.0,
-                after_restart: 0.35,
-            };
-            self.gauge_child("go_goroutines", &[], node, w);
-        }
-        self.finish();
-
-        self.family(
-            "go_memstats_heap_inuse_bytes",
-            "Number of heap bytes that are in use.",
-            Kind::Gauge,
-        );
-        for node in 0..NODES.len() {
-            let w = Walk {
-                mean: 6.2e8 * NODE_SHARE[node] * 3.0,
-                step: 1.4e7,
-                min: 5e7,
-                max: 8e9,
-                quantum: 8192.0,
-                after_restart: 0.25,
-            };
-            self.gauge_child("go_memstats_heap_inuse_bytes", &[], node, w);
-        }
-        self.finish();
+        fam.child_len = out.len();
+        fam.series.extend(out);
     }
 }
 
@@ -1157,16 +923,18 @@ impl Gen {
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
-/// `name{a="x",b="y",le="0.5"}` with Mattermost's own labels (sorted, empty values kept) and,
-/// for the Prometheus side, `instance`/`job` first and empty values dropped (Prometheus treats
-/// an empty label as absent, and a scrape would store it so).
+/// `name{a="x",b="y",le="0.5"}` with the endpoint's own labels (sorted, empty values kept) and,
+/// for the Prometheus side, `instance` (`<host>:<port>`) and `job` first and empty values
+/// dropped (Prometheus treats an empty label as absent, and a scrape would store it so).
 fn series_key(s: &Series, prometheus: bool) -> String {
     let mut out = String::with_capacity(96);
     out.push_str(&s.name);
+    let ep = s.endpoint();
+    let instance = ep.instance();
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     if prometheus {
-        pairs.push(("instance", NODES[s.node]));
-        pairs.push(("job", JOB));
+        pairs.push(("instance", &instance));
+        pairs.push(("job", ep.job));
     }
     for (k, v) in &s.labels {
         if prometheus && v.is_empty() {
@@ -1191,20 +959,20 @@ fn series_key(s: &Series, prometheus: bool) -> String {
     out
 }
 
-/// A family and, for one node, its series with their rendered `name{labels}`.
-type NodeFamily<'a> = (&'a Family, Vec<(String, &'a Series)>);
+/// A family and, for one endpoint, its series with their rendered `name{labels}`.
+type EndpointFamily<'a> = (&'a Family, Vec<(String, &'a Series)>);
 
 fn render_scrapes(families: &[Family]) -> Vec<Scrape> {
-    // Per node, per family: the series of that node with their rendered `name{labels}`.
-    let per_node: Vec<Vec<NodeFamily>> = (0..NODES.len())
-        .map(|node| {
+    // Per endpoint, per family: the series of that endpoint with their rendered `name{labels}`.
+    let per_ep: Vec<Vec<EndpointFamily>> = (0..ENDPOINTS.len())
+        .map(|ep| {
             families
                 .iter()
                 .map(|f| {
                     let series = f
                         .series
                         .iter()
-                        .filter(|s| s.node == node)
+                        .filter(|s| s.endpoint == ep)
                         .map(|s| (series_key(s, false), s))
                         .collect::<Vec<_>>();
                     (f, series)
@@ -1214,9 +982,9 @@ fn render_scrapes(families: &[Family]) -> Vec<Scrape> {
                 .collect()
         })
         .collect();
-    let mut scrapes = Vec::with_capacity(SCRAPES_PER_NODE * NODES.len());
-    for k in 0..SCRAPES_PER_NODE {
-        for (node, fams) in per_node.iter().enumerate() {
+    let mut scrapes = Vec::with_capacity(SCRAPES_PER_ENDPOINT * ENDPOINTS.len());
+    for k in 0..SCRAPES_PER_ENDPOINT {
+        for (ep, fams) in per_ep.iter().enumerate() {
             let mut body = String::with_capacity(64 * 1024);
             for (f, series) in fams {
                 let _ = writeln!(body, "# HELP {} {}", f.name, f.help);
@@ -1228,21 +996,29 @@ fn render_scrapes(families: &[Family]) -> Vec<Scrape> {
                     body.push('\n');
                 }
             }
-            scrapes.push(Scrape {
-                node: NODES[node].to_string(),
-                time_ms: scrape_time_s(k) * 1000,
-                body,
-            });
+            let e = &ENDPOINTS[ep];
+            scrapes.push((
+                ep,
+                Scrape {
+                    node: e.host_name().to_string(),
+                    job: e.job.to_string(),
+                    port: e.port,
+                    path: e.path.to_string(),
+                    time_ms: scrape_time_s(ep, k) * 1000,
+                    body,
+                },
+            ));
         }
     }
-    scrapes
+    scrapes.sort_by_key(|(ep, s)| (s.time_ms, *ep));
+    scrapes.into_iter().map(|(_, s)| s).collect()
 }
 
 /// The whole timeline as one OpenMetrics document with timestamps (seconds), for `promtool tsdb
 /// create-blocks-from openmetrics`: each family once (`# HELP`, `# TYPE`; a counter's family
-/// name without `_total`, as OpenMetrics wants), then every series with all its samples in
-/// ascending time, `instance` (= node name, no port, so it equals Splunk's `host`) and
-/// `job="mattermost"` added to every series; ends with `# EOF`.
+/// name without `_total`, as OpenMetrics wants; `untyped` as `unknown`), then every series with
+/// all its samples in ascending time, `instance` (`<host>:<port>`) and `job` added to every
+/// series; ends with `# EOF`.
 pub fn openmetrics(timeline: &Timeline) -> String {
     let mut out = String::with_capacity(timeline.sample_count() * 150);
     for f in &timeline.families {
@@ -1251,7 +1027,7 @@ pub fn openmetrics(timeline: &Timeline) -> String {
             _ => &f.name,
         };
         let _ = writeln!(out, "# HELP {family_name} {}", f.help);
-        let _ = writeln!(out, "# TYPE {family_name} {}", f.kind.as_str());
+        let _ = writeln!(out, "# TYPE {family_name} {}", f.kind.openmetrics_str());
         for s in &f.series {
             let key = series_key(s, true);
             for (k, v) in s.values.iter().enumerate() {
@@ -1259,7 +1035,7 @@ pub fn openmetrics(timeline: &Timeline) -> String {
                 out.push(' ');
                 out.push_str(&format_go_float(*v));
                 out.push(' ');
-                let _ = write!(out, "{}", scrape_time_s(k));
+                let _ = write!(out, "{}", scrape_time_s(s.endpoint, k));
                 out.push('\n');
             }
         }
