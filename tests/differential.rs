@@ -1,23 +1,27 @@
-//! Differential test: every panel of the performance dashboard, drawn by Prometheus 2.42 from
+//! Differential test: every panel of the nine dashboards, drawn by Prometheus 2.42 from
 //! synthetic scrapes, and drawn by us (PromQL compiled to SPL, evaluated over the same scrapes
 //! converted for Splunk), compared series by series and step by step.
 //!
-//! A program (`harness = false`), not a set of `#[test]`s: it needs one Prometheus for all
+//! A program (`harness = false`), not a set of `#[test]`s: it needs Prometheus for all
 //! panels, reports per panel, and prints how long each phase takes. Run it with
 //! `scripts/differential` (which installs Prometheus when missing) or
 //! `cargo test --test differential`.
 //!
 //! Phases:
-//! 1. generate the timeline (3 nodes x 3 h of 15 s scrapes, `support/differential/timeline.rs`);
-//! 2. write it as OpenMetrics, build TSDB blocks with promtool, start a private prometheus;
-//! 3. self-checks: the harness' own pieces (legend, comparison, variable substitution), the
+//! 1. generate the timeline (14 endpoints on 6 hosts x 3 h of 15 s scrapes,
+//!    `support/differential/timeline.rs`);
+//! 2. write it as OpenMetrics, build TSDB blocks with promtool, start a private prometheus
+//!    with every endpoint for the self-checks, then one for the servers and one for the Calls
+//!    endpoints;
+//! 3. self-checks: the harness' own pieces (naming, comparison, variable substitution), the
 //!    generated data (invariants, top-10 unambiguous), and Prometheus' answers against the rates
 //!    the data was generated with: if these fail, panel verdicts would mean nothing;
-//! 4. resolve the dashboard variables (`$server`, the top-10 query variables) with Prometheus;
-//! 5. per panel: Prometheus' series (`query_range`, named by legend) vs `ours::panel_series`.
+//! 4. per dashboard spec: resolve its variables with Prometheus, then per panel Prometheus'
+//!    series (`support/differential/dashboards.rs`) vs `ours::panel_series`;
+//! 5. negative controls: mistakes planted in a panel's search must be caught.
 //!
-//! Environment: `DIFFERENTIAL_SPEC` = another spec file; `DIFFERENTIAL_PANEL` = only panels
-//! whose "row / title" contains this text; `DIFFERENTIAL_KEEP` = keep the Prometheus directory
+//! Environment: `DIFFERENTIAL_SPEC` = one spec file; `DIFFERENTIAL_PANEL` = only panels
+//! whose "dashboard / row / title" contains this text; `DIFFERENTIAL_KEEP` = keep the Prometheus directory
 //! under `target/differential/`; `DIFFERENTIAL_DUMP` = a directory to write a few scrape bodies
 //! to (each node's first, node 2's first after the restart), to look at the data.
 
@@ -25,17 +29,17 @@
 mod harness;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde_json::Value;
 
 use harness::compare::{compare, describe_time, Known};
+use harness::dashboards::{self, VarValue};
 use harness::ours::{self, OursContext};
-use harness::panels::{self, PanelPlan};
 use harness::prometheus::{PromClient, Prometheus};
 use harness::timeline::{self, Timeline};
+use mattermost_metrics::dashboard::{Panel, Spec};
 
 /// Panels whose series are empty on both sides by construction, with the reason. A panel not
 /// listed here whose expected and actual series are both empty fails: an empty comparison
@@ -87,7 +91,8 @@ fn run() -> Result<bool> {
     check_timeline(&tl).context("self-check of the timeline")?;
     phase("self-checks without Prometheus passed", t);
 
-    // 2. Reference engine.
+    // 2. Reference engine: all the data for the self-checks, then one
+    // Prometheus per kind of dashboard (see timeline::openmetrics_of).
     let t = Instant::now();
     let om = timeline::openmetrics(&tl);
     phase(
@@ -95,60 +100,82 @@ fn run() -> Result<bool> {
         t,
     );
     let t = Instant::now();
-    let prom = Prometheus::start(&om)?;
-    drop(om);
-    println!(
-        "[{:>7.2} s] Prometheus ready at {} (promtool {:.2} s, startup {:.2} s)",
-        t.elapsed().as_secs_f64(),
-        prom.base_url(),
-        prom.promtool_time.as_secs_f64(),
-        prom.startup_time.as_secs_f64()
+    {
+        let all = Prometheus::start(&om)?;
+        drop(om);
+        println!(
+            "[{:>7.2} s] Prometheus with every endpoint ready (promtool {:.2} s)",
+            t.elapsed().as_secs_f64(),
+            all.promtool_time.as_secs_f64()
+        );
+        // 3. Prometheus against the generated truth.
+        let t = Instant::now();
+        check_prometheus(&tl, &all)
+            .context("self-check of Prometheus against the generated data")?;
+        phase("self-checks against Prometheus passed", t);
+    }
+    let t = Instant::now();
+    let server_prom = Prometheus::start(&timeline::openmetrics_of(&tl, &|job| {
+        job == timeline::JOB_MATTERMOST
+    }))?;
+    let calls_prom = Prometheus::start(&timeline::openmetrics_of(&tl, &|job| {
+        job != timeline::JOB_MATTERMOST
+    }))?;
+    phase(
+        "Prometheus for the server endpoints and for the Calls endpoints ready",
+        t,
     );
 
-    // 3. Prometheus against the generated truth.
-    let t = Instant::now();
-    check_prometheus(&tl, &prom).context("self-check of Prometheus against the generated data")?;
-    phase("self-checks against Prometheus passed", t);
-
-    // 4. Spec and variables.
-    let (spec_path, spec) = read_spec()?;
-    println!("spec: {}", spec_path.display());
-    let t = Instant::now();
-    let variables = panels::resolve_variables(&spec, &tl.server_instances(), &prom)?;
-    phase("variables resolved", t);
-    for (k, v) in &variables {
-        println!("    ${k} = {}", v.join(", "));
-    }
-
-    // 5. Panels.
+    // 4. Specs, and per spec its variables and panels.
+    let specs = read_specs()?;
     let filter = std::env::var("DIFFERENTIAL_PANEL").ok();
-    let all = panels::panels(&spec)?;
     let mut total = 0;
     let mut agreeing = 0;
     let t_panels = Instant::now();
-    for p in &all {
-        let label = format!("{} / {}", p.row, p.title);
-        if filter.as_deref().is_some_and(|f| !label.contains(f)) {
-            continue;
+    let mut resolved: Vec<(&Spec, &Prometheus, BTreeMap<String, VarValue>)> = Vec::new();
+    for spec in &specs {
+        let prom: &Prometheus = if spec.instance_ports.is_empty() {
+            &server_prom
+        } else {
+            &calls_prom
+        };
+        let vars = dashboards::resolve(spec, &tl, prom)
+            .with_context(|| format!("variables of {}", spec.id))?;
+        println!("{} ({} panels)", spec.label, spec.panels().count());
+        for (k, v) in &vars {
+            println!("    ${k} = {}", v.values.join(", "));
         }
-        total += 1;
-        let t = Instant::now();
-        match run_panel(p.json, &label, &tl, &prom, &variables) {
-            Ok(PanelOutcome { ok, line, detail }) => {
-                if ok {
-                    agreeing += 1;
+        for row in &spec.rows {
+            for p in &row.panels {
+                let label = if row.title.is_empty() {
+                    format!("{} / {}", spec.label, p.title)
+                } else {
+                    format!("{} / {} / {}", spec.label, row.title, p.title)
+                };
+                if filter.as_deref().is_some_and(|f| !label.contains(f)) {
+                    continue;
                 }
-                println!(
-                    "{}  {label}  {line}  [{:.2} s]",
-                    if ok { "ok  " } else { "FAIL" },
-                    t.elapsed().as_secs_f64()
-                );
-                for d in detail {
-                    println!("      {d}");
+                total += 1;
+                let t = Instant::now();
+                match run_panel(spec, p, &label, &tl, prom, &vars, &|s| s) {
+                    Ok(PanelOutcome { ok, line, detail }) => {
+                        if ok {
+                            agreeing += 1;
+                        }
+                        println!(
+                            "{}  {label}  {line}  [{:.2} s]",
+                            if ok { "ok  " } else { "FAIL" },
+                            t.elapsed().as_secs_f64()
+                        );
+                        for d in detail {
+                            println!("      {d}");
+                        }
+                    }
+                    Err(e) => println!("FAIL  {label}  error: {e:#}"),
                 }
             }
-            Err(e) => println!("FAIL  {label}  error: {e:#}"),
         }
+        resolved.push((spec, prom, vars));
     }
     phase(&format!("{total} panels compared"), t_panels);
     println!("panels agreeing: {agreeing}/{total}");
@@ -156,15 +183,23 @@ fn run() -> Result<bool> {
         bail!("no panel compared (spec empty, or DIFFERENTIAL_PANEL matched nothing)");
     }
 
-    // 6. Negative controls: the same comparison must catch a search that
+    // 5. Negative controls: the same comparison must catch a search that
     // computes something else, or agreement above would prove nothing.
     let mut caught = 0;
     let mut tried = 0;
     if filter.is_none() {
         let t = Instant::now();
-        for (title, what, from, to) in CONTROLS {
-            let Some(p) = all.iter().find(|p| p.title == *title) else {
-                continue;
+        for (spec_id, title, what, from, to) in CONTROLS {
+            let Some((spec, prom, vars, p)) = resolved.iter().find_map(|(s, prom, vars)| {
+                (s.id == *spec_id)
+                    .then(|| {
+                        s.panels()
+                            .find(|p| p.title == *title)
+                            .map(|p| (*s, *prom, vars, p))
+                    })
+                    .flatten()
+            }) else {
+                bail!("control {what:?}: no panel {title:?} in {spec_id}");
             };
             tried += 1;
             let mutate = |s: String| {
@@ -172,21 +207,12 @@ fn run() -> Result<bool> {
                     s.contains(from),
                     "control {what:?}: the search of {title:?} has no {from:?}"
                 );
-                s.replacen(from, to, 1)
+                s.replace(from, to)
             };
-            let plan: PanelPlan = panels::plan(p.json, &variables)?;
-            let expected = panels::expected_series(&prom, &plan)?;
-            let ctx = OursContext {
-                scrapes: &tl.scrapes,
-                step_s: plan.step_s,
-                start_s: plan.start_s,
-                end_s: plan.end_s,
-                nodes: tl.nodes.clone(),
-                variables: variables.clone(),
-            };
-            let verdict = ours::panel_series_mutated(p.json, &ctx, &mutate)
-                .map(|actual| compare(&expected, &actual, &ours::known_differences(p.json, &ctx)));
-            let noticed = !matches!(&verdict, Ok(v) if v.agree);
+            let noticed = !matches!(
+                run_panel(spec, p, title, &tl, prom, vars, &mutate),
+                Ok(PanelOutcome { ok: true, .. })
+            );
             if noticed {
                 caught += 1;
             }
@@ -202,44 +228,64 @@ fn run() -> Result<bool> {
 }
 
 /// Mistakes a compiler could make, planted in one panel's search each:
-/// (panel, what, text replaced, replacement). Each must make its panel
-/// disagree with Prometheus.
-const CONTROLS: &[(&str, &str, &str, &str)] = &[
+/// (dashboard, panel, what, text replaced everywhere in the search,
+/// replacement). Each must make its panel disagree with Prometheus.
+const CONTROLS: &[(&str, &str, &str, &str, &str)] = &[
     (
+        "mattermost_performance_monitoring",
         "Websocket Buffer Size",
         "a gauge averaged over the bucket instead of its last sample",
         "latest(",
         "avg(",
     ),
     (
+        "mattermost_performance_monitoring",
         "Websocket Broadcasts",
         "the rate of all nodes' samples together instead of the sum of per-series rates",
         "rate_sum(",
         "rate(",
     ),
     (
+        "mattermost_performance_monitoring",
         "Websocket Reconnects",
         "increase over 1 minute where PromQL asks for 10",
         "value * 600",
         "value * 60",
     ),
     (
+        "mattermost_performance_monitoring",
         "API Latency",
         "the median where Grafana asks for p99",
         "quantile(0.99,",
         "quantile(0.5,",
     ),
     (
+        "mattermost_performance_monitoring",
         "Top 10 DB Calls by Count",
         "every method instead of the top 10",
         " AND $top_db_count$",
         "",
     ),
     (
+        "mattermost_performance_monitoring",
         "Goroutines",
         "the Total as the average instead of the sum",
         "stats sum(value)",
         "stats avg(value)",
+    ),
+    (
+        "mattermost_notification_health",
+        "Websocket Sent vs. Not Sent",
+        "a stat's last value where Grafana shows the change over the range",
+        "eval value=value - first_value",
+        "eval value=value",
+    ),
+    (
+        "mattermost_calls_performance",
+        "Memory Usage",
+        "node_exporter's series of every host where the panel asks for rtcd's",
+        "$rtcd$ AND job=\"node\"",
+        "job=\"node\"",
     ),
 ];
 
@@ -251,25 +297,27 @@ struct PanelOutcome {
     detail: Vec<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_panel(
-    panel: &Value,
+    spec: &Spec,
+    panel: &Panel,
     label: &str,
     tl: &Timeline,
     prom: &Prometheus,
-    variables: &BTreeMap<String, Vec<String>>,
+    vars: &BTreeMap<String, VarValue>,
+    mutate: &dyn Fn(String) -> String,
 ) -> Result<PanelOutcome> {
-    let plan: PanelPlan = panels::plan(panel, variables)?;
-    let expected = panels::expected_series(prom, &plan)?;
+    let plan = dashboards::plan(spec, panel, vars)?;
+    let expected = dashboards::expected(prom, spec, panel, &plan, vars)?;
     let ctx = OursContext {
         scrapes: &tl.scrapes,
         step_s: plan.step_s,
         start_s: plan.start_s,
         end_s: plan.end_s,
-        nodes: tl.nodes.clone(),
-        variables: variables.clone(),
+        tokens: vars.values().filter_map(|v| v.token.clone()).collect(),
     };
-    let actual = ours::panel_series(panel, &ctx).context("ours::panel_series")?;
-    let known: Vec<Known> = ours::known_differences(panel, &ctx);
+    let actual = ours::panel_series(spec, panel, &ctx, mutate).context("ours::panel_series")?;
+    let known: Vec<Known> = ours::known_differences(spec, panel, &ctx);
     let v = compare(&expected, &actual, &known);
     let line = format!(
         "({} points, {} known)  step {} s",
@@ -290,6 +338,13 @@ fn run_panel(
             v.disagreements
         ));
     }
+    // A panel of one number per series compares one point per series; a
+    // time chart at least a full series' worth.
+    let needed = if panel.kind.reduces() {
+        1
+    } else {
+        plan.steps().saturating_sub(v.skipped)
+    };
     if !finite(&expected) && !finite(&actual) {
         match empty_reason {
             Some(r) => detail.push(format!("empty on both sides by construction: {r}")),
@@ -298,14 +353,11 @@ fn run_panel(
                 detail.push("no value on either side: an empty comparison proves nothing".into());
             }
         }
-    } else if v.compared < plan.steps() {
-        // At least one full series' worth of compared points: skipping (known) or losing most
-        // of a panel must not turn into a pass.
+    } else if v.compared < needed {
         ok = false;
         detail.push(format!(
-            "only {} points compared; at least {} (one per step) required",
-            v.compared,
-            plan.steps()
+            "only {} points compared; at least {needed} required",
+            v.compared
         ));
     }
     for r in &v.known_used {
@@ -337,17 +389,14 @@ fn dump(tl: &Timeline, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn read_spec() -> Result<(PathBuf, Value)> {
+/// The specs compared: every `dashboards/specs/*.json`, or the one
+/// `DIFFERENTIAL_SPEC` names.
+fn read_specs() -> Result<Vec<Spec>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = match std::env::var_os("DIFFERENTIAL_SPEC") {
-        Some(p) => PathBuf::from(p),
-        None => root.join("dashboards/specs/mattermost_performance_monitoring.json"),
-    };
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let spec =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    Ok((path, spec))
+    match std::env::var_os("DIFFERENTIAL_SPEC") {
+        Some(p) => Ok(vec![Spec::load(Path::new(&p))?]),
+        None => mattermost_metrics::dashboard::load_all(&root.join("dashboards/specs")),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,7 +405,7 @@ fn read_spec() -> Result<(PathBuf, Value)> {
 
 fn check_pure() -> Result<()> {
     harness::compare::self_check().map_err(|e| anyhow!(e))?;
-    harness::panels::self_check().map_err(|e| anyhow!(e))?;
+    harness::dashboards::self_check().map_err(|e| anyhow!(e))?;
     Ok(())
 }
 

@@ -80,7 +80,7 @@ fn error(expr: &str) -> String {
 fn rates_are_per_series_before_aggregation() {
     assert_eq!(
         spl("sum(rate(mattermost_websocket_broadcasts_total[5m])) by (name)"),
-        "| mstats rate_sum(mattermost_websocket_broadcasts_total) AS value WHERE `mattermost_metrics_index` BY name span=60s"
+        "| mstats fillnull_value=\"-\" rate_sum(mattermost_websocket_broadcasts_total) AS value WHERE `mattermost_metrics_index` BY name span=60s"
     );
     assert_eq!(
         spl("avg by (instance) (irate(node_cpu_seconds_total{mode=\"idle\"}[1m]))"),
@@ -100,7 +100,7 @@ fn gauges_are_each_series_last_sample() {
     let s = spl("sum(mattermost_websocket_broadcast_buffer_size)");
     assert_eq!(
         s,
-        "| mstats latest(mattermost_websocket_broadcast_buffer_size) AS value WHERE `mattermost_metrics_index` BY host hub span=60s\n| stats sum(value) AS value BY _time"
+        "| mstats fillnull_value=\"-\" latest(mattermost_websocket_broadcast_buffer_size) AS value WHERE `mattermost_metrics_index` BY host hub span=60s\n| stats sum(value) AS value BY _time"
     );
 }
 

@@ -461,6 +461,29 @@ impl Spec {
         legend_eval(&legend, labels)
     }
 
+    /// The name [`Spec::panel_search`] gives a series of `t` with these
+    /// label values (Prometheus' names: `instance` is read as `host`), the
+    /// dashboard's tokens set to `tokens`: for the harness that names
+    /// Prometheus' answers as the dashboard names its own.
+    pub fn target_name(
+        &self,
+        t: &Target,
+        labels: &[String],
+        values: &BTreeMap<String, String>,
+        tokens: &BTreeMap<String, String>,
+    ) -> String {
+        let mut legend = variables_as_tokens(&t.legend, self);
+        for (k, v) in tokens {
+            legend = legend.replace(&format!("${k}$"), v);
+        }
+        if legend.is_empty() && labels.is_empty() {
+            if let Some(r) = &t.refid {
+                return r.clone();
+            }
+        }
+        legend_text(&legend, labels, values)
+    }
+
     /// A target compiled, with its series named: rows of `_time` (unless
     /// instant), `series`, `value`; on a reducing panel, one row per series.
     fn target_search(&self, panel: &Panel, t: &Target, opts: &Options) -> Result<String> {
@@ -483,10 +506,15 @@ impl Spec {
             }
             // Grafana's `format: heatmap`: the cumulative `le` buckets drawn
             // per bucket, each bucket's count less the one below it.
+            let group = by_time(
+                &q.labels
+                    .iter()
+                    .filter(|l| *l != "le")
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
             s.push_str(&format!(
-                "\n| eval bucket_upper=if(le==\"+Inf\", 1e308, tonumber(le))\n| sort 0 {} num(bucket_upper)\n| streamstats current=f window=1 global=f last(value) AS bucket_below BY {}\n| eval value=value - coalesce(bucket_below, 0)\n| fields - bucket_upper bucket_below",
-                by_time(&q.labels),
-                by_time(&q.labels.iter().filter(|l| *l != "le").cloned().collect::<Vec<_>>())
+                "\n| eval bucket_upper=if(le==\"+Inf\", 1e308, tonumber(le))\n| sort 0 {group} num(bucket_upper)\n| streamstats current=f window=1 global=f last(value) AS bucket_below BY {group}\n| eval value=value - coalesce(bucket_below, 0)\n| fields - bucket_upper bucket_below"
             ));
         }
         s.push_str(&format!(
@@ -631,7 +659,7 @@ pub fn legend_eval(legend: &str, labels: &[String]) -> String {
         };
         let label = after[..j].trim();
         let field = spl::label_field(label);
-        parts.push(format!("coalesce({field}, \"\")"));
+        parts.push(field_text(&field));
         named.push(field);
         rest = &after[j + 2..];
     }
@@ -642,7 +670,7 @@ pub fn legend_eval(legend: &str, labels: &[String]) -> String {
     if !missing.is_empty() {
         let inner: Vec<String> = missing
             .iter()
-            .map(|l| format!("\"{l}=\" . coalesce({l}, \"\")"))
+            .map(|l| format!("\"{l}=\" . {}", field_text(l)))
             .collect();
         if parts.is_empty() {
             parts.push(inner.join(" . \", \" . "));
@@ -656,6 +684,23 @@ pub fn legend_eval(legend: &str, labels: &[String]) -> String {
     parts.join(" . ")
 }
 
+/// A label's value in a legend, as an eval expression: empty when the
+/// series lacks the label (null, or `mstats`'s placeholder
+/// [`spl::ABSENT`]), as Grafana shows it; `job`, which a server input does
+/// not add, reads `mattermost` there (the job Mattermost's Prometheus
+/// configuration gives the server).
+fn field_text(field: &str) -> String {
+    let default = if field == "job" { SERVER_JOB } else { "" };
+    format!(
+        "coalesce(nullif({field}, {}), {})",
+        spl::quote(spl::ABSENT),
+        spl::quote(default)
+    )
+}
+
+/// The job of the Mattermost server's endpoint, whose input adds none.
+pub const SERVER_JOB: &str = "mattermost";
+
 /// The Grafana name of the legend as the harness's reference side renders
 /// it for a Prometheus series: the same rule as [`legend_eval`], applied to
 /// PromQL labels (`instance` read as `host`).
@@ -666,7 +711,11 @@ pub fn legend_text(
 ) -> String {
     let get = |field: &str| -> String {
         let prom = if field == "host" { "instance" } else { field };
-        values.get(prom).cloned().unwrap_or_default()
+        match values.get(prom) {
+            Some(v) => v.clone(),
+            None if field == "job" => SERVER_JOB.to_string(),
+            None => String::new(),
+        }
     };
     let mut out = String::new();
     let mut named: Vec<String> = Vec::new();
@@ -697,7 +746,7 @@ pub fn legend_text(
             out.push_str(&format!(" ({})", missing.join(", ")));
         }
     }
-    if out.is_empty() {
+    if legend.is_empty() && result_labels.is_empty() {
         "value".to_string()
     } else {
         out
@@ -711,15 +760,17 @@ mod tests {
     #[test]
     fn legends() {
         let l = vec!["host".to_string()];
+        let host = "coalesce(nullif(host, \"-\"), \"\")";
         assert_eq!(
             legend_eval("p99-{{instance}}", &l),
-            "\"p99-\" . coalesce(host, \"\")"
+            format!("\"p99-\" . {host}")
         );
         assert_eq!(legend_eval("Total", &[]), "\"Total\"");
         assert_eq!(
             legend_eval("{{instance}}", &["host".into(), "node".into()]),
-            "coalesce(host, \"\") . \" (\" . \"node=\" . coalesce(node, \"\") . \")\""
+            format!("{host} . \" (\" . \"node=\" . coalesce(nullif(node, \"-\"), \"\") . \")\"")
         );
+        assert_eq!(legend_eval("{{job}}", &l), "coalesce(nullif(job, \"-\"), \"mattermost\") . \" (\" . \"host=\" . coalesce(nullif(host, \"-\"), \"\") . \")\"");
         let mut v = BTreeMap::new();
         v.insert("instance".to_string(), "mm1".to_string());
         v.insert("node".to_string(), "r1".to_string());
@@ -728,5 +779,8 @@ mod tests {
             "mm1 (node=r1)"
         );
         assert_eq!(legend_text("{{ instance }} - x", &l, &v), "mm1 - x");
+        // A legend naming a label the series lost stays empty, as Grafana shows it.
+        assert_eq!(legend_text("{{instance}}", &[], &BTreeMap::new()), "");
+        assert_eq!(legend_text("", &[], &BTreeMap::new()), "value");
     }
 }

@@ -163,7 +163,11 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
             }
             let m = format!("match({field}, {})", quote(&format!("^(?:{value})$")));
             let c = if matches_empty {
-                format!("(isnull({field}) OR {m})")
+                // Missing: null, or mstats' placeholder (super::ABSENT).
+                format!(
+                    "(isnull({field}) OR {field}=={} OR {m})",
+                    quote(super::ABSENT)
+                )
             } else {
                 m
             };

@@ -169,4 +169,10 @@ pub fn compile_str(src: &str, opts: &Options) -> anyhow::Result<Query> {
 }
 
 pub use matcher::{field_of as label_field, quote};
+
+/// What `mstats` writes in a BY field a series lacks (its `fillnull_value`).
+/// PromQL reads a missing label as empty and keeps the series; `BY` would
+/// drop it (Search Reference, mstats: fillnull_value), so every `mstats`
+/// with a BY clause names this placeholder, which legends show as empty.
+pub const ABSENT: &str = "-";
 pub use plan::parse_duration_s;

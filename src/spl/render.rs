@@ -61,8 +61,15 @@ impl Renderer<'_> {
                 filters,
                 by,
             } => {
+                // A series without one of the BY labels keeps its rows
+                // (super::ABSENT); host is always there.
+                let fill = if by.iter().any(|b| b != "host") {
+                    format!("fillnull_value={} ", super::quote(super::ABSENT))
+                } else {
+                    String::new()
+                };
                 let mut s = format!(
-                    "mstats {func}({metric}) AS value WHERE `{}`",
+                    "mstats {fill}{func}({metric}) AS value WHERE `{}`",
                     self.opts.index_macro
                 );
                 if let Some(node) = &self.opts.node_filter {

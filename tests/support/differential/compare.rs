@@ -77,41 +77,6 @@ pub const REL_TOL: f64 = 0.01;
 /// Absolute tolerance, for values at or near 0.
 pub const ABS_TOL: f64 = 1e-9;
 
-/// Formats a Grafana legend as the Prometheus data source does (`renderLegendFormat`):
-/// every `{{ name }}` (spaces allowed inside the braces) is replaced by the value of the label
-/// `name`, or by nothing when the series has no such label; all other text is kept.
-/// An empty template gives Grafana's default name: `metric{a="x", b="y"}` (or `{}` for a series
-/// without labels, where Grafana would show the query text instead).
-pub fn legend(template: &str, labels: &BTreeMap<String, String>) -> String {
-    if template.is_empty() {
-        let name = labels.get("__name__").cloned().unwrap_or_default();
-        let rest: Vec<String> = labels
-            .iter()
-            .filter(|(k, _)| k.as_str() != "__name__")
-            .map(|(k, v)| format!("{k}=\"{v}\""))
-            .collect();
-        return format!("{name}{{{}}}", rest.join(", "));
-    }
-    let mut out = String::with_capacity(template.len() + 16);
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        match after.find("}}") {
-            Some(close) => {
-                out.push_str(&rest[..open]);
-                let name = after[..close].trim();
-                if let Some(v) = labels.get(name) {
-                    out.push_str(v);
-                }
-                rest = &after[close + 2..];
-            }
-            None => break,
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// `2026-01-01T01:30:00Z (1767231000)`.
 pub fn describe_time(t_s: i64) -> String {
     let iso = if t_s >= 0 {
@@ -309,9 +274,11 @@ pub fn self_check() -> Result<(), String> {
         ("{{instance", "{{instance"),
     ];
     for (t, want) in cases {
-        let got = legend(t, &labels);
+        // The naming both sides share (Grafana's renderLegendFormat, plus
+        // the labels a legend leaves out, none here).
+        let got = mattermost_metrics::dashboard::legend_text(t, &[], &labels);
         if got != want {
-            return Err(format!("legend({t:?}) = {got:?}, want {want:?}"));
+            return Err(format!("legend_text({t:?}) = {got:?}, want {want:?}"));
         }
     }
     let s = |name: &str, pts: &[(i64, f64)]| NamedSeries {

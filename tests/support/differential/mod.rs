@@ -6,12 +6,12 @@
 #![allow(dead_code)]
 
 pub mod compare;
+pub mod dashboards;
 /// The repository's generator of realistic scrapes; used here for its Go float formatting
 /// (`1.234567e+06`, as client_golang writes values).
 #[path = "../mattermost_fixture.rs"]
 pub mod mattermost_fixture;
 pub mod ours;
-pub mod panels;
 pub mod prometheus;
 /// The SPL evaluator standing in for Splunk.
 #[path = "../spl/mod.rs"]

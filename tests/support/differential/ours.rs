@@ -16,10 +16,9 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::{anyhow, bail, Context, Result};
-use serde_json::Value;
 
 use mattermost_metrics::convert::ConvertOptions;
-use mattermost_metrics::dashboard::{Panel, Spec, NODE_TOKEN, SPAN_SECONDS_TOKEN, SPAN_TOKEN};
+use mattermost_metrics::dashboard::{Panel, Spec, VariableKind, SPAN_SECONDS_TOKEN, SPAN_TOKEN};
 use mattermost_metrics::emit;
 use mattermost_metrics::exposition::Format;
 use mattermost_metrics::pipeline::convert_scrape;
@@ -31,35 +30,20 @@ use super::timeline::{self, Scrape};
 
 /// Everything our side may use for one panel.
 pub struct OursContext<'a> {
-    /// Every scrape of every node (text format 0.0.4), ordered by time then node.
+    /// Every scrape of every endpoint (text format 0.0.4), ordered by time.
     pub scrapes: &'a [Scrape],
     /// Step (= Splunk span) in seconds.
     pub step_s: i64,
     /// First and last evaluation time (s), multiples of `step_s`.
     pub start_s: i64,
     pub end_s: i64,
-    /// Node names (= Prometheus `instance` = Splunk `host`).
-    pub nodes: Vec<String>,
-    /// Resolved values of the dashboard's variables as Prometheus resolved
-    /// them (used only to report; our side computes its own).
-    pub variables: BTreeMap<String, Vec<String>>,
+    /// The dashboard's tokens as its inputs set them for the variables'
+    /// values the reference used (`host` -> `(host="mm-node-1" OR ...)`).
+    pub tokens: BTreeMap<String, String>,
 }
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The spec the harness reads, as the generator's type.
-fn spec() -> Result<&'static Spec> {
-    static SPEC: OnceLock<Spec> = OnceLock::new();
-    if let Some(s) = SPEC.get() {
-        return Ok(s);
-    }
-    let path = std::env::var_os("DIFFERENTIAL_SPEC")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root().join("dashboards/specs/mattermost_performance_monitoring.json"));
-    let s = Spec::load(&path)?;
-    Ok(SPEC.get_or_init(|| s))
 }
 
 /// The scrapes as Splunk would hold them, built once.
@@ -92,6 +76,12 @@ fn store(scrapes: &[Scrape]) -> Result<&'static spl::Store> {
                     format!("http://{}:{}{}", s.node, s.port, s.path),
                 );
                 dims.insert("index".into(), "wss_metrics".into());
+                // The Calls plugin's, rtcd's and node_exporter's inputs add
+                // `job` (README, "Calls, rtcd and node_exporter"); a server
+                // input adds none.
+                if s.job != timeline::JOB_MATTERMOST {
+                    dims.insert("job".into(), s.job.clone());
+                }
                 points.push(spl::Point {
                     time_ms: dp.time_ms,
                     metric_name: indexed.metric_name,
@@ -117,47 +107,30 @@ fn macros() -> &'static spl::Macros {
     })
 }
 
-fn find_panel<'s>(spec: &'s Spec, panel_json: &Value) -> Result<&'s Panel> {
-    let title = panel_json["title"]
-        .as_str()
-        .ok_or_else(|| anyhow!("panel without title"))?;
-    spec.panels()
-        .find(|p| p.title == title)
-        .ok_or_else(|| anyhow!("panel {title:?} is not in the spec"))
-}
-
-/// The node multiselect's token for these nodes, as Simple XML renders it
-/// (prefix `(`, `host="…"` joined by ` OR `, suffix `)`).
-fn node_token(nodes: &[String]) -> String {
-    let terms: Vec<String> = nodes.iter().map(|n| format!("host=\"{n}\"")).collect();
-    format!("({})", terms.join(" OR "))
-}
-
-pub fn panel_series(panel_json: &Value, ctx: &OursContext) -> Result<Vec<NamedSeries>> {
-    panel_series_mutated(panel_json, ctx, &|s| s)
-}
-
-/// [`panel_series`] with the panel's search changed by `mutate` first: the
-/// negative controls, which must make a panel disagree.
-pub fn panel_series_mutated(
-    panel_json: &Value,
+/// What the dashboard draws for `panel`: its search, changed by `mutate`
+/// (identity, or a negative control's planted mistake), run over the
+/// scrapes with the dashboard's tokens.
+pub fn panel_series(
+    spec: &Spec,
+    panel: &Panel,
     ctx: &OursContext,
     mutate: &dyn Fn(String) -> String,
 ) -> Result<Vec<NamedSeries>> {
-    let spec = spec()?;
-    let panel = find_panel(spec, panel_json)?;
     let store = store(ctx.scrapes)?;
     let macros = macros();
 
-    let mut tokens = BTreeMap::new();
+    let mut tokens = ctx.tokens.clone();
     tokens.insert(SPAN_TOKEN.to_string(), format!("{}s", ctx.step_s));
     tokens.insert(SPAN_SECONDS_TOKEN.to_string(), ctx.step_s.to_string());
-    tokens.insert(NODE_TOKEN.to_string(), node_token(&ctx.nodes));
 
     // The dashboard's hidden searches set the top-10 tokens, over the
     // dashboard's whole time range (Prometheus: an instant query at the
     // end with the range as window).
-    for v in spec.variables.iter().filter(|v| v.query.is_some()) {
+    for v in spec
+        .variables
+        .iter()
+        .filter(|v| v.kind == VariableKind::Query)
+    {
         let search = spec.variable_search(v)?;
         let vctx = spl::Context {
             store,
@@ -173,7 +146,7 @@ pub fn panel_series_mutated(
             .and_then(|r| r.0.get("filter"))
             .map(|f| f.text())
             .ok_or_else(|| anyhow!("variable {}: the search set no filter", v.name))?;
-        tokens.insert(v.name.clone(), filter);
+        tokens.insert(spec.token_of(v), filter);
     }
 
     let search = mutate(spec.panel_search(panel)?);
@@ -188,6 +161,21 @@ pub fn panel_series_mutated(
     let rows =
         spl::run(&search, &pctx).with_context(|| format!("panel {:?}\n{search}", panel.title))?;
     let mut series: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    if panel.kind.reduces() {
+        // One row per series: `series`, `value`.
+        for row in rows {
+            let name = row
+                .text("series")
+                .ok_or_else(|| anyhow!("a row without series: {row:?}"))?;
+            if let Some(v) = row.num("value") {
+                series.entry(name).or_default().push((ctx.end_s, v));
+            }
+        }
+        return Ok(series
+            .into_iter()
+            .map(|(name, points)| NamedSeries { name, points })
+            .collect());
+    }
     for row in rows {
         let Some(t) = row.0.get("_time").and_then(|t| t.as_num()) else {
             bail!("a chart row without a numeric _time: {row:?}");
@@ -222,20 +210,19 @@ pub fn panel_series_mutated(
 /// node 2 restarts: the increase between its last sample before the
 /// restart and its first after is only what it counted since the restart,
 /// so the bucket's mean rate dips while the last two samples do not see it.
-pub fn known_differences(panel_json: &Value, ctx: &OursContext) -> Vec<Known> {
+pub fn known_differences(spec: &Spec, panel: &Panel, ctx: &OursContext) -> Vec<Known> {
     let mut known = Vec::new();
-    let Some(targets) = panel_json["targets"].as_array() else {
-        return known;
-    };
-    for t in targets {
-        let expr = t["expr"].as_str().unwrap_or_default();
+    for t in panel
+        .targets
+        .iter()
+        .filter(|t| !t.hidden && t.omit.is_none())
+    {
+        let expr = spec.target_expr(panel, t).unwrap_or_default();
         if !expr.contains("irate(") {
             continue;
         }
-        let node = &ctx.nodes[timeline::RESTART_NODE];
-        let series = (t["legend"].as_str() == Some("{{instance}}")).then_some(node.as_str());
         known.push(Known::around(
-            series,
+            None,
             timeline::RESTART_AT_S,
             ctx.step_s,
             ctx.step_s,

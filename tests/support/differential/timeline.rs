@@ -1020,15 +1020,26 @@ fn render_scrapes(families: &[Family]) -> Vec<Scrape> {
 /// all its samples in ascending time, `instance` (`<host>:<port>`) and `job` added to every
 /// series; ends with `# EOF`.
 pub fn openmetrics(timeline: &Timeline) -> String {
+    openmetrics_of(timeline, &|_| true)
+}
+
+/// [`openmetrics`] of the endpoints whose job `keep` accepts: one Prometheus
+/// for the Mattermost servers (the Server and Clients dashboards), one for
+/// the Calls plugin, rtcd and node_exporter (the Calls dashboard), as a site
+/// whose server dashboards never see the plugin's `go_*` series would have.
+pub fn openmetrics_of(timeline: &Timeline, keep: &dyn Fn(&str) -> bool) -> String {
     let mut out = String::with_capacity(timeline.sample_count() * 150);
     for f in &timeline.families {
+        if !f.series.iter().any(|s| keep(s.endpoint().job)) {
+            continue;
+        }
         let family_name = match f.kind {
             Kind::Counter => f.name.strip_suffix("_total").unwrap_or(&f.name),
             _ => &f.name,
         };
         let _ = writeln!(out, "# HELP {family_name} {}", f.help);
         let _ = writeln!(out, "# TYPE {family_name} {}", f.kind.openmetrics_str());
-        for s in &f.series {
+        for s in f.series.iter().filter(|s| keep(s.endpoint().job)) {
             let key = series_key(s, true);
             for (k, v) in s.values.iter().enumerate() {
                 out.push_str(&key);

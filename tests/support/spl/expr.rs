@@ -68,6 +68,7 @@ pub enum Func {
     Now,
     MvJoin,
     MvRange,
+    NullIf,
 }
 
 /// The eval functions the evaluator models, with their arities
@@ -102,6 +103,7 @@ fn lookup_func(name: &str) -> Option<(Func, usize, usize)> {
         "replace" => (Replace, 3, 3),
         "now" => (Now, 0, 0),
         "mvjoin" => (MvJoin, 2, 2),
+        "nullif" => (NullIf, 2, 2),
         "mvrange" => (MvRange, 2, 3),
         _ => return None,
     })
@@ -826,6 +828,20 @@ fn eval_call(func: Func, args: &[Expr], re: Option<&Regex>, row: &Row, env: &Env
                     Ev::num_or_null((x * m).round() / m)
                 }
                 _ => Ev::Null,
+            }
+        }
+        // Comparison and Conditional functions > nullif(X, Y): null when X
+        // equals Y (compared as the values they are), X otherwise.
+        Func::NullIf => {
+            let (x, y) = (arg(0)?, arg(1)?);
+            let same = match (x.num(), y.num()) {
+                (Some(a), Some(b)) => a == b,
+                _ => x.text().is_some() && x.text() == y.text(),
+            };
+            if same {
+                Ev::Null
+            } else {
+                x
             }
         }
         // Multivalue eval functions > mvjoin(MVFIELD, STR): the values
