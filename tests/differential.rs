@@ -14,8 +14,9 @@
 //!    with every endpoint for the self-checks, then one for the servers and one for the Calls
 //!    endpoints;
 //! 3. self-checks: the harness' own pieces (naming, comparison, variable substitution), the
-//!    generated data (invariants, top-10 unambiguous), and Prometheus' answers against the rates
-//!    the data was generated with: if these fail, panel verdicts would mean nothing;
+//!    generated data (invariants, every charted family served, top-10 unambiguous), and
+//!    Prometheus' answers against the rates and quantiles the data was generated with: if these
+//!    fail, panel verdicts would mean nothing;
 //! 4. per dashboard spec: resolve its variables with Prometheus, then per panel Prometheus'
 //!    series (`support/differential/dashboards.rs`) vs `ours::panel_series`;
 //! 5. negative controls: mistakes planted in a panel's search must be caught.
@@ -23,7 +24,8 @@
 //! Environment: `DIFFERENTIAL_SPEC` = one spec file; `DIFFERENTIAL_PANEL` = only panels
 //! whose "dashboard / row / title" contains this text; `DIFFERENTIAL_KEEP` = keep the Prometheus directory
 //! under `target/differential/`; `DIFFERENTIAL_DUMP` = a directory to write a few scrape bodies
-//! to (each node's first, node 2's first after the restart), to look at the data.
+//! to (each endpoint's first, and those of mm-node-2's endpoints first after its restart), to
+//! look at the data.
 
 #[path = "support/differential/mod.rs"]
 mod harness;
@@ -518,6 +520,11 @@ const CHARTED: &[(&str, &[&str])] = &[
             "mattermost_plugin_calls_jobs_live_captions_window_dropped",
             "mattermost_plugin_calls_jobs_live_captions_transcriber_buf_full",
             "mattermost_plugin_calls_jobs_live_captions_pktPayloadCh_buf_full",
+            // Where the KPI and Bonus dashboards' `$server` (the plugin's instance too) picks
+            // the plugin's Go collector.
+            "go_memstats_alloc_bytes",
+            "go_memstats_heap_objects",
+            "go_gc_duration_seconds",
         ],
     ),
     (
@@ -1027,7 +1034,8 @@ fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
         .find(|s| s.endpoint == 0 && s.label("quantile") == "0.75")
         .map(|s| s.values[k])
         .ok_or_else(|| anyhow!("no GC summary"))?;
-    let expr = "go_gc_duration_seconds{instance=\"mm-node-1:8067\",quantile=\"0.75\"}";
+    let expr =
+        "go_gc_duration_seconds{instance=\"mm-node-1:8067\",job=\"mattermost\",quantile=\"0.75\"}";
     let got = instant(prom, expr, scrape_time_s(0, k))?;
     ensure(got == want, || format!("{expr}: {got}, generated {want}"))?;
 

@@ -7,7 +7,7 @@
 //! `mattermost_plugin_calls_cluster_mutex_local_grab_time` is not generated: no version of the
 //! plugin defines it (the dashboard's queries of it return nothing).
 
-use super::server::go_sql_help;
+use super::server::{gc_summary, go_sql_help, heap_derived};
 use super::*;
 
 /// The rtcd client ID of this Mattermost installation (rtcd's `groupID`/`clientID` labels).
@@ -531,6 +531,7 @@ fn runtime(g: &mut Gen) {
         "Number of heap bytes that are in use.",
         Kind::Gauge,
     );
+    let mut plugin_heaps = Vec::new();
     for &(ep, _, heap, _) in &eps {
         g.gauge(
             ep,
@@ -538,6 +539,9 @@ fn runtime(g: &mut Gen) {
             &[],
             go_walk(heap, 8192.0),
         );
+        if CALLS_EPS.contains(&ep) {
+            plugin_heaps.push((ep, g.fam().series.last().expect("pushed").values.clone()));
+        }
     }
     g.family(
         "go_memstats_stack_inuse_bytes",
@@ -552,6 +556,13 @@ fn runtime(g: &mut Gen) {
             go_walk(stack, 16384.0),
         );
     }
+    // The rest of the plugin's Go collector the Mattermost dashboards chart, where the
+    // server's `$server` instances (shared with the plugin) select it: bytes allocated, heap
+    // objects, GC pauses. (rtcd's are not charted.)
+    for name in ["go_memstats_alloc_bytes", "go_memstats_heap_objects"] {
+        heap_derived(g, name, &plugin_heaps);
+    }
+    gc_summary(g, CALLS_EPS, 1.5e-4);
 }
 
 /// A runtime gauge around `mean`, in multiples of `quantum`, lower after a restart.

@@ -744,7 +744,7 @@ fn process_and_go(g: &mut Gen) {
         "Number of heap bytes that are in use.",
         Kind::Gauge,
     );
-    let mut heap = Vec::new();
+    let mut heaps = Vec::new();
     for ep in SERVER_EPS {
         let w = Walk {
             mean: 6.2e8 * NODE_SHARE[ep] * 3.0,
@@ -755,50 +755,54 @@ fn process_and_go(g: &mut Gen) {
             after_restart: 0.25,
         };
         g.gauge(ep, "go_memstats_heap_inuse_bytes", &[], w);
-        heap.push(g.fam().series.last().expect("just pushed").values.clone());
+        heaps.push((
+            ep,
+            g.fam().series.last().expect("just pushed").values.clone(),
+        ));
     }
-    // Derived from the heap in use, as the runtime's numbers are: bytes allocated and still in
-    // use (below the spans in use), live objects (~190 bytes each), resident set (heap, stacks,
-    // runtime and binary).
-    for (name, help) in [
-        (
-            "go_memstats_alloc_bytes",
-            "Number of bytes allocated in heap and currently in use.",
-        ),
-        (
-            "go_memstats_heap_objects",
-            "Number of currently allocated objects.",
-        ),
-        (
-            "mattermost_process_resident_memory_bytes",
-            "Resident memory size in bytes.",
-        ),
+    for name in [
+        "go_memstats_alloc_bytes",
+        "go_memstats_heap_objects",
+        "mattermost_process_resident_memory_bytes",
     ] {
-        g.family(name, help, Kind::Gauge);
-        for ep in SERVER_EPS {
-            let mut rng = Rng::keyed(&key_of(name, ep, &[]));
-            let values = heap[ep]
-                .iter()
-                .map(|&h| {
-                    let j = rng.range(0.97, 1.03);
-                    match name {
-                        "go_memstats_alloc_bytes" => quantize(h * 0.86 * j, 8.0),
-                        "go_memstats_heap_objects" => quantize(h / 190.0 * j, 1.0),
-                        _ => quantize(h * 1.3 + 1.1e8 * j, 4096.0),
-                    }
-                })
-                .collect();
-            g.push_gauge(ep, name, Vec::new(), values);
-        }
+        heap_derived(g, name, &heaps);
     }
 
     gc_summary(g, SERVER_EPS, 2.0e-4);
 }
 
+/// Gauge `name` on each endpoint of `heaps`, derived from that endpoint's heap in use as the
+/// runtime's numbers are: bytes allocated and still in use (below the spans in use), live
+/// objects (~190 bytes each), or the server's resident set (heap, stacks, runtime, binary).
+pub(super) fn heap_derived(g: &mut Gen, name: &str, heaps: &[(usize, Vec<f64>)]) {
+    let help = match name {
+        "go_memstats_alloc_bytes" => "Number of bytes allocated in heap and currently in use.",
+        "go_memstats_heap_objects" => "Number of currently allocated objects.",
+        "mattermost_process_resident_memory_bytes" => "Resident memory size in bytes.",
+        other => panic!("{other} is not derived from the heap"),
+    };
+    g.family(name, help, Kind::Gauge);
+    for (ep, heap) in heaps {
+        let mut rng = Rng::keyed(&key_of(name, *ep, &[]));
+        let values = heap
+            .iter()
+            .map(|&h| {
+                let j = rng.range(0.97, 1.03);
+                match name {
+                    "go_memstats_alloc_bytes" => quantize(h * 0.86 * j, 8.0),
+                    "go_memstats_heap_objects" => quantize(h / 190.0 * j, 1.0),
+                    _ => quantize(h * 1.3 + 1.1e8 * j, 4096.0),
+                }
+            })
+            .collect();
+        g.push_gauge(*ep, name, Vec::new(), values);
+    }
+}
+
 /// `go_gc_duration_seconds`, the Go collector's summary of GC pauses (quantiles 0, 0.25, 0.5,
 /// 0.75, 1, then `_sum` and `_count`) on endpoints `eps`, with median pauses around `median`
 /// seconds.
-fn gc_summary(g: &mut Gen, eps: Range<usize>, median: f64) {
+pub(super) fn gc_summary(g: &mut Gen, eps: Range<usize>, median: f64) {
     let name = "go_gc_duration_seconds";
     g.family(
         name,
