@@ -715,9 +715,36 @@ fn check_timeline(tl: &Timeline) -> Result<()> {
 /// process restarts, and grow inside a segment by exactly their rate (integer counters) or by
 /// it up to their rounding (float ones); histogram children are whole (buckets ending in
 /// `+Inf`, then `_sum`, `_count`), cumulative, with `+Inf` equal to `_count`; summary
-/// quantiles are ordered; client-side histograms have observations at every scrape.
+/// quantiles are ordered; client-side histograms have observations at every scrape; no two
+/// series (buckets aside) of one endpoint that a panel tells apart by a label have the same
+/// values throughout (a label mixed up on one side would go unnoticed; counters that never
+/// move, such as node_exporter's `irq` and `nice` CPU time on a VM, are alike by nature).
 fn check_family(f: &timeline::Family) -> Result<()> {
     use timeline::*;
+    // (Histogram buckets aside: low buckets of several children may all stay at 0.)
+    let mut siblings: BTreeMap<(usize, &str), Vec<&Series>> = BTreeMap::new();
+    for s in f.series.iter().filter(|s| s.le.is_none()) {
+        siblings
+            .entry((s.endpoint, s.name.as_str()))
+            .or_default()
+            .push(s);
+    }
+    for group in siblings.values() {
+        for (i, a) in group.iter().enumerate() {
+            for b in &group[i + 1..] {
+                let constant = |s: &Series| s.values.iter().all(|v| *v == s.values[0]);
+                ensure(a.values != b.values || constant(a), || {
+                    format!(
+                        "{} on {}: {:?} and {:?} have the same values",
+                        a.name,
+                        a.endpoint().url(),
+                        a.labels,
+                        b.labels
+                    )
+                })?;
+            }
+        }
+    }
     for s in &f.series {
         ensure(s.values.len() == SCRAPES_PER_ENDPOINT, || {
             format!("{}: {} values", s.name, s.values.len())

@@ -37,9 +37,9 @@ const RTCD_SHARE: [f64; 2] = [0.6, 0.4];
 /// Plugin WebSocket events: (direction, type, per second on a whole-cluster scale).
 const PLUGIN_WS_EVENTS: &[(&str, &str, f64)] = &[
     ("in", "ice", 3.0),
-    ("in", "join", 0.3),
-    ("in", "leave", 0.3),
-    ("in", "sdp", 0.6),
+    ("in", "join", 0.6),
+    ("in", "leave", 0.4),
+    ("in", "sdp", 0.9),
     ("out", "signal", 4.0),
 ];
 /// App handlers: (handler, calls/s, centre bucket).
@@ -60,20 +60,20 @@ const MUTEXES: &[(&str, f64, f64, f64, f64)] = &[
 /// remote protocol, per second).
 const ICE_PAIRS: &[(&str, &str, &str, &str, &str, f64)] = &[
     ("failed", "relay", "tcp", "host", "udp", 0.2),
-    ("in-progress", "prflx", "udp", "srflx", "udp", 0.3),
+    ("in-progress", "prflx", "udp", "srflx", "udp", 0.45),
     ("succeeded", "host", "udp", "srflx", "udp", 1.2),
     ("succeeded", "srflx", "udp", "host", "udp", 0.9),
     ("waiting", "host", "udp", "host", "udp", 0.6),
 ];
 /// RTC connection state changes: (type, per second).
 const CONN_STATES: &[(&str, f64)] = &[
-    ("closed", 0.9),
+    ("closed", 0.8),
     ("connected", 1.0),
-    ("disconnected", 0.5),
-    ("failed", 0.2),
+    ("disconnected", 0.45),
+    ("failed", 0.15),
 ];
 /// RTC errors: (type, per second).
-const RTC_ERRORS: &[(&str, f64)] = &[("ice", 0.25), ("rtp", 0.2), ("signaling", 0.2)];
+const RTC_ERRORS: &[(&str, f64)] = &[("ice", 1.2), ("rtp", 0.6), ("signaling", 0.25)];
 /// Active RTP tracks: (direction, codec, mean count on a whole-cluster scale).
 const RTP_TRACKS: &[(&str, &str, f64)] = &[
     ("in", "audio/opus", 24.0),
@@ -90,7 +90,7 @@ const TRACK_WRITES: &[(&str, f64, f64)] = &[
 /// rtcd WebSocket messages with the plugins: (direction, type, per second per rtcd).
 const RTCD_WS_MESSAGES: &[(&str, &str, f64)] = &[
     ("in", "join", 0.3),
-    ("in", "leave", 0.3),
+    ("in", "leave", 0.22),
     ("in", "rtc", 6.0),
     ("out", "rtc", 7.5),
     ("out", "vad", 0.8),
@@ -256,7 +256,7 @@ fn plugin(g: &mut Gen) {
         "mattermost_plugin_calls",
         &plugin_eps(),
         EMBEDDED_GROUP,
-        0.2,
+        1.0,
     );
 
     let name = "mattermost_plugin_calls_process_cpu_seconds_total";

@@ -105,10 +105,10 @@ const LAG_NODES: [&str; 2] = ["mm-db-replica-0", "mm-db-replica-1"];
 const CLUSTER_EVENTS: &[(&str, f64)] = &[
     ("publish", 11.0),
     ("update_status", 3.2),
-    ("inv_user", 0.9),
-    ("inv_channel", 0.6),
-    ("inv_channel_members_notify_props", 0.3),
-    ("other", 0.2),
+    ("inv_user", 1.9),
+    ("inv_channel", 1.3),
+    ("inv_channel_members_notify_props", 0.8),
+    ("other", 0.5),
     ("inv_roles", 0.0),
 ];
 
@@ -184,8 +184,8 @@ const NOTIFICATIONS: &[Notification] = &[
         "Total number of notification events",
         &[
             ("websocket", "", "no_platform", 28.0),
-            ("push", "", "ios", 2.4),
-            ("push", "", "android", 1.9),
+            ("push", "", "ios", 12.0),
+            ("push", "", "android", 9.0),
             ("email", "", "no_platform", 0.6),
         ],
     ),
@@ -194,8 +194,8 @@ const NOTIFICATIONS: &[Notification] = &[
         "Total number of notification events acknowledged",
         &[
             ("websocket", "", "no_platform", 27.2),
-            ("push", "", "ios", 2.3),
-            ("push", "", "android", 1.7),
+            ("push", "", "ios", 11.1),
+            ("push", "", "android", 8.2),
         ],
     ),
     (
@@ -203,8 +203,8 @@ const NOTIFICATIONS: &[Notification] = &[
         "Total number of successfully sent notifications",
         &[
             ("websocket", "", "no_platform", 21.0),
-            ("push", "", "ios", 2.35),
-            ("push", "", "android", 1.8),
+            ("push", "", "ios", 11.0),
+            ("push", "", "android", 7.9),
             ("email", "", "no_platform", 0.55),
         ],
     ),
@@ -212,12 +212,12 @@ const NOTIFICATIONS: &[Notification] = &[
         "mattermost_notifications_error",
         "Total number of errors that stop the notification flow",
         &[
-            ("websocket", "fetch_error", "no_platform", 0.2),
-            ("push", "push_proxy_send_error", "ios", 0.2),
-            ("push", "push_proxy_send_error", "android", 0.25),
-            ("push", "push_proxy_remove_device", "android", 0.2),
-            ("push", "missing_profile", "no_platform", 0.2),
-            ("email", "email_send_error", "no_platform", 0.2),
+            ("websocket", "fetch_error", "no_platform", 0.45),
+            ("push", "push_proxy_send_error", "ios", 0.9),
+            ("push", "push_proxy_send_error", "android", 1.3),
+            ("push", "push_proxy_remove_device", "android", 0.65),
+            ("push", "missing_profile", "no_platform", 1.8),
+            ("email", "email_send_error", "no_platform", 0.25),
         ],
     ),
     (
