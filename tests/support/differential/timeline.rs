@@ -246,11 +246,11 @@ const SHAPE: [(i32, f64); 6] = [
 ];
 
 /// Traffic multiplier of each segment.
-pub(crate) const TRAFFIC: [f64; SEGMENTS] = [1.0, 1.12, 0.95, 1.25, 1.1, 0.85];
+const TRAFFIC: [f64; SEGMENTS] = [1.0, 1.12, 0.95, 1.25, 1.1, 0.85];
 /// No change between segments.
-pub(crate) const FLAT: [f64; SEGMENTS] = [1.0; SEGMENTS];
+const FLAT: [f64; SEGMENTS] = [1.0; SEGMENTS];
 /// No latency shift.
-pub(crate) const NO_SHIFT: [f64; SEGMENTS] = [0.0; SEGMENTS];
+const NO_SHIFT: [f64; SEGMENTS] = [0.0; SEGMENTS];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

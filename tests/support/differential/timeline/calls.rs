@@ -251,13 +251,7 @@ fn plugin(g: &mut Gen) {
     }
 
     // The embedded RTC server's perf metrics (see the module's documentation).
-    rtc_gauges_and_counters(
-        g,
-        "mattermost_plugin_calls",
-        &plugin_eps(),
-        EMBEDDED_GROUP,
-        1.0,
-    );
+    rtc_gauges_and_counters(g, "mattermost_plugin_calls", &plugin_eps(), EMBEDDED_GROUP);
 
     let name = "mattermost_plugin_calls_process_cpu_seconds_total";
     g.family(
@@ -321,18 +315,12 @@ fn plugin(g: &mut Gen) {
 
 /// The perf families the plugin (embedded RTC server) and rtcd share, under `prefix`, on
 /// endpoints `eps` (with their shares): active sessions and RTP tracks, connection state
-/// changes, RTC errors. `scale` multiplies the activity.
-fn rtc_gauges_and_counters(
-    g: &mut Gen,
-    prefix: &str,
-    eps: &[(usize, f64)],
-    group: &str,
-    scale: f64,
-) {
+/// changes, RTC errors.
+fn rtc_gauges_and_counters(g: &mut Gen, prefix: &str, eps: &[(usize, f64)], group: &str) {
     let name = format!("{prefix}_rtc_sessions_total");
     g.family(&name, "Total number of active RTC sessions", Kind::Gauge);
     for &(ep, share) in eps {
-        let mean = 60.0 * scale * share;
+        let mean = 60.0 * share;
         g.gauge(
             ep,
             &name,
@@ -344,7 +332,7 @@ fn rtc_gauges_and_counters(
     g.family(&name, "Total number of active RTP tracks", Kind::Gauge);
     for &(ep, share) in eps {
         for &(direction, codec, mean) in RTP_TRACKS {
-            let mean = mean * scale * share;
+            let mean = mean * share;
             let pairs = [
                 ("groupID", group),
                 ("direction", direction),
@@ -366,13 +354,7 @@ fn rtc_gauges_and_counters(
     );
     for &(ep, share) in eps {
         for &(t, rate) in CONN_STATES {
-            g.counter(
-                ep,
-                &name,
-                &[("type", t)],
-                rate * scale * share,
-                &CALLS_TRAFFIC,
-            );
+            g.counter(ep, &name, &[("type", t)], rate * share, &CALLS_TRAFFIC);
         }
     }
     let name = format!("{prefix}_rtc_errors_total");
@@ -380,14 +362,14 @@ fn rtc_gauges_and_counters(
     for &(ep, share) in eps {
         for &(t, rate) in RTC_ERRORS {
             let pairs = [("groupID", group), ("type", t)];
-            g.counter(ep, &name, &pairs, rate * scale * share, &CALLS_TRAFFIC);
+            g.counter(ep, &name, &pairs, rate * share, &CALLS_TRAFFIC);
         }
     }
 }
 
 fn rtcd(g: &mut Gen) {
     let group = RTCD_CLIENT_ID;
-    rtc_gauges_and_counters(g, "rtcd", &rtcd_eps(), group, 1.0);
+    rtc_gauges_and_counters(g, "rtcd", &rtcd_eps(), group);
 
     let name = "rtcd_rtc_rtp_tracks_writes_time";
     g.family(name, "Time taken to write to RTP tracks", Kind::Histogram);
