@@ -260,7 +260,7 @@ fn plugin(g: &mut Gen) {
         Kind::Counter,
     );
     for (ep, share) in plugin_eps() {
-        g.cpu_seconds(ep, name, 0.9 * share, &CALLS_TRAFFIC);
+        g.cpu_seconds(ep, name, 0.4 * share, &CALLS_TRAFFIC);
     }
 
     // The plugin's own DB stats collector on its writer connection: open = in use + idle.

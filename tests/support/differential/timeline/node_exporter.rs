@@ -30,11 +30,12 @@ const MEDIA_TRAFFIC: [f64; SEGMENTS] = [0.8, 1.0, 1.3, 1.1, 0.9, 0.7];
 
 const MATTERMOST: Profile = Profile {
     cpus: 2,
-    cpu: [0.16, 0.05, 0.01, 0.004, 0.002],
+    // Busier than the Mattermost server and its Calls plugin together (~1.1 cores).
+    cpu: [0.46, 0.13, 0.02, 0.004, 0.002],
     mem_total_kb: 16_386_020.0,
     available: 0.58,
     eth0: (2.1e6, 5.3e6),
-    tcp_inuse: (2400.0, 12.0),
+    tcp_inuse: (1300.0, 12.0),
     netstat: [40.0, 40.0, 0.0, 2.0, 2.0, 0.0, 0.2, 0.3, 12.0],
     traffic: &TRAFFIC,
 };
@@ -116,7 +117,9 @@ fn cpu(g: &mut Gen) {
             // Busy time per mode and segment, hundredths of a percent; idle is the rest.
             let mut rates = [[0.0; SEGMENTS]; 8];
             for s in 0..SEGMENTS {
-                let load = p.traffic[s] * rng.range(0.85, 1.15);
+                let base: f64 = p.cpu.iter().sum();
+                // A CPU is at most 95% busy.
+                let load = (p.traffic[s] * rng.range(0.85, 1.15)).min(0.95 / base);
                 let busy = |share: f64| (share * load * 10_000.0).round() / 10_000.0;
                 let [user, system, softirq, iowait, steal] = p.cpu.map(busy);
                 rates[1][s] = iowait;
