@@ -77,6 +77,11 @@ pub enum Binding {
     /// value is this variable (e.g. a dashboard token that renders
     /// `(host="a" OR host="b")`). An empty string means "no filter".
     Predicate(String),
+    /// An SPL eval expression written where the variable stands as a
+    /// number (e.g. a search macro that holds an alert's threshold,
+    /// `` `mattermost_metrics_alert_x_threshold` ``), left for Splunk to
+    /// expand. Not valid in a label matcher or a range.
+    Spl(String),
 }
 
 /// How to compile.
