@@ -5,6 +5,7 @@
 //! the name `prometheus2splunk`, it is the HEC sender with that tool's
 //! flags, so its users switch by changing only the binary.
 
+pub mod alerts;
 pub mod convert;
 pub mod dashboard;
 pub mod promql;
@@ -36,6 +37,7 @@ pub fn main() -> ExitCode {
         Some("convert") => convert::run(args.collect()),
         Some("promql") => promql::run(args.collect()),
         Some("dashboard") => dashboard::run(args.collect()),
+        Some("alerts") => alerts::run(args.collect()),
         Some("hec") => crate::hec::run(args.collect()),
         Some("package") => package(args.collect()),
         Some("spec") => {
@@ -106,6 +108,9 @@ usage: mattermost_metrics                        run as splunkd's modular input 
        mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] 'EXPR'
                                                  print the SPL search that computes a PromQL expression
        mattermost_metrics dashboard SPEC.json    print the dashboard generated from a panel spec
+       mattermost_metrics alerts RULES.yml [--macros MACROS.conf]
+                                                 print the savedsearches.conf compiled from Prometheus alerting
+                                                 rules (with --macros: that macros.conf with the thresholds updated)
        mattermost_metrics hec -splunk_target URL -splunk_authorization TOKEN [flags]
                                                  scrape on a schedule and send to Splunk's HEC (hec -help lists the flags)
 ";

@@ -537,7 +537,12 @@ impl<'a> Parser<'a> {
         }
         let below = args.iter().map(|a| a.height).max().unwrap_or(0);
         let args = args.into_iter().map(|a| a.expr).collect();
-        self.node(ExprKind::Call { func, args }, span, func.return_type(), below)
+        self.node(
+            ExprKind::Call { func, args },
+            span,
+            func.return_type(),
+            below,
+        )
     }
 
     /// `(a, b, ...)` after a function or aggregation name; returns the

@@ -661,7 +661,13 @@ fn time_is_a_scalar_function_without_arguments() {
     assert_eq!(t.value_type(), ValueType::Scalar);
     assert_eq!(strip(t), call(Function::Time, vec![]));
     assert_eq!(ok("time() - x").value_type(), ValueType::Vector);
-    assert!(err("time(x)").to_string().contains("expects 0 arguments, got 1"), "{}", err("time(x)"));
+    assert!(
+        err("time(x)")
+            .to_string()
+            .contains("expects 0 arguments, got 1"),
+        "{}",
+        err("time(x)")
+    );
     assert!(err("rate(time())").to_string().contains("range vector"));
 }
 

@@ -1,0 +1,148 @@
+//! The committed alerts are what the compiler writes from the rule file: a
+//! change to alerts/mattermost.rules.yml, the compiler or the generator that
+//! is not followed by `scripts/alerts` fails here. Also checks what every
+//! compiled alert must be, whatever the rules say.
+
+use std::path::Path;
+
+use mattermost_metrics::alerts::{self, RuleFile};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn compiled() -> Vec<alerts::Alert> {
+    let file = RuleFile::load(&root().join(alerts::RULES_PATH)).unwrap();
+    alerts::compile_file(&file).unwrap()
+}
+
+fn first_difference(have: &str, want: &str) -> usize {
+    have.lines()
+        .zip(want.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| have.lines().count().min(want.lines().count()))
+        + 1
+}
+
+#[test]
+fn committed_savedsearches_and_macros_are_what_the_compiler_writes() {
+    let alerts = compiled();
+    for (path, want) in [
+        (
+            "splunk_app/default/savedsearches.conf",
+            alerts::savedsearches_conf(&alerts),
+        ),
+        (
+            "splunk_app/default/macros.conf",
+            alerts::update_macros_conf(&read("splunk_app/default/macros.conf"), &alerts).unwrap(),
+        ),
+    ] {
+        let have = read(path);
+        assert!(
+            have == want,
+            "{path} is stale (first difference at line {}): run scripts/alerts",
+            first_difference(&have, &want)
+        );
+    }
+}
+
+/// The `key = value` pairs of each stanza, continuation lines joined.
+fn stanzas(text: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            out.push((name.to_string(), Vec::new()));
+            continue;
+        }
+        let (k, v) = line.split_once(" = ").expect("key = value");
+        let mut v = v.to_string();
+        while v.ends_with('\\') {
+            v.pop();
+            // The generator writes ` \` at the end of a continued line.
+            v.truncate(v.trim_end().len());
+            v.push('\n');
+            v.push_str(lines.next().expect("continuation"));
+        }
+        out.last_mut().expect("a stanza").1.push((k.to_string(), v));
+    }
+    out
+}
+
+#[test]
+fn every_alert_is_scheduled_disabled_throttled_and_reads_the_index_macro() {
+    let alerts = compiled();
+    assert!(alerts.len() >= 10, "{} alerts", alerts.len());
+    let conf = stanzas(&read("splunk_app/default/savedsearches.conf"));
+    assert_eq!(conf.len(), alerts.len());
+    let macros = read("splunk_app/default/macros.conf");
+    for (a, (name, keys)) in alerts.iter().zip(&conf) {
+        assert_eq!(&a.name, name);
+        let get = |k: &str| {
+            keys.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_else(|| panic!("[{name}] has no {k}"))
+        };
+        assert_eq!(get("disabled"), "1", "[{name}]");
+        assert_eq!(get("enableSched"), "1", "[{name}]");
+        assert_eq!(get("alert.suppress"), "1", "[{name}]");
+        assert_eq!(
+            get("alert.suppress.fields"),
+            a.series_labels.join(","),
+            "[{name}]"
+        );
+        assert_eq!(
+            get("alert.digest_mode"),
+            "0",
+            "[{name}]: one alert per series"
+        );
+        assert!(get("dispatch.earliest_time").ends_with("m@m"), "[{name}]");
+        let search = get("search");
+        assert!(search.starts_with("| mstats "), "[{name}]");
+        assert!(search.contains("`mattermost_metrics_index`"), "[{name}]");
+        assert!(!search.contains("index="), "[{name}]: a literal index");
+        let token = regex::Regex::new(r"\$[A-Za-z_.]+\$").unwrap();
+        assert!(
+            !token.is_match(search),
+            "[{name}]: a token in a saved search"
+        );
+        assert!(
+            search.contains(&format!("| where held_buckets >= {}\n", a.buckets())),
+            "[{name}]: `for` not honoured"
+        );
+        // One row per firing series, with its labels and annotations.
+        let table = search.lines().last().unwrap();
+        for f in a.series_labels.iter().map(String::as_str).chain([
+            "value",
+            "summary",
+            "description",
+            "severity",
+            "alertname",
+        ]) {
+            assert!(
+                table.split(' ').any(|w| w == f),
+                "[{name}]: {table} lacks {f}"
+            );
+        }
+        // The threshold is a macro that macros.conf defines with the rule's number.
+        if let Some(t) = &a.threshold {
+            assert!(search.contains(&format!("`{}`", t.macro_name)), "[{name}]");
+            assert!(
+                macros.contains(&format!("[{}]\n", t.macro_name))
+                    && macros.contains(&format!("definition = {}\n", t.value)),
+                "[{name}]: macro {}",
+                t.macro_name
+            );
+        }
+        // Every five minutes: the cost the README states.
+        assert_eq!(get("cron_schedule"), alerts::CRON, "[{name}]");
+    }
+}
