@@ -5,6 +5,11 @@
 
 use std::path::Path;
 
+#[path = "support/alerts/mod.rs"]
+mod alerts_support;
+
+use alerts_support::conf;
+
 use mattermost_metrics::alerts::{self, RuleFile};
 
 fn root() -> &'static Path {
@@ -50,47 +55,17 @@ fn committed_savedsearches_and_macros_are_what_the_compiler_writes() {
     }
 }
 
-/// The `key = value` pairs of each stanza, continuation lines joined.
-fn stanzas(text: &str) -> Vec<(String, Vec<(String, String)>)> {
-    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            out.push((name.to_string(), Vec::new()));
-            continue;
-        }
-        let (k, v) = line.split_once(" = ").expect("key = value");
-        let mut v = v.to_string();
-        while v.ends_with('\\') {
-            v.pop();
-            // The generator writes ` \` at the end of a continued line.
-            v.truncate(v.trim_end().len());
-            v.push('\n');
-            v.push_str(lines.next().expect("continuation"));
-        }
-        out.last_mut().expect("a stanza").1.push((k.to_string(), v));
-    }
-    out
-}
-
 #[test]
 fn every_alert_is_scheduled_disabled_throttled_and_reads_the_index_macro() {
     let alerts = compiled();
     assert!(alerts.len() >= 10, "{} alerts", alerts.len());
-    let conf = stanzas(&read("splunk_app/default/savedsearches.conf"));
-    assert_eq!(conf.len(), alerts.len());
+    let stanzas = conf::stanzas(&read("splunk_app/default/savedsearches.conf")).unwrap();
+    assert_eq!(stanzas.len(), alerts.len());
     let macros = read("splunk_app/default/macros.conf");
-    for (a, (name, keys)) in alerts.iter().zip(&conf) {
+    for (a, stanza) in alerts.iter().zip(&stanzas) {
+        let name = &stanza.name;
         assert_eq!(&a.name, name);
-        let get = |k: &str| {
-            keys.iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or_else(|| panic!("[{name}] has no {k}"))
-        };
+        let get = |k: &str| stanza.get(k).unwrap();
         assert_eq!(get("disabled"), "1", "[{name}]");
         assert_eq!(get("enableSched"), "1", "[{name}]");
         assert_eq!(get("alert.suppress"), "1", "[{name}]");

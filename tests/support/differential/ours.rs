@@ -79,23 +79,7 @@ fn store(scrapes: &[Scrape]) -> Result<&'static spl::Store> {
             false,
             &ConvertOptions::default(),
             s.time_ms,
-            |dp| {
-                raw.clear();
-                emit::event_text::write(dp, &mut raw);
-                let text = std::str::from_utf8(&raw).expect("event text is UTF-8");
-                let indexed = splunk::index_event(&transforms, text);
-                let mut dims: BTreeMap<String, String> = indexed.dimensions.into_iter().collect();
-                // The event's metadata, as the modular input writes it.
-                dims.insert("host".into(), s.node.clone());
-                dims.insert("source".into(), format!("http://{}:8067/metrics", s.node));
-                dims.insert("index".into(), "wss_metrics".into());
-                points.push(spl::Point {
-                    time_ms: dp.time_ms,
-                    metric_name: indexed.metric_name,
-                    value: indexed.value,
-                    dims,
-                });
-            },
+            |dp| points.push(indexed_point(&transforms, &s.node, dp, &mut raw)),
         )
         .map_err(|e| anyhow!("scrape of {} at {}: {e}", s.node, s.time_ms))?;
         for p in points {
@@ -103,6 +87,31 @@ fn store(scrapes: &[Scrape]) -> Result<&'static spl::Store> {
         }
     }
     Ok(STORE.get_or_init(|| store))
+}
+
+/// One data point the input wrote for `node`, as Splunk indexes it: our
+/// event text through our transforms, with the event's metadata (host,
+/// source, index) as the modular input writes it. `raw` is scratch space.
+pub fn indexed_point(
+    transforms: &[splunk::Transform],
+    node: &str,
+    dp: &mattermost_metrics::convert::DataPoint<'_>,
+    raw: &mut Vec<u8>,
+) -> spl::Point {
+    raw.clear();
+    emit::event_text::write(dp, raw);
+    let text = std::str::from_utf8(raw).expect("event text is UTF-8");
+    let indexed = splunk::index_event(transforms, text);
+    let mut dims: BTreeMap<String, String> = indexed.dimensions.into_iter().collect();
+    dims.insert("host".into(), node.to_string());
+    dims.insert("source".into(), format!("http://{node}:8067/metrics"));
+    dims.insert("index".into(), "wss_metrics".into());
+    spl::Point {
+        time_ms: dp.time_ms,
+        metric_name: indexed.metric_name,
+        value: indexed.value,
+        dims,
+    }
 }
 
 fn macros() -> &'static spl::Macros {
