@@ -121,3 +121,62 @@ fn every_alert_is_scheduled_disabled_throttled_and_reads_the_index_macro() {
         assert_eq!(get("cron_schedule"), alerts::CRON, "[{name}]");
     }
 }
+
+#[test]
+fn the_alerts_dashboard_lists_what_the_generator_writes() {
+    let xml = read("dashboards/mattermost_metrics_alerts.xml");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let form = doc.root_element();
+    assert_eq!(form.tag_name().name(), "form");
+    assert_eq!(form.attribute("version"), Some("1.1"));
+    assert!(
+        doc.descendants()
+            .all(|n| n.attribute("script").is_none() && n.tag_name().name() != "html"),
+        "no JavaScript, no HTML panels"
+    );
+    let queries: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "query")
+        .map(|n| n.text().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(queries.len(), 3, "rules, fired, scheduler runs");
+    let macros = read("splunk_app/default/macros.conf");
+    let call = regex::Regex::new(r"`([a-z_]+)`").unwrap();
+    for q in &queries {
+        assert!(!q.contains("index="), "a literal index: {q}");
+        assert_eq!(q.matches('[').count(), q.matches(']').count(), "{q}");
+        for c in call.captures_iter(q) {
+            if c[1].ends_with("_threshold") {
+                continue; // matched by rex, not called
+            }
+            assert!(
+                macros.contains(&format!("[{}]", &c[1])),
+                "{q}: no macro {}",
+                &c[1]
+            );
+        }
+        assert!(
+            q.contains("mattermost_metrics"),
+            "not limited to the app: {q}"
+        );
+    }
+    // The rules panel finds every threshold macro the generator writes.
+    let rules = &queries[0];
+    assert!(rules.contains("/servicesNS/-/mattermost_metrics/saved/searches"));
+    assert!(rules.contains("search title=mattermost_metrics_alert_*"));
+    let rex = regex::Regex::new(r"`(?<m>mattermost_metrics_alert_\w+_threshold)`").unwrap();
+    assert!(rules.contains(r"`(?<threshold_macro>mattermost_metrics_alert_\w+_threshold)`"));
+    let conf = read("splunk_app/default/savedsearches.conf");
+    for a in compiled() {
+        if let Some(t) = &a.threshold {
+            let found: Vec<String> = rex
+                .captures_iter(&a.search)
+                .map(|c| c["m"].to_string())
+                .collect();
+            assert_eq!(found, vec![t.macro_name.clone()], "{}", a.name);
+        }
+        assert!(conf.contains(&format!("[{}]\n", a.name)));
+    }
+    let nav = read("splunk_app/default/data/ui/nav/default.xml");
+    assert!(nav.contains("<view name=\"mattermost_metrics_alerts\" />"));
+}
