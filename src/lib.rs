@@ -13,6 +13,7 @@
 //! - [`spl`]: a PromQL syntax tree into an SPL search. Knows nothing of Grafana.
 //! - [`dashboard`]: panel specs into SimpleXML dashboards, through [`spl`].
 //! - [`alerts`]: Prometheus alerting rules into Splunk alerts, through [`spl`].
+//! - [`notify`]: the alert action that posts to a Mattermost incoming webhook.
 
 pub mod alerts;
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod exposition;
 pub mod health;
 pub mod hec;
 pub mod modinput;
+pub mod notify;
 pub mod package;
 pub mod pipeline;
 pub mod promql;

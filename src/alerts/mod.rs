@@ -607,6 +607,48 @@ fn condition_text(a: &Alert) -> String {
     }
 }
 
+/// The README's table of alerts and the cost line under it, from the rules
+/// (`tests/alerts_generated.rs` fails when README.md shows another).
+pub fn readme_table(alerts: &[Alert]) -> String {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut s = String::from(
+        "| alert | fires when (PromQL) | for | threshold (macro `mattermost_metrics_alert_*_threshold`) | severity | why this threshold |\n|---|---|---|---|---|---|\n",
+    );
+    for a in alerts {
+        let threshold = match &a.threshold {
+            Some(t) => format!("{} `{}` (`{}`)", t.op, t.value, t.macro_name),
+            None => "none: any value".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "| `{}` | `{}` | {} | {} | {} | {} |",
+            a.name,
+            cell(&a.expr),
+            if a.for_s == 0 {
+                "-".to_string()
+            } else {
+                format!("{} min", a.for_s / 60)
+            },
+            cell(&threshold),
+            a.labels.get("severity").map(String::as_str).unwrap_or("-"),
+            cell(&a.annotations["rationale"]),
+        );
+    }
+    let runs_per_hour = 3600 / SCHEDULE_S;
+    let per_minute = alerts.len() as f64 * 60.0 / SCHEDULE_S as f64;
+    let windows: Vec<u64> = alerts.iter().map(|a| (a.for_s + a.bucket_s) / 60).collect();
+    let _ = write!(
+        s,
+        "\nCost with all {} enabled: each runs every {} minutes ({runs_per_hour} times an hour), so **{per_minute} searches a minute** in all, each reading {} to {} minutes of the metrics it names (`cron_schedule = {}`).\n",
+        alerts.len(),
+        SCHEDULE_S / 60,
+        windows.iter().min().copied().unwrap_or(0),
+        windows.iter().max().copied().unwrap_or(0),
+        CRON,
+    );
+    s
+}
+
 /// macros.conf with its generated block replaced (or appended at the end).
 pub fn update_macros_conf(existing: &str, alerts: &[Alert]) -> Result<String> {
     let block = macros_block(alerts);
