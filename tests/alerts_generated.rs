@@ -180,3 +180,25 @@ fn the_alerts_dashboard_lists_what_the_generator_writes() {
     let nav = read("splunk_app/default/data/ui/nav/default.xml");
     assert!(nav.contains("<view name=\"mattermost_metrics_alerts\" />"));
 }
+
+#[test]
+fn the_readme_shows_the_rules_thresholds_and_cost() {
+    let readme = read("README.md");
+    let table = alerts::readme_table(&compiled());
+    assert!(
+        readme.contains(&table),
+        "README.md's table of alerts is stale: paste what `mattermost_metrics alerts {} --readme` prints",
+        alerts::RULES_PATH
+    );
+    // The cost: every alert on the same five-minute schedule.
+    let n = compiled().len() as f64;
+    assert!(table.contains(&format!(
+        "**{} searches a minute**",
+        n * 60.0 / alerts::SCHEDULE_S as f64
+    )));
+    // The example stanza shown is the committed one.
+    let conf = read("splunk_app/default/savedsearches.conf");
+    let start = readme.find("```ini\n[MattermostApiLatencyHigh]").expect("example stanza") + 7;
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    assert!(conf.contains(shown), "README shows another stanza:\n{shown}");
+}
