@@ -62,6 +62,7 @@ fn every_alert_is_scheduled_disabled_throttled_and_reads_the_index_macro() {
     let stanzas = conf::stanzas(&read("splunk_app/default/savedsearches.conf")).unwrap();
     assert_eq!(stanzas.len(), alerts.len());
     let macros = read("splunk_app/default/macros.conf");
+    let token = regex::Regex::new(r"\$[A-Za-z_.]+\$").unwrap();
     for (a, stanza) in alerts.iter().zip(&stanzas) {
         let name = &stanza.name;
         assert_eq!(&a.name, name);
@@ -84,7 +85,6 @@ fn every_alert_is_scheduled_disabled_throttled_and_reads_the_index_macro() {
         assert!(search.starts_with("| mstats "), "[{name}]");
         assert!(search.contains("`mattermost_metrics_index`"), "[{name}]");
         assert!(!search.contains("index="), "[{name}]: a literal index");
-        let token = regex::Regex::new(r"\$[A-Za-z_.]+\$").unwrap();
         assert!(
             !token.is_match(search),
             "[{name}]: a token in a saved search"

@@ -145,7 +145,7 @@ fn templates_become_concatenations() {
 fn the_macros_block_is_replaced_in_place() {
     let a = compile("alert: MattermostGoroutinesHigh\nexpr: go_goroutines > 50000\nfor: 15m\n")
         .unwrap();
-    let once = update_macros_conf("[m]\ndefinition = 1\n", &[a.clone()]).unwrap();
+    let once = update_macros_conf("[m]\ndefinition = 1\n", std::slice::from_ref(&a)).unwrap();
     assert!(once.starts_with("[m]\ndefinition = 1\n\n# BEGIN alert thresholds"));
     assert!(once.contains("[mattermost_metrics_alert_goroutines_high_threshold]\n"));
     assert!(once.contains("# MattermostGoroutinesHigh: fires when `go_goroutines` > this."));
