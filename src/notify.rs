@@ -3,8 +3,8 @@
 //!
 //! Splunk's own Webhook action posts its own JSON (`sid`, `search_name`,
 //! `result`, ...), which a Mattermost incoming webhook refuses: it wants a
-//! `text`. splunkd runs this binary for the action (`alert_actions.conf`:
-//! `alert.execute.cmd` points at it through `bin/*.path`) with `--execute`
+//! `text`. splunkd runs the action's script (`bin/mattermost_metrics_webhook.sh`,
+//! named as the action), which runs this binary, with `--execute`
 //! and the alert's payload as JSON on stdin (Developing Views and Apps for
 //! Splunk Web > Create a custom alert action script: the configuration
 //! (`configuration`: the action's `param.*`), `search_name`,

@@ -174,16 +174,58 @@ fn the_packaged_action_runs_this_binary_with_execute() {
     let conf = read("splunk_app/default/alert_actions.conf");
     assert!(conf.contains("\n[mattermost_metrics_webhook]\n"));
     assert!(conf.contains("\nis_custom = 1\n") && conf.contains("\npayload_format = json\n"));
-    assert!(conf.contains("\nalert.execute.cmd = mattermost_metrics_webhook.path\n"));
-    assert!(conf.contains("\nalert.execute.cmd.arg.0 = --execute\n"));
-    let pointer = read("splunk_app/bin/mattermost_metrics_webhook.path");
-    assert_eq!(
-        pointer.trim(),
-        format!(
-            "$SPLUNK_HOME/etc/apps/mattermost_metrics/{}",
-            mattermost_metrics::package::EXECUTABLE
-        )
+    // splunkd runs bin/<action>.sh with --execute; it runs the app's binary.
+    assert!(
+        !conf.contains("alert.execute.cmd"),
+        "the script named as the action runs"
     );
+    let script = read("splunk_app/bin/mattermost_metrics_webhook.sh");
+    assert!(script.starts_with("#!/bin/sh\n"));
+    assert!(script.ends_with(&format!(
+        "exec \"$(dirname \"$0\")/../{}\" \"$@\"\n",
+        mattermost_metrics::package::EXECUTABLE
+    )));
+    assert_eq!(
+        mattermost_metrics::package::mode_of("bin/mattermost_metrics_webhook.sh"),
+        0o755
+    );
+    // Run as splunkd runs it, from an app folder laid out as the package's.
+    let app = std::env::temp_dir().join(format!("mm_alert_action_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&app);
+    std::fs::create_dir_all(app.join("bin")).unwrap();
+    std::fs::create_dir_all(app.join("linux_x86_64/bin")).unwrap();
+    std::fs::write(app.join("bin/mattermost_metrics_webhook.sh"), &script).unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_mattermost_metrics"),
+        app.join(mattermost_metrics::package::EXECUTABLE),
+    )
+    .unwrap();
+    let (base, got) = mattermost(200, "ok");
+    let mut child = Command::new("sh")
+        .arg(app.join("bin/mattermost_metrics_webhook.sh"))
+        .arg("--execute")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(payload(&format!("{base}/hooks/k")).to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&app);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(got
+        .recv_timeout(Duration::from_secs(10))
+        .unwrap()
+        .1
+        .contains("MattermostNodeDown"));
     // Every parameter has its form field and its spec.
     let html = read("splunk_app/default/data/ui/alerts/mattermost_metrics_webhook.html");
     let spec = read("splunk_app/README/alert_actions.conf.spec");

@@ -198,7 +198,13 @@ fn the_readme_shows_the_rules_thresholds_and_cost() {
     )));
     // The example stanza shown is the committed one.
     let conf = read("splunk_app/default/savedsearches.conf");
-    let start = readme.find("```ini\n[MattermostApiLatencyHigh]").expect("example stanza") + 7;
+    let start = readme
+        .find("```ini\n[MattermostApiLatencyHigh]")
+        .expect("example stanza")
+        + 7;
     let shown = &readme[start..start + readme[start..].find("```").unwrap()];
-    assert!(conf.contains(shown), "README shows another stanza:\n{shown}");
+    assert!(
+        conf.contains(shown),
+        "README shows another stanza:\n{shown}"
+    );
 }
