@@ -58,8 +58,14 @@ fn mattermost(status: u16, answer: &'static str) -> (String, mpsc::Receiver<(Str
 }
 
 fn run(args: &[&str], payload: &Value) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mattermost_metrics"))
-        .args(args)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mattermost_metrics"));
+    cmd.args(args);
+    run_command(cmd, payload)
+}
+
+/// Runs `cmd` with `payload` on stdin: its exit code and stderr.
+fn run_command(mut cmd: Command, payload: &Value) -> (i32, String) {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -201,26 +207,12 @@ fn the_packaged_action_runs_this_binary_with_execute() {
     )
     .unwrap();
     let (base, got) = mattermost(200, "ok");
-    let mut child = Command::new("sh")
-        .arg(app.join("bin/mattermost_metrics_webhook.sh"))
-        .arg("--execute")
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(payload(&format!("{base}/hooks/k")).to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut sh = Command::new("sh");
+    sh.arg(app.join("bin/mattermost_metrics_webhook.sh"))
+        .arg("--execute");
+    let (code, stderr) = run_command(sh, &payload(&format!("{base}/hooks/k")));
     let _ = std::fs::remove_dir_all(&app);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(code, 0, "{stderr}");
     assert!(got
         .recv_timeout(Duration::from_secs(10))
         .unwrap()
