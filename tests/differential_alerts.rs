@@ -162,6 +162,12 @@ fn run() -> Result<bool> {
         stanzas.len() == scheduled.len(),
         "savedsearches.conf has stanzas no rule compiles to: run scripts/alerts"
     );
+    for (name, _) in EDGE_TOLERANCE {
+        ensure!(
+            scheduled.iter().any(|s| s.alert.name == *name),
+            "EDGE_TOLERANCE names {name}, which no rule defines"
+        );
+    }
     let macros = spl::Macros::from_conf(&read("splunk_app/default/macros.conf")?);
     println!(
         "{} alerts from {}, searches from splunk_app/default/savedsearches.conf",
