@@ -12,7 +12,10 @@
 //! - [`promql`]: the dashboards' PromQL into a syntax tree. Knows nothing of Splunk.
 //! - [`spl`]: a PromQL syntax tree into an SPL search. Knows nothing of Grafana.
 //! - [`dashboard`]: panel specs into SimpleXML dashboards, through [`spl`].
+//! - [`alerts`]: Prometheus alerting rules into Splunk alerts, through [`spl`].
+//! - [`notify`]: the alert action that posts to a Mattermost incoming webhook.
 
+pub mod alerts;
 pub mod cli;
 pub mod convert;
 pub mod dashboard;
@@ -21,10 +24,11 @@ pub mod exposition;
 pub mod health;
 pub mod hec;
 pub mod modinput;
+pub mod notify;
 pub mod package;
 pub mod pipeline;
+pub mod promql;
 pub mod scrape;
 pub mod settings;
-pub mod splunk;
 pub mod spl;
-pub mod promql;
+pub mod splunk;

@@ -67,7 +67,7 @@ fn the_app_menu_is_what_the_generator_writes() {
     let first = want.find("<view name=").unwrap();
     assert!(want[first..]
         .starts_with("<view name=\"mattermost_performance_monitoring\" default=\"true\""));
-    for g in ["Server", "Clients", "Calls", "Input health"] {
+    for g in ["Server", "Clients", "Calls", "Alerts", "Input health"] {
         assert!(want.contains(&format!("<collection label=\"{g}\">")), "{g}");
     }
 }

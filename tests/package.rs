@@ -121,8 +121,15 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
             {
                 assert_eq!(mem.mode, 0o755)
             }
+            tar::EntryType::Regular if path.starts_with("mattermost_metrics/bin/") => {
+                assert!(path.ends_with(".sh"), "{path}");
+                assert_eq!(mem.mode, 0o755, "a script splunkd runs: {path}")
+            }
             tar::EntryType::Regular => {
-                assert_eq!(mem.mode, 0o644, "only the binary is executable: {path}")
+                assert_eq!(
+                    mem.mode, 0o644,
+                    "only the binary and bin/ scripts are executable: {path}"
+                )
             }
             k => panic!("{path}: unexpected entry type {k:?}"),
         }

@@ -200,6 +200,16 @@ fn expressions_no_dashboard_has() {
 }
 
 #[test]
+fn time_is_the_end_of_the_bucket() {
+    // Prometheus evaluates a step at its end; Splunk labels a bucket by its start.
+    assert_eq!(
+        spl("time() - mattermost_process_start_time_seconds < 600"),
+        "| mstats latest(mattermost_process_start_time_seconds) AS value WHERE `mattermost_metrics_index` BY host span=60s\n| eval value=(_time + 60) - value\n| where isnotnull(value)\n| where value < 600"
+    );
+    assert!(spl("vector(time())").contains("| eval value=(_time + 60)\n"));
+}
+
+#[test]
 fn outside_the_subset_is_an_error_naming_it() {
     for (e, needle) in [
         ("rate(x_total[5m] offset 1h)", "offset"),
@@ -220,6 +230,9 @@ fn outside_the_subset_is_an_error_naming_it() {
             "labels",
         ),
         ("1 + 2", "scalar"),
+        ("time()", "scalar"),
+        ("time() - x[$__range]", "range vector"),
+        ("increase(x_total[$__range]) - time()", "time()"),
     ] {
         let msg = error(e);
         assert!(msg.contains(needle), "{e}: {msg}");

@@ -5,6 +5,7 @@
 //! the name `prometheus2splunk`, it is the HEC sender with that tool's
 //! flags, so its users switch by changing only the binary.
 
+pub mod alerts;
 pub mod convert;
 pub mod dashboard;
 pub mod promql;
@@ -33,9 +34,13 @@ pub fn main() -> ExitCode {
         None => return modinput::run(),
         Some("--scheme") => return modinput::print_scheme(),
         Some("--validate-arguments") => return modinput::validate_arguments(),
+        // splunkd's way of running the app's alert action.
+        Some("--execute") => crate::notify::run(&[first.clone().unwrap_or_default()]),
+        Some("alert-webhook") => crate::notify::run(&args.collect::<Vec<_>>()),
         Some("convert") => convert::run(args.collect()),
         Some("promql") => promql::run(args.collect()),
         Some("dashboard") => dashboard::run(args.collect()),
+        Some("alerts") => alerts::run(args.collect()),
         Some("hec") => crate::hec::run(args.collect()),
         Some("package") => package(args.collect()),
         Some("spec") => {
@@ -106,6 +111,13 @@ usage: mattermost_metrics                        run as splunkd's modular input 
        mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] [--port PORT=JOB ...] 'EXPR'
                                                  print the SPL search that computes a PromQL expression
        mattermost_metrics dashboard SPEC.json    print the dashboard generated from a panel spec
+       mattermost_metrics alerts RULES.yml [--macros MACROS.conf | --readme]
+                                                 print the savedsearches.conf compiled from Prometheus alerting
+                                                 rules (--macros: that macros.conf with the thresholds updated;
+                                                 --readme: the README's table of alerts)
+       mattermost_metrics alert-webhook [--execute] < PAYLOAD.json
+                                                 post a Splunk alert to a Mattermost incoming webhook (the
+                                                 app's alert action; splunkd runs it with --execute)
        mattermost_metrics hec -splunk_target URL -splunk_authorization TOKEN [flags]
                                                  scrape on a schedule and send to Splunk's HEC (hec -help lists the flags)
 ";

@@ -51,6 +51,16 @@ fn is_text(path: &str) -> bool {
         .any(|e| path.ends_with(e))
 }
 
+/// A static file's mode: 0755 for a script of `bin/` that splunkd runs
+/// directly (the alert action's), 0644 for everything else.
+pub fn mode_of(path: &str) -> u32 {
+    if path.starts_with("bin/") && path.ends_with(".sh") {
+        0o755
+    } else {
+        0o644
+    }
+}
+
 /// Every file of the app, sorted by path, with `executable` as the binary.
 pub fn entries(executable: Vec<u8>) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
@@ -65,7 +75,7 @@ pub fn entries(executable: Vec<u8>) -> Result<Vec<Entry>> {
         };
         out.push(Entry {
             path: path.to_string(),
-            mode: 0o644,
+            mode: mode_of(path),
             data,
         });
     }

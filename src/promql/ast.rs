@@ -207,6 +207,8 @@ pub enum Function {
     HistogramQuantile,
     /// `vector(scalar)`
     Vector,
+    /// `time()`: the evaluation time, in seconds since the epoch (a scalar).
+    Time,
 }
 
 impl Function {
@@ -218,6 +220,7 @@ impl Function {
             Function::Increase => "increase",
             Function::HistogramQuantile => "histogram_quantile",
             Function::Vector => "vector",
+            Function::Time => "time",
         }
     }
 
@@ -228,6 +231,7 @@ impl Function {
             "increase" => Function::Increase,
             "histogram_quantile" => Function::HistogramQuantile,
             "vector" => Function::Vector,
+            "time" => Function::Time,
             _ => return None,
         })
     }
@@ -238,6 +242,15 @@ impl Function {
             Function::Rate | Function::Irate | Function::Increase => &[ValueType::Matrix],
             Function::HistogramQuantile => &[ValueType::Scalar, ValueType::Vector],
             Function::Vector => &[ValueType::Scalar],
+            Function::Time => &[],
+        }
+    }
+
+    /// What a call evaluates to.
+    pub fn return_type(self) -> ValueType {
+        match self {
+            Function::Time => ValueType::Scalar,
+            _ => ValueType::Vector,
         }
     }
 }
@@ -400,9 +413,8 @@ impl Expr {
         match &self.kind {
             ExprKind::Number(_) | ExprKind::Variable(_) => ValueType::Scalar,
             ExprKind::Matrix { .. } => ValueType::Matrix,
-            ExprKind::Selector(_) | ExprKind::Call { .. } | ExprKind::Aggregate { .. } => {
-                ValueType::Vector
-            }
+            ExprKind::Call { func, .. } => func.return_type(),
+            ExprKind::Selector(_) | ExprKind::Aggregate { .. } => ValueType::Vector,
             ExprKind::Binary { lhs, rhs, .. } => {
                 if lhs.value_type() == ValueType::Scalar && rhs.value_type() == ValueType::Scalar {
                     ValueType::Scalar

@@ -540,7 +540,7 @@ impl<'a> Parser<'a> {
         self.node(
             ExprKind::Call { func, args },
             span,
-            ValueType::Vector,
+            func.return_type(),
             below,
         )
     }

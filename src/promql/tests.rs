@@ -656,6 +656,22 @@ fn spans_point_into_the_source() {
 // ---- (3) the rest of the subset ----
 
 #[test]
+fn time_is_a_scalar_function_without_arguments() {
+    let t = ok("time()");
+    assert_eq!(t.value_type(), ValueType::Scalar);
+    assert_eq!(strip(t), call(Function::Time, vec![]));
+    assert_eq!(ok("time() - x").value_type(), ValueType::Vector);
+    assert!(
+        err("time(x)")
+            .to_string()
+            .contains("expects 0 arguments, got 1"),
+        "{}",
+        err("time(x)")
+    );
+    assert!(err("rate(time())").to_string().contains("range vector"));
+}
+
+#[test]
 fn subset_expressions_outside_the_dashboards() {
     for src in [
         "max without (handler) (irate(x[1m])) > bool 3",
@@ -702,6 +718,8 @@ fn subset_expressions_outside_the_dashboards() {
         "-vector(1)",
         "sum(x) by (le) / ignoring() sum(y) by (le)",
         "x\n\t*\r\n2",
+        "time() - x < 600",
+        "vector(time())",
     ] {
         let tree = ok(src);
         let printed = tree.to_string();

@@ -94,6 +94,11 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
                         "variable `${name}` stands for a whole filter and cannot be part of a longer value"
                     )))
                 }
+                Some(Binding::Spl(_)) => {
+                    return Err(err(format!(
+                        "variable `${name}` stands for a number, not a label value"
+                    )))
+                }
                 None => {
                     has_token = true;
                     value.push('$');

@@ -80,6 +80,11 @@ pub enum Binding {
     /// A dashboard token (name without `$`) holding a number: where the
     /// variable stands for a range (`[$decay]`), the token holds seconds.
     Token(String),
+    /// An SPL eval expression written where the variable stands as a
+    /// number (e.g. a search macro that holds an alert's threshold,
+    /// `` `mattermost_metrics_alert_x_threshold` ``), left for Splunk to
+    /// expand. Not valid in a label matcher or a range.
+    Spl(String),
 }
 
 /// How to compile.

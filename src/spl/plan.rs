@@ -41,6 +41,10 @@
 //!    empty value; `mstats BY` (and `stats BY`) would drop them. A label the
 //!    catalogue says the metric does not have is left out of BY, which
 //!    gives PromQL's answer (the label is empty in every group).
+//! 9. **`time()` is the end of the bucket** (`_time + span`): Prometheus
+//!    evaluates a step at its end, where Splunk labels a bucket by its
+//!    start. It needs `_time`, so it is not available in a query over the
+//!    whole range (point 5).
 
 use super::catalog;
 use super::matcher::{self, Filter};
@@ -205,6 +209,7 @@ impl Planner<'_> {
                     )
                 }
                 Some(Binding::Token(t)) => format!("${t}$"),
+                Some(Binding::Spl(expr)) => expr.clone(),
                 None => format!("${name}$"),
             })),
             ExprKind::Paren(x) => match self.node(x)? {
@@ -223,6 +228,10 @@ impl Planner<'_> {
                 e.span,
                 "a range vector (`x[5m]`) can only be the argument of rate, irate or increase",
             ),
+            ExprKind::Call {
+                func: Function::Time,
+                ..
+            } => self.time(e.span).map(Node::Scalar),
             ExprKind::Call { func, args } => self.call(*func, args, e.span).map(Node::Vector),
             ExprKind::Aggregate {
                 op,
@@ -445,6 +454,17 @@ impl Planner<'_> {
         Ok(rel)
     }
 
+    /// Point 8: `time()` is the end of the row's bucket.
+    fn time(&mut self, span: Span) -> Result<String, CompileError> {
+        if self.instant {
+            return err(
+                span,
+                "time() in a query over the whole range (`[$__range]`) is not supported",
+            );
+        }
+        Ok(format!("(_time + {})", self.opts.span.seconds()))
+    }
+
     fn call(&mut self, func: Function, args: &[Expr], span: Span) -> Result<Rel, CompileError> {
         match func {
             Function::Rate | Function::Irate | Function::Increase => {
@@ -501,6 +521,7 @@ impl Planner<'_> {
                     labels: Vec::new(),
                 })
             }
+            Function::Time => unreachable!("time() is a scalar, planned by `time`"),
         }
     }
 
@@ -847,6 +868,7 @@ fn fname(f: Function) -> &'static str {
         Function::Increase => "increase",
         Function::HistogramQuantile => "histogram_quantile",
         Function::Vector => "vector",
+        Function::Time => "time",
     }
 }
 

@@ -64,30 +64,12 @@ fn store(scrapes: &[Scrape]) -> Result<&'static spl::Store> {
             &ConvertOptions::default(),
             s.time_ms,
             |dp| {
-                raw.clear();
-                emit::event_text::write(dp, &mut raw);
-                let text = std::str::from_utf8(&raw).expect("event text is UTF-8");
-                let indexed = splunk::index_event(&transforms, text);
-                let mut dims: BTreeMap<String, String> = indexed.dimensions.into_iter().collect();
-                // The event's metadata, as the modular input writes it.
-                dims.insert("host".into(), s.node.clone());
-                dims.insert(
-                    "source".into(),
-                    format!("http://{}:{}{}", s.node, s.port, s.path),
-                );
-                dims.insert("index".into(), "wss_metrics".into());
                 // The Calls plugin's, rtcd's and node_exporter's inputs add
                 // `job` (README, "Calls, rtcd and node_exporter"); a server
                 // input adds none.
-                if s.job != timeline::JOB_MATTERMOST {
-                    dims.insert("job".into(), s.job.clone());
-                }
-                points.push(spl::Point {
-                    time_ms: dp.time_ms,
-                    metric_name: indexed.metric_name,
-                    value: indexed.value,
-                    dims,
-                });
+                let job = (s.job != timeline::JOB_MATTERMOST).then_some(s.job.as_str());
+                let source = format!("http://{}:{}{}", s.node, s.port, s.path);
+                points.push(indexed_point(&transforms, &s.node, &source, job, dp, &mut raw))
             },
         )
         .map_err(|e| anyhow!("scrape of {} at {}: {e}", s.node, s.time_ms))?;
@@ -96,6 +78,37 @@ fn store(scrapes: &[Scrape]) -> Result<&'static spl::Store> {
         }
     }
     Ok(STORE.get_or_init(|| store))
+}
+
+/// One data point the input wrote for `node`, as Splunk indexes it: our
+/// event text through our transforms, with the event's metadata (host,
+/// source, index) as the modular input writes it, and the `job` dimension
+/// an input of another endpoint adds. `raw` is scratch space.
+pub fn indexed_point(
+    transforms: &[splunk::Transform],
+    node: &str,
+    source: &str,
+    job: Option<&str>,
+    dp: &mattermost_metrics::convert::DataPoint<'_>,
+    raw: &mut Vec<u8>,
+) -> spl::Point {
+    raw.clear();
+    emit::event_text::write(dp, raw);
+    let text = std::str::from_utf8(raw).expect("event text is UTF-8");
+    let indexed = splunk::index_event(transforms, text);
+    let mut dims: BTreeMap<String, String> = indexed.dimensions.into_iter().collect();
+    dims.insert("host".into(), node.to_string());
+    dims.insert("source".into(), source.to_string());
+    dims.insert("index".into(), "wss_metrics".into());
+    if let Some(job) = job {
+        dims.insert("job".into(), job.to_string());
+    }
+    spl::Point {
+        time_ms: dp.time_ms,
+        metric_name: indexed.metric_name,
+        value: indexed.value,
+        dims,
+    }
 }
 
 fn macros() -> &'static spl::Macros {

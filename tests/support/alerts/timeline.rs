@@ -1,0 +1,674 @@
+//! Synthetic incident timelines for the alert rules: three Mattermost nodes
+//! scraped every minute for three hours, healthy except for the incidents
+//! a timeline plants (a node that stops, API latency that climbs for 12
+//! minutes, a counter reset, a saturated database pool, ...).
+//!
+//! The same values are written two ways: as the scrape bodies our modular
+//! input reads (text format 0.0.4, [`Timeline::body`]) and as promtool's
+//! `input_series` ([`Timeline::promtool_series`]), so both engines see the
+//! same numbers and any difference is one of the engines.
+//!
+//! Shape of the data, and why:
+//!
+//! * Times are seconds from 0, as in `promtool test rules` (its series start
+//!   at 0). Scrapes are at `30 + 60k`: never on a minute, so neither an
+//!   evaluation at a minute nor a Splunk bucket boundary meets a sample.
+//!   promtool's series step is 30 s, every other value missing (`_`).
+//! * Counters grow at piecewise-constant rates, summed second by second from
+//!   the process' start (before 0 at the baseline rate); a restart starts
+//!   them again from 0 and moves the start-time gauge.
+//! * A node that is down is not scraped: the input writes only its health
+//!   data point `mattermost_metrics.up` = 0, and Prometheus marks every
+//!   other series stale (`stale`), as it does when a scrape fails.
+//! * Gauges have a small deterministic noise, far from the thresholds when
+//!   healthy.
+
+use std::fmt::Write as _;
+
+pub const NODES: [&str; 3] = ["mm-node-1", "mm-node-2", "mm-node-3"];
+pub const SCRAPE_INTERVAL_S: i64 = 60;
+pub const SCRAPE_OFFSET_S: i64 = 30;
+pub const DURATION_S: i64 = 3 * 3600;
+pub const SCRAPES: usize = (DURATION_S / SCRAPE_INTERVAL_S) as usize;
+/// promtool's `interval`: half the scrape interval, every other value `_`.
+pub const PROMTOOL_STEP_S: i64 = 30;
+/// Mattermost's histogram bounds (`prometheus.DefBuckets`).
+const LE: [&str; 12] = [
+    "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf",
+];
+/// A value inside each bucket, for `_sum`.
+const BUCKET_VALUE: [f64; 12] = [
+    0.003, 0.0075, 0.017, 0.036, 0.072, 0.16, 0.36, 0.71, 1.6, 3.6, 7.1, 14.0,
+];
+/// Share of observations per bucket: a healthy API (p99 about 0.5 s) ...
+const FAST: [f64; 12] = [
+    0.05, 0.15, 0.25, 0.25, 0.15, 0.1, 0.04, 0.007, 0.002, 0.001, 0.0, 0.0,
+];
+/// ... and a slow one (p99 about 9 s).
+const SLOW: [f64; 12] = [
+    0.0, 0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.2, 0.13, 0.1, 0.05, 0.0,
+];
+
+pub fn scrape_time_s(k: usize) -> i64 {
+    SCRAPE_OFFSET_S + SCRAPE_INTERVAL_S * k as i64
+}
+
+/// `[from, to)` in seconds, on one node.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub node: usize,
+    pub from: i64,
+    pub to: i64,
+}
+
+impl Window {
+    fn on(&self, node: usize, t: i64) -> bool {
+        self.node == node && self.from <= t && t < self.to
+    }
+}
+
+/// What goes wrong in a timeline.
+#[derive(Clone, Debug, Default)]
+pub struct Incidents {
+    /// Scrapes fail in the window; the process starts again 20 s before its end.
+    pub down: Option<Window>,
+    /// The process restarts at `from` (between two scrapes: none fails).
+    pub restart: Option<Window>,
+    pub slow_api: Option<Window>,
+    pub server_errors: Option<Window>,
+    pub pool_full: Option<Window>,
+    /// On the cluster leader (node 0), which measures the replicas' lag.
+    pub replica_lag: Option<Window>,
+    pub gossip: Option<Window>,
+    pub reconnects: Option<Window>,
+    pub push_errors: Option<Window>,
+    /// Goroutines and heap climb over the window, then stay up.
+    pub leak: Option<Window>,
+}
+
+/// One timeline: a name, what happens, and which alerts it is built to fire.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub story: &'static str,
+    pub incidents: Incidents,
+    /// The alerts the incidents are built to fire (and no other).
+    pub fires: &'static [&'static str],
+}
+
+fn w(node: usize, from_min: i64, to_min: i64) -> Option<Window> {
+    Some(Window {
+        node,
+        from: from_min * 60,
+        to: to_min * 60,
+    })
+}
+
+/// The timelines of the harness.
+pub fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            name: "healthy",
+            story: "three healthy nodes for three hours",
+            incidents: Incidents::default(),
+            fires: &[],
+        },
+        Scenario {
+            name: "node stops",
+            story: "mm-node-2 stops answering at 61 min, comes back at 73 min (a new process)",
+            incidents: Incidents {
+                down: w(1, 61, 73),
+                ..Incidents::default()
+            },
+            fires: &["MattermostNodeDown", "MattermostRestarted"],
+        },
+        Scenario {
+            name: "latency climbs",
+            story: "mm-node-1's API latency climbs at 62 min for 12 minutes (p99 about 9 s), then recovers",
+            incidents: Incidents {
+                slow_api: w(0, 62, 74),
+                ..Incidents::default()
+            },
+            fires: &["MattermostApiLatencyHigh"],
+        },
+        Scenario {
+            name: "counter reset",
+            story: "mm-node-3 restarts between two scrapes at 90 min 10 s: every counter starts again from 0",
+            incidents: Incidents {
+                restart: Some(Window {
+                    node: 2,
+                    from: 90 * 60 + 10,
+                    to: 90 * 60 + 10,
+                }),
+                ..Incidents::default()
+            },
+            fires: &["MattermostRestarted"],
+        },
+        Scenario {
+            name: "pool saturates",
+            story: "mm-node-1's master pool is nearly full and requests wait from 38 to 64 min; replica 0 lags 25 s from 97 to 118 min",
+            incidents: Incidents {
+                pool_full: w(0, 38, 64),
+                replica_lag: w(0, 97, 118),
+                ..Incidents::default()
+            },
+            fires: &[
+                "MattermostDbPoolSaturated",
+                "MattermostDbConnectionWaits",
+                "MattermostReplicaLagHigh",
+            ],
+        },
+        Scenario {
+            name: "degraded cluster",
+            story: "gossip trouble on mm-node-3 (31-57 min), a reconnect storm on mm-node-2 (58-77 min), push errors on mm-node-1 (83-104 min), 5xx on mm-node-2 (108-127 min), a leak on mm-node-3 (goroutines and heap climb 112-151 min)",
+            incidents: Incidents {
+                gossip: w(2, 31, 57),
+                reconnects: w(1, 58, 77),
+                push_errors: w(0, 83, 104),
+                server_errors: w(1, 108, 127),
+                leak: w(2, 112, 151),
+                ..Incidents::default()
+            },
+            fires: &[
+                "MattermostClusterUnhealthy",
+                "MattermostWebSocketReconnectStorm",
+                "MattermostNotificationErrors",
+                "MattermostApiErrorRatioHigh",
+                "MattermostGoroutinesHigh",
+                "MattermostHeapHigh",
+            ],
+        },
+    ]
+}
+
+/// One series of one node: its value at each scrape (`None`: not scraped).
+#[derive(Clone, Debug)]
+pub struct Series {
+    /// The family (`mattermost_api_time` for its `_bucket`, `_sum`, `_count`).
+    pub family: String,
+    /// The `# TYPE` of its family: counter, gauge or histogram.
+    pub kind: &'static str,
+    /// The sample name.
+    pub name: String,
+    pub node: usize,
+    /// Labels without `instance`, `le` last for a bucket.
+    pub labels: Vec<(String, String)>,
+    pub values: Vec<Option<f64>>,
+}
+
+pub struct Timeline {
+    pub scenario: Scenario,
+    pub series: Vec<Series>,
+    /// Whether each node's scrape `k` succeeded.
+    pub up: Vec<Vec<bool>>,
+}
+
+/// A deterministic noise in [0, 1) for (series key, scrape).
+fn noise(key: &str, k: usize) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes().chain((k as u64).to_le_bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+struct Gen<'a> {
+    inc: &'a Incidents,
+    series: Vec<Series>,
+    up: Vec<Vec<bool>>,
+    /// Each node's process start times (the first before 0).
+    starts: Vec<Vec<i64>>,
+}
+
+impl Gen<'_> {
+    fn start_at(&self, node: usize, t: i64) -> i64 {
+        *self.starts[node]
+            .iter()
+            .rev()
+            .find(|&&s| s <= t)
+            .expect("a start before 0")
+    }
+
+    fn push(
+        &mut self,
+        family: &str,
+        kind: &'static str,
+        name: &str,
+        node: usize,
+        labels: &[(&str, &str)],
+        values: Vec<f64>,
+    ) {
+        let values = values
+            .into_iter()
+            .enumerate()
+            .map(|(k, v)| self.up[node][k].then_some(v))
+            .collect();
+        self.series.push(Series {
+            family: family.to_string(),
+            kind,
+            name: name.to_string(),
+            node,
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            values,
+        });
+    }
+
+    fn gauge(
+        &mut self,
+        name: &str,
+        node: usize,
+        labels: &[(&str, &str)],
+        f: impl Fn(i64, f64) -> f64,
+    ) {
+        let key = format!("{name}{labels:?}{node}");
+        let values = (0..SCRAPES)
+            .map(|k| f(scrape_time_s(k), noise(&key, k)))
+            .collect();
+        self.push(name, "gauge", name, node, labels, values);
+    }
+
+    /// A counter's value at each scrape: `rate(t)` summed second by second
+    /// since the process started (at the rate of time 0 before 0).
+    fn integrate(&self, node: usize, rate: &dyn Fn(i64) -> f64) -> Vec<f64> {
+        let mut values = Vec::with_capacity(SCRAPES);
+        let mut acc = 0.0;
+        let mut prev_t = 0;
+        let mut prev_start = None;
+        for k in 0..SCRAPES {
+            let t = scrape_time_s(k);
+            let start = self.start_at(node, t);
+            let from = if prev_start == Some(start) {
+                prev_t
+            } else {
+                // A new process: counters start again from 0 at its start.
+                acc = if start < 0 {
+                    rate(0) * (-start) as f64
+                } else {
+                    0.0
+                };
+                start.max(0)
+            };
+            acc += (from..t).map(rate).sum::<f64>();
+            values.push(acc);
+            prev_t = t;
+            prev_start = Some(start);
+        }
+        values
+    }
+
+    fn counter(
+        &mut self,
+        name: &str,
+        node: usize,
+        labels: &[(&str, &str)],
+        rate: impl Fn(i64) -> f64,
+    ) {
+        let values = self.integrate(node, &rate);
+        self.push(name, "counter", name, node, labels, values);
+    }
+
+    /// A histogram child: `rate(t)` observations per second spread as
+    /// `shape(t)` over the buckets.
+    fn histogram(
+        &mut self,
+        family: &str,
+        node: usize,
+        labels: &[(&str, &str)],
+        rate: impl Fn(i64) -> f64,
+        shape: impl Fn(i64) -> [f64; 12],
+    ) {
+        for (i, le) in LE.iter().enumerate() {
+            let per = |t: i64| rate(t) * shape(t)[..=i].iter().sum::<f64>();
+            let values = self.integrate(node, &per);
+            let mut l = labels.to_vec();
+            l.push(("le", le));
+            self.push(
+                family,
+                "histogram",
+                &format!("{family}_bucket"),
+                node,
+                &l,
+                values,
+            );
+        }
+        let sum = |t: i64| {
+            rate(t)
+                * shape(t)
+                    .iter()
+                    .zip(BUCKET_VALUE)
+                    .map(|(s, v)| s * v)
+                    .sum::<f64>()
+        };
+        let values = self.integrate(node, &sum);
+        self.push(
+            family,
+            "histogram",
+            &format!("{family}_sum"),
+            node,
+            labels,
+            values,
+        );
+        let values = self.integrate(node, &rate);
+        self.push(
+            family,
+            "histogram",
+            &format!("{family}_count"),
+            node,
+            labels,
+            values,
+        );
+    }
+}
+
+fn during(w: &Option<Window>, node: usize, t: i64) -> bool {
+    w.as_ref().is_some_and(|w| w.on(node, t))
+}
+
+impl Timeline {
+    pub fn generate(scenario: &Scenario) -> Timeline {
+        let inc = &scenario.incidents;
+        let mut up = vec![vec![true; SCRAPES]; NODES.len()];
+        let mut starts: Vec<Vec<i64>> = (0..NODES.len())
+            .map(|n| vec![-(200_000 + 7_777 * n as i64)])
+            .collect();
+        if let Some(d) = inc.down {
+            for (k, u) in up[d.node].iter_mut().enumerate() {
+                *u = !d.on(d.node, scrape_time_s(k));
+            }
+            starts[d.node].push(d.to - 20);
+        }
+        if let Some(r) = inc.restart {
+            starts[r.node].push(r.from);
+        }
+        let mut g = Gen {
+            inc,
+            series: Vec::new(),
+            up,
+            starts,
+        };
+        for node in 0..NODES.len() {
+            generate_node(&mut g, node);
+        }
+        Timeline {
+            scenario: scenario.clone(),
+            series: g.series,
+            up: g.up,
+        }
+    }
+
+    /// The scrape body of `node` at scrape `k`, as Mattermost serves it
+    /// (text format 0.0.4); `None` when the node is down.
+    pub fn body(&self, node: usize, k: usize) -> Option<String> {
+        if !self.up[node][k] {
+            return None;
+        }
+        let mut out = String::new();
+        let mut family = "";
+        for s in self.series.iter().filter(|s| s.node == node) {
+            if s.family != family {
+                family = &s.family;
+                let _ = writeln!(out, "# HELP {family} Synthetic {family}.");
+                let _ = writeln!(out, "# TYPE {family} {}", s.kind);
+            }
+            let v = s.values[k].expect("an up node has every value");
+            let _ = writeln!(out, "{}{} {v}", s.name, label_text(&s.labels, None));
+        }
+        Some(out)
+    }
+
+    /// promtool's `input_series`: (series, values), the health metric `up`
+    /// included under its Prometheus name `mattermost_metrics:up`.
+    pub fn promtool_series(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (node, ups) in self.up.iter().enumerate() {
+            let values: Vec<Option<f64>> = ups
+                .iter()
+                .map(|&u| Some(if u { 1.0 } else { 0.0 }))
+                .collect();
+            out.push((
+                format!(
+                    "mattermost_metrics:up{}",
+                    label_text(&[], Some(NODES[node]))
+                ),
+                promtool_values(&values),
+            ));
+        }
+        for s in &self.series {
+            out.push((
+                format!("{}{}", s.name, label_text(&s.labels, Some(NODES[s.node]))),
+                promtool_values(&s.values),
+            ));
+        }
+        out
+    }
+}
+
+/// `{a="b",...}` (with `instance` first when given); empty for no labels.
+fn label_text(labels: &[(String, String)], instance: Option<&str>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(i) = instance {
+        parts.push(format!("instance=\"{i}\""));
+    }
+    parts.extend(labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")));
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", parts.join(","))
+    }
+}
+
+/// One value per 30 s step, the scrape's at `30 + 60k`; `stale` at the
+/// first scrape a node misses, as Prometheus marks a failed target's series.
+fn promtool_values(values: &[Option<f64>]) -> String {
+    let mut out = vec!["_".to_string()];
+    let mut was_up = true;
+    for (k, v) in values.iter().enumerate() {
+        out.push(match v {
+            Some(v) => format!("{v}"),
+            None if was_up => "stale".into(),
+            None => "_".into(),
+        });
+        was_up = v.is_some();
+        if k + 1 < values.len() {
+            out.push("_".into());
+        }
+    }
+    out.join(" ")
+}
+
+fn generate_node(g: &mut Gen, node: usize) {
+    let inc = g.inc.clone();
+    let n = node as f64;
+    let starts: Vec<f64> = (0..SCRAPES)
+        .map(|k| g.start_at(node, scrape_time_s(k)) as f64)
+        .collect();
+    let name = "mattermost_process_start_time_seconds";
+    g.push(name, "gauge", name, node, &[], starts);
+
+    // API: one handler, answered 200 (with a latency incident) or 500.
+    let api = [
+        ("handler", "getPostsForChannel"),
+        ("method", "GET"),
+        ("origin_client", "web"),
+        ("page_load_context", "center"),
+    ];
+    let mut ok = api.to_vec();
+    ok.push(("status_code", "200"));
+    let slow = inc.slow_api;
+    g.histogram(
+        "mattermost_api_time",
+        node,
+        &ok,
+        move |_| 30.0 + 5.0 * n,
+        move |t| if during(&slow, node, t) { SLOW } else { FAST },
+    );
+    let mut failed = api.to_vec();
+    failed.push(("status_code", "500"));
+    let errors = inc.server_errors;
+    g.histogram(
+        "mattermost_api_time",
+        node,
+        &failed,
+        move |t| if during(&errors, node, t) { 5.0 } else { 0.02 },
+        |_| FAST,
+    );
+
+    // The database pools of the node.
+    let pool = inc.pool_full;
+    let full = move |db: &str, t| db == "master" && during(&pool, node, t);
+    for db in ["master", "replica-0"] {
+        g.gauge(
+            "go_sql_in_use_connections",
+            node,
+            &[("db_name", db)],
+            move |t, r| {
+                if full(db, t) {
+                    285.0 + (10.0 * r).floor()
+                } else {
+                    20.0 + (15.0 * r).floor()
+                }
+            },
+        );
+    }
+    for db in ["master", "replica-0"] {
+        g.gauge(
+            "go_sql_max_open_connections",
+            node,
+            &[("db_name", db)],
+            |_, _| 300.0,
+        );
+    }
+    for db in ["master", "replica-0"] {
+        g.counter(
+            "go_sql_wait_duration_seconds_total",
+            node,
+            &[("db_name", db)],
+            move |t| {
+                if full(db, t) {
+                    0.8
+                } else {
+                    0.0
+                }
+            },
+        );
+    }
+
+    // Replica lag, measured by the cluster leader only.
+    if node == 0 {
+        let lag = inc.replica_lag;
+        g.gauge(
+            "mattermost_db_replica_lag_time",
+            node,
+            &[("node", "mm-db-replica-0")],
+            move |t, r| {
+                if during(&lag, node, t) {
+                    25.0 + 5.0 * r
+                } else {
+                    0.1 + 0.3 * r
+                }
+            },
+        );
+    }
+
+    let gossip = inc.gossip;
+    g.gauge(
+        "mattermost_cluster_cluster_health_score",
+        node,
+        &[],
+        move |t, r| {
+            if during(&gossip, node, t) {
+                2.0 + (3.0 * r).floor()
+            } else {
+                0.0
+            }
+        },
+    );
+
+    // WebSockets: connections by client, reconnects by type.
+    g.gauge(
+        "mattermost_http_websockets_total",
+        node,
+        &[("origin_client", "mobile")],
+        |_, r| 600.0 + (50.0 * r).floor(),
+    );
+    g.gauge(
+        "mattermost_http_websockets_total",
+        node,
+        &[("origin_client", "web")],
+        |_, r| 1500.0 + (100.0 * r).floor(),
+    );
+    let storm = inc.reconnects;
+    for (ty, normal, stormy) in [("failure", 0.05, 6.0), ("success", 0.2, 12.0)] {
+        g.counter(
+            "mattermost_websocket_reconnects_total",
+            node,
+            &[("type", ty)],
+            move |t| {
+                if during(&storm, node, t) {
+                    stormy
+                } else {
+                    normal
+                }
+            },
+        );
+    }
+
+    // Notifications: push and e-mail, and their errors.
+    let push = inc.push_errors;
+    g.counter(
+        "mattermost_notifications_error",
+        node,
+        &[
+            ("platform", "android"),
+            ("reason", "push_proxy_send_error"),
+            ("type", "push"),
+        ],
+        move |t| if during(&push, node, t) { 0.6 } else { 0.005 },
+    );
+    g.counter(
+        "mattermost_notifications_error",
+        node,
+        &[
+            ("platform", "unknown"),
+            ("reason", "smtp_send_error"),
+            ("type", "email"),
+        ],
+        |_| 0.001,
+    );
+    g.counter(
+        "mattermost_notifications_total",
+        node,
+        &[("platform", "android"), ("type", "push")],
+        |_| 3.0,
+    );
+    g.counter(
+        "mattermost_notifications_total",
+        node,
+        &[("platform", "unknown"), ("type", "email")],
+        |_| 0.5,
+    );
+
+    // The Go runtime: a leak climbs over its window and stays.
+    let leak = inc.leak;
+    let climb = move |t: i64| -> f64 {
+        match leak {
+            Some(w) if w.node == node && t >= w.from => {
+                ((t - w.from) as f64 / (w.to - w.from) as f64).min(1.0)
+            }
+            _ => 0.0,
+        }
+    };
+    g.gauge("go_goroutines", node, &[], move |t, r| {
+        (4000.0 + 200.0 * r + 66_000.0 * climb(t)).floor()
+    });
+    g.gauge("go_memstats_heap_inuse_bytes", node, &[], move |t, r| {
+        (1.5e9 + 1e8 * r + 8.5e9 * climb(t)).floor()
+    });
+}
