@@ -46,9 +46,17 @@ pub struct Entry {
 }
 
 fn is_text(path: &str) -> bool {
-    [".conf", ".xml", ".spec", ".meta", ".txt", ".md"]
-        .iter()
-        .any(|e| path.ends_with(e))
+    [
+        ".conf",
+        ".xml",
+        ".spec",
+        ".meta",
+        ".txt",
+        ".md",
+        ".manifest",
+    ]
+    .iter()
+    .any(|e| path.ends_with(e))
 }
 
 /// Every file of the app, sorted by path, with `executable` as the binary.
