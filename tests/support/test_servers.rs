@@ -810,6 +810,26 @@ impl TestPki {
         }
     }
 
+    /// A self-signed CA certificate (`CA:TRUE`) for `localhost` and
+    /// `127.0.0.1`, as `openssl req -x509` makes one, to be served as a
+    /// server's own certificate (the mistake webpki calls
+    /// CaUsedAsEndEntity). Trust it by writing its `cert_pem` as a bundle.
+    pub fn ca_as_server_identity() -> Identity {
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        Identity {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+
     /// Writes `contents` to `name` in the temporary folder; returns the path.
     pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.dir.path().join(name);
