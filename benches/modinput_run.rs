@@ -62,11 +62,7 @@ fn main() {
     .unwrap();
     // Compressed once here, not per request, so the target costs what a
     // real one does to serve it, and the measurement is the input's.
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&body).unwrap();
-    let server = TestServer::serve(
-        Response::prometheus(gz.finish().unwrap()).header("Content-Encoding", "gzip"),
-    );
+    let server = TestServer::serve(Response::prometheus_pregzipped(&body));
     let url = server.url();
     let input = format!(
         "<input><server_host>hf1</server_host><server_uri>https://127.0.0.1:8089</server_uri><session_key>k</session_key><checkpoint_dir>/tmp</checkpoint_dir><configuration><stanza name=\"mattermost_metrics://bench\" app=\"mattermost_metrics\"><param name=\"url\">{url}</param><param name=\"interval\">60</param><param name=\"index\">wss_metrics</param><param name=\"sourcetype\">mattermost:metrics</param><param name=\"host\">hf1</param></stanza></configuration></input>"

@@ -35,6 +35,10 @@ pub const METRICS: &[(&str, &str)] = &[
         "_created samples dropped (metadata, not measurements)",
     ),
     (
+        "samples_oversized",
+        "data points dropped because their event would be longer than props.conf's TRUNCATE (65,536 bytes), which would cut it (modular input only: HEC's JSON is not cut)",
+    ),
+    (
         "parse_errors",
         "lines of the body that could not be parsed (skipped)",
     ),
@@ -53,21 +57,24 @@ pub struct ScrapeHealth {
     pub bytes: u64,
     pub report: Report,
     pub stats: ConvertStats,
+    /// Data points not written because their event was too long.
+    pub oversized: u64,
 }
 
 impl ScrapeHealth {
     /// The value of each of [`METRICS`], in its order.
-    pub fn values(&self) -> [f64; 10] {
+    pub fn values(&self) -> [f64; 11] {
         let b = |v: bool| if v { 1.0 } else { 0.0 };
         [
             b(self.up),
             self.duration_s,
             self.bytes as f64,
             self.report.samples as f64,
-            self.stats.emitted as f64,
+            self.stats.emitted.saturating_sub(self.oversized) as f64,
             self.stats.skipped_nonfinite as f64,
             self.stats.dropped_filtered as f64,
             self.stats.dropped_created as f64,
+            self.oversized as f64,
             self.report.errors as f64,
             b(self.report.truncated),
         ]
@@ -112,8 +119,17 @@ pub struct Verdict {
     pub error: Option<String>,
 }
 
-pub fn judge(report: &Report, url: &str) -> Verdict {
+pub fn judge(report: &Report, stats: &ConvertStats, url: &str) -> Verdict {
     let mut warnings = Vec::new();
+    if stats.dropped_filtered > 0 && stats.emitted == 0 {
+        warnings.push(format!(
+            "the Include / Exclude patterns dropped all {} samples of {url}: nothing but the \
+             health data points is sent. A pattern is a regular expression matched against the \
+             whole Prometheus name: mattermost_.* keeps every Mattermost metric, the glob \
+             mattermost_* keeps none",
+            stats.dropped_filtered
+        ));
+    }
     if report.errors > 0 {
         let first = report
             .first_errors

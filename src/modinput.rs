@@ -20,7 +20,7 @@ use crate::convert::ConvertOptions;
 use crate::emit;
 use crate::health::{self, ScrapeHealth};
 use crate::pipeline;
-use crate::scrape::{Auth, ScrapeConfig, Scraper, Secret};
+use crate::scrape::{redact_url, Auth, ScrapeConfig, Scraper, Secret, SettingNames};
 use crate::settings::{AuthType, InputSettings, SecretParam, MASK};
 use crate::splunk::credentials::Splunkd;
 use crate::splunk::definition::{Definition, Stanza};
@@ -31,6 +31,17 @@ use crate::splunk::xml;
 
 /// The scheme name: the part before `://` in inputs.conf, and the app id.
 pub const SCHEME: &str = "mattermost_metrics";
+
+/// The app whose `storage/passwords` holds every input's secret, whichever
+/// app the input's stanza lives in: run mode and validation (which is not
+/// told the stanza's app) read the same place.
+pub const SECRETS_APP: &str = SCHEME;
+
+/// How scrape errors name this input's settings.
+const SETTING_NAMES: SettingNames = SettingNames {
+    max_body: "Largest scrape, max_body_mb",
+    ..SettingNames::FIELDS
+};
 
 /// `--scheme`.
 pub fn print_scheme() -> ExitCode {
@@ -72,7 +83,7 @@ fn validate(def: &Definition) -> Result<(), String> {
         SecretParam::Empty => None,
         SecretParam::Clear(s) => Some(s.clone()),
         SecretParam::Stored => Some(
-            Splunkd::new(&def.server_uri, &def.session_key, SCHEME)
+            Splunkd::new(&def.server_uri, &def.session_key, SECRETS_APP)
                 .read_secret(item.input_name())
                 .map_err(|e| format!("{e:#}"))?
                 .ok_or("The Token or password is ******** but no secret is stored for this input: type it again.")?,
@@ -80,16 +91,11 @@ fn validate(def: &Definition) -> Result<(), String> {
     };
     let scraper = Scraper::new(&scrape_config(&settings, secret)).map_err(|e| format!("{e:#}"))?;
     let scrape = scraper.scrape().map_err(|e| e.to_string())?;
+    let convert = convert_options(&settings);
     // A body the parser can make nothing of is not a metrics endpoint.
-    let (report, _) = pipeline::convert_scrape(
-        &scrape.body,
-        scrape.format,
-        false,
-        &ConvertOptions::default(),
-        0,
-        |_| {},
-    )
-    .map_err(|e| e.to_string())?;
+    let (report, stats) =
+        pipeline::convert_scrape(&scrape.body, scrape.format, false, &convert, 0, |_| {})
+            .map_err(|e| e.to_string())?;
     if report.samples == 0 {
         let why = report
             .first_errors
@@ -100,7 +106,34 @@ fn validate(def: &Definition) -> Result<(), String> {
             settings.url
         ));
     }
+    // The form has no warnings: an input that would index nothing of its
+    // target is refused with the reason, rather than saved to fail quietly.
+    if stats.emitted == 0 && stats.dropped_filtered > 0 {
+        return Err(format!(
+            "Include metrics and Exclude metrics keep 0 of the {} samples {} serves now: the input \
+             would index nothing but its own health. They are regular expressions matched \
+             against the whole metric name: mattermost_.* keeps every Mattermost metric, the \
+             glob mattermost_* keeps none.",
+            report.samples, settings.url
+        ));
+    }
+    if stats.emitted > settings.sample_limit && settings.sample_limit > 0 {
+        return Err(format!(
+            "{} gives {} data points now, more than the Sample limit of {}: every scrape would \
+             be refused. Cut them with Include / Exclude, or raise the Sample limit.",
+            settings.url, stats.emitted, settings.sample_limit
+        ));
+    }
     Ok(())
+}
+
+fn convert_options(s: &InputSettings) -> ConvertOptions {
+    ConvertOptions {
+        keep_created: false,
+        include: s.include.clone(),
+        exclude: s.exclude.clone(),
+        extra_dimensions: s.dimensions.clone(),
+    }
 }
 
 fn scrape_config(s: &InputSettings, secret: Option<Secret>) -> ScrapeConfig {
@@ -121,6 +154,7 @@ fn scrape_config(s: &InputSettings, secret: Option<Secret>) -> ScrapeConfig {
         client_key: s.client_key.clone(),
         auth,
         max_body_bytes: s.max_body_bytes,
+        names: SETTING_NAMES,
     }
 }
 
@@ -158,8 +192,9 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
         Ok(s) => s,
         Err(e) => {
             log.error(format!("invalid settings, not scraping: {e}"));
-            // Still report the failure where the dashboards look for it.
-            let url = params.get("url").cloned().unwrap_or_default();
+            // Still report the failure where the dashboards look for it
+            // (never with a password the URL may hold).
+            let url = redact_url(params.get("url").map_or("", |u| u.trim()));
             let host = url::Url::parse(&url)
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_string))
@@ -191,12 +226,15 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
     };
     let mut w = EventWriter::new(out, &meta)?;
     let mut health = ScrapeHealth::default();
-    let convert = ConvertOptions {
-        keep_created: false,
-        include: settings.include.clone(),
-        exclude: settings.exclude.clone(),
-        extra_dimensions: settings.dimensions.clone(),
-    };
+    let convert = convert_options(&settings);
+    if !settings.verify_tls && settings.url.starts_with("https://") {
+        log.warn(format!(
+            "verify_tls = false: the certificate of {} is not checked, so anyone on the network \
+             path can pose as the node, read the credentials this input sends and feed it false \
+             metrics; set a CA bundle (ca_bundle) instead",
+            settings.url
+        ));
+    }
 
     match secret_for(def, stanza, &settings, &log).and_then(|secret| {
         Scraper::new(&scrape_config(&settings, secret)).context("setting up the scrape")
@@ -212,46 +250,58 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
                 Ok(scrape) => {
                     health.duration_s = scrape.duration.as_secs_f64();
                     health.bytes = scrape.body.len() as u64;
-                    let mut text = Vec::with_capacity(256);
-                    let mut write_err = None;
-                    let result = pipeline::convert_scrape(
+                    let over = pipeline::over_sample_limit(
                         &scrape.body,
                         scrape.format,
-                        false,
                         &convert,
-                        start_ms,
-                        |dp| {
-                            if write_err.is_some() {
-                                return;
-                            }
-                            text.clear();
-                            emit::event_text::write(dp, &mut text);
-                            // The event text is built from &str pieces: UTF-8.
-                            let data = std::str::from_utf8(&text).unwrap_or_default();
-                            if let Err(e) = w.event(dp.time_ms, data) {
-                                write_err = Some(e);
-                            }
-                        },
+                        settings.sample_limit,
                     );
-                    if let Some(e) = write_err {
-                        return Err(e.into());
-                    }
-                    let (report, stats) = result.expect("lenient parsing does not fail");
-                    let verdict = health::judge(&report, &settings.url);
-                    for w in &verdict.warnings {
-                        log.warn(w);
-                    }
-                    if let Some(e) = &verdict.error {
-                        log.error(e);
+                    if let Some((report, counted)) = over {
+                        // Nothing of it is written: up = 0, the parse's
+                        // counts, no data point emitted.
+                        log.error(format!(
+                            "scrape failed (sample_limit): {}",
+                            pipeline::sample_limit_error(
+                                &settings.url,
+                                counted.emitted,
+                                settings.sample_limit,
+                                "Sample limit, sample_limit"
+                            )
+                        ));
+                        health.report = report;
                     } else {
-                        health.up = true;
+                        let (report, stats, oversized) =
+                            write_scrape(&mut w, &scrape, &convert, start_ms)?;
+                        if let Some((first, bytes)) = &oversized.first {
+                            log.warn(format!(
+                                "{} data point(s) not indexed: their event would be longer than \
+                                 the {} bytes props.conf lets through (TRUNCATE), which would \
+                                 cut it; the first, {first}, is {bytes} bytes. Such a sample has \
+                                 labels no dashboard reads: drop it with Exclude metrics",
+                                oversized.count,
+                                emit::event_text::MAX_EVENT_BYTES
+                            ));
+                        }
+                        health.oversized = oversized.count;
+                        let verdict = health::judge(&report, &stats, &settings.url);
+                        for w in &verdict.warnings {
+                            log.warn(w);
+                        }
+                        if let Some(e) = &verdict.error {
+                            log.error(e);
+                        } else {
+                            health.up = true;
+                        }
+                        log.debug(format!(
+                            "scraped {} bytes, {} samples, {} data points in {:.3} s",
+                            health.bytes,
+                            report.samples,
+                            stats.emitted - oversized.count,
+                            health.duration_s
+                        ));
+                        health.report = report;
+                        health.stats = stats;
                     }
-                    log.debug(format!(
-                        "scraped {} bytes, {} samples, {} data points in {:.3} s",
-                        health.bytes, report.samples, stats.emitted, health.duration_s
-                    ));
-                    health.report = report;
-                    health.stats = stats;
                 }
             }
         }
@@ -261,29 +311,74 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
     Ok(())
 }
 
+/// Data points over [`emit::event_text::MAX_EVENT_BYTES`], not written.
+#[derive(Default)]
+struct Oversized {
+    count: u64,
+    /// The first one's metric name and event length.
+    first: Option<(String, usize)>,
+}
+
+/// Writes the events of a scrape; returns what the parse and the converter
+/// counted, and the data points left out for their length.
+fn write_scrape(
+    w: &mut EventWriter<impl Write>,
+    scrape: &crate::scrape::Scrape,
+    convert: &ConvertOptions,
+    time_ms: i64,
+) -> Result<(
+    crate::exposition::Report,
+    crate::convert::ConvertStats,
+    Oversized,
+)> {
+    let mut text = Vec::with_capacity(256);
+    let mut write_err = None;
+    let mut oversized = Oversized::default();
+    let result =
+        pipeline::convert_scrape(&scrape.body, scrape.format, false, convert, time_ms, |dp| {
+            if write_err.is_some() {
+                return;
+            }
+            text.clear();
+            emit::event_text::write(dp, &mut text);
+            if text.len() > emit::event_text::MAX_EVENT_BYTES {
+                oversized.count += 1;
+                oversized
+                    .first
+                    .get_or_insert_with(|| (dp.metric_name.to_string(), text.len()));
+                return;
+            }
+            // The event text is built from &str pieces: UTF-8.
+            let data = std::str::from_utf8(&text).unwrap_or_default();
+            if let Err(e) = w.event(dp.time_ms, data) {
+                write_err = Some(e);
+            }
+        });
+    if let Some(e) = write_err {
+        return Err(e.into());
+    }
+    let (report, stats) = result.expect("lenient parsing does not fail");
+    Ok((report, stats, oversized))
+}
+
 /// The secret to authenticate with, moving a newly typed one into the
-/// credential store first.
+/// credential store first. Secrets live in [`SECRETS_APP`]'s store; the
+/// stanza itself is masked in the app that holds it.
 fn secret_for(
     def: &Definition,
     stanza: &Stanza,
     s: &InputSettings,
     log: &Logger,
 ) -> Result<Option<Secret>> {
-    let splunkd = || {
-        Splunkd::new(
-            &def.server_uri,
-            &def.session_key,
-            stanza.app.as_deref().unwrap_or(SCHEME),
-        )
-    };
+    let splunkd = || Splunkd::new(&def.server_uri, &def.session_key, SECRETS_APP);
     match &s.secret {
         SecretParam::Empty => Ok(None),
         SecretParam::Clear(secret) => {
             let api = splunkd();
-            match api
-                .store_secret(stanza.input_name(), secret)
-                .and_then(|()| api.mask_secret_param(SCHEME, stanza.input_name(), MASK))
-            {
+            let stanza_app = stanza.app.as_deref().unwrap_or(SCHEME);
+            match api.store_secret(stanza.input_name(), secret).and_then(|()| {
+                api.mask_secret_param(stanza_app, SCHEME, stanza.input_name(), MASK)
+            }) {
                 Ok(()) => log.info("moved the secret into splunkd's credential store; inputs.conf now holds ********"),
                 Err(e) => log.warn(format!(
                     "the secret is still in clear text in inputs.conf: moving it to the credential store failed: {e:#}"

@@ -14,7 +14,9 @@ use std::time::Duration;
 use regex::Regex;
 
 use crate::convert::names;
-use crate::scrape::Secret;
+use crate::emit::event_text;
+use crate::pipeline::DEFAULT_SAMPLE_LIMIT;
+use crate::scrape::{check_url, redact_url, Secret, UrlProblem, DEFAULT_MAX_BODY_MB};
 
 /// How splunkd should present an argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +60,7 @@ pub const ARGS: &[ArgSpec] = &[
     ArgSpec {
         name: "url",
         title: "Metrics URL",
-        description: "The Mattermost node's Prometheus endpoint, for example http://mm1.example.com:8067/metrics. Mattermost serves it when System Console > Performance Monitoring is enabled (MetricsSettings.Enable), on MetricsSettings.ListenAddress (default :8067). One input per node.",
+        description: "The Mattermost node's Prometheus endpoint, for example http://mm1.example.com:8067/metrics. Mattermost serves it when System Console > Performance Monitoring is enabled (MetricsSettings.Enable), on MetricsSettings.ListenAddress (default :8067). One input per node. Never put a user name or password in it (the URL is logged and is the source of every data point): use Authentication.",
         data_type: DataType::String,
         required_on_create: true,
         default: None,
@@ -178,8 +180,17 @@ pub const ARGS: &[ArgSpec] = &[
         description: "A scrape whose body (after decompression) is larger than this is refused. Default 64.",
         data_type: DataType::Number,
         required_on_create: false,
-        default: Some("64"),
+        default: Some(DEFAULT_MAX_BODY_MB),
         example: "64",
+    },
+    ArgSpec {
+        name: "sample_limit",
+        title: "Sample limit",
+        description: "The most data points one scrape may give, after Include and Exclude. A scrape with more is refused whole (nothing of it is indexed, up is 0), as Prometheus' sample_limit does, so that a target gone wrong cannot flood the index and the licence. 0: no limit. Default 200000, about 40 times a busy Mattermost node.",
+        data_type: DataType::Number,
+        required_on_create: false,
+        default: Some(DEFAULT_SAMPLE_LIMIT),
+        example: "200000",
     },
 ];
 
@@ -236,6 +247,8 @@ pub struct InputSettings {
     pub dimensions: Vec<(String, String)>,
     pub node_name: String,
     pub max_body_bytes: u64,
+    /// The most data points a scrape may give; 0: no limit.
+    pub sample_limit: u64,
     /// splunkd's own parameters.
     pub interval: Option<Interval>,
     pub index: String,
@@ -295,8 +308,14 @@ impl InputSettings {
             }
             Some(raw) => match check_url(raw) {
                 Ok(host) => (raw.to_string(), host),
-                Err(e) => {
-                    errors.push(e);
+                Err(p) => {
+                    let remedy = if p == UrlProblem::Credentials {
+                        ": set Authentication to basic with User name and Token or password \
+                         instead (they are kept in Splunk's credential store)"
+                    } else {
+                        ""
+                    };
+                    errors.push(format!("Metrics URL {:?} {p}{remedy}.", redact_url(raw)));
                     (raw.to_string(), String::new())
                 }
             },
@@ -375,6 +394,10 @@ impl InputSettings {
             4096.0,
             &mut errors,
         );
+        let sample_limit = number(get("sample_limit"), "Sample limit", 0.0, 1e9, &mut errors);
+        if sample_limit.is_some_and(|n| n.fract() != 0.0) {
+            errors.push("Sample limit must be a whole number.".to_string());
+        }
 
         if !errors.is_empty() {
             return Err(SettingsError(errors));
@@ -394,33 +417,14 @@ impl InputSettings {
             exclude,
             dimensions,
             node_name,
-            max_body_bytes: (max_body_mb.unwrap_or(64.0) * 1024.0 * 1024.0) as u64,
+            max_body_bytes: max_body_mb.map_or(crate::scrape::DEFAULT_MAX_BODY_BYTES, |mb| {
+                (mb * 1024.0 * 1024.0) as u64
+            }),
+            sample_limit: sample_limit.map_or(0, |n| n as u64),
             interval,
             index: get("index").unwrap_or(DEFAULT_INDEX).to_string(),
             sourcetype: get("sourcetype").unwrap_or(DEFAULT_SOURCETYPE).to_string(),
         })
-    }
-}
-
-/// The host of an http(s) URL, or why the URL is not usable.
-fn check_url(raw: &str) -> Result<String, String> {
-    let u = url::Url::parse(raw)
-        .map_err(|e| format!("Metrics URL {raw:?} is not a valid URL ({e})."))?;
-    if u.scheme() != "http" && u.scheme() != "https" {
-        return Err(format!(
-            "Metrics URL must start with http:// or https://, not {}://.",
-            u.scheme()
-        ));
-    }
-    if !u.username().is_empty() || u.password().is_some() {
-        return Err(
-            "Metrics URL must not contain credentials: use Authentication and Token or password."
-                .to_string(),
-        );
-    }
-    match u.host_str() {
-        Some(h) if !h.is_empty() => Ok(h.trim_start_matches('[').trim_end_matches(']').to_string()),
-        _ => Err(format!("Metrics URL {raw:?} has no host.")),
     }
 }
 
@@ -508,7 +512,7 @@ pub fn parse_dimensions(v: &str) -> Result<Vec<(String, String)>, String> {
                 "Extra dimensions: {name:?} is not a dimension name Splunk accepts (a letter, then letters, digits, _ or .; not a reserved name such as host or index)."
             ));
         }
-        if value.is_empty() || &*names::dimension_value(value) != value {
+        if value.is_empty() || !event_text::value_is_kept(value) {
             return Err(format!("Extra dimensions: the value of {name} must be non-empty text without double quotes or control characters."));
         }
         if out.iter().any(|(n, _)| n == name) {
@@ -617,6 +621,7 @@ mod tests {
         assert_eq!(s.index, "wss_metrics");
         assert_eq!(s.sourcetype, "mattermost:metrics");
         assert_eq!(s.max_body_bytes, 64 << 20);
+        assert_eq!(s.sample_limit, 200_000);
         assert_eq!(s.secret, SecretParam::Empty);
     }
 
@@ -674,8 +679,22 @@ mod tests {
         assert_eq!(s.node_name, "node-a");
         let e =
             InputSettings::from_params(&params(&[("url", "http://u:p@mm1/metrics")])).unwrap_err();
-        assert!(e.to_string().contains("must not contain credentials"));
+        assert!(e
+            .to_string()
+            .contains("must not contain a user name or password"));
+        assert!(e.to_string().contains("User name and Token or password"));
         assert!(!e.to_string().contains(":p@"), "never echo a password");
+        // Malformed, and with a password: refused without quoting it.
+        let e = InputSettings::from_params(&params(&[("url", "http://u:pw-77@mm1:99999999/")]))
+            .unwrap_err();
+        assert!(!e.to_string().contains("pw-77"), "{e}");
+        let e = InputSettings::from_params(&params(&[("url", "mm1.example.com:8067/metrics")]))
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("add http:// or https://")
+                && !e.to_string().contains("mm1.example.com://"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -103,3 +103,17 @@ fn a_missing_file_is_a_clear_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn json_keeps_every_label_value_exactly_and_the_event_text_maps_it() {
+    // A quote, a tab, an escaped line break, control characters.
+    let body = b"x{v=\"say \\\"hi\\\"\ttab\\nline \x01\x1b\"} 1\n";
+    let exact = "say \"hi\"\ttab\nline \u{1}\u{1b}";
+    let out = convert(&["--output", "json", "-"], body);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(v["dimensions"]["v"], exact);
+    // The event text for _meta, where a quote cannot be carried.
+    let out = convert(&["-"], body);
+    assert_eq!(text(&out.stdout), "x 1 v=\"say 'hi' tab line   \"\n");
+}

@@ -180,6 +180,7 @@ impl Sender {
             target,
             "-scrape_interval=200ms",
             "-timeout=1s",
+            "-splunk_timeout=1s",
             "-retry_backoff=50ms",
             "-retry_backoff_max=300ms",
             "-log_level=debug",
@@ -377,7 +378,10 @@ fn every_sample_is_delivered_through_hec_failures() {
     }
     assert!(err.contains("WARN sending to HEC failed"), "{err}");
     assert!(err.contains("connection refused"), "{err}");
-    assert!(err.contains("within 1s (-timeout)"), "the stall: {err}");
+    assert!(
+        err.contains("within 1s (-splunk_timeout)"),
+        "the stall: {err}"
+    );
     let sum = summary(&err);
     assert_eq!(sum["dropped"], 0);
     assert_eq!(sum["lost"], 0);
@@ -620,7 +624,12 @@ fn a_stop_while_hec_stays_down_gives_up_at_the_shutdown_timeout() {
     assert!(t0.elapsed() < Duration::from_secs(6), "{:?}", t0.elapsed());
     let sum = summary(&err);
     assert!(sum["lost"] > 0);
-    assert_eq!(sum["produced"], sum["sent"] + sum["lost"]);
+    // HEC answered 503 to every request: nothing it may hold, unless the
+    // stop's deadline cut a request under way.
+    assert_eq!(
+        sum["produced"],
+        sum["sent"] + sum["lost"] + sum["unconfirmed"]
+    );
     assert!(
         err.contains("ERROR stopped: "),
         "unsent data is an error: {err}"
@@ -1281,4 +1290,284 @@ fn installed_as_prometheus2splunk_it_is_the_hec_sender() {
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---- production hardening -----------------------------------------------------
+
+#[test]
+fn a_password_in_a_url_is_never_shown() {
+    for (flag, value) in [
+        (
+            "-scrape_target",
+            "http://alice:s3cret-pw@127.0.0.1:8067/metrics",
+        ),
+        (
+            "-scrape_target",
+            "http://alice:s3cret-pw@127.0.0.1:99999999/metrics",
+        ),
+        ("-scrape_target", "alice:s3cret-pw@127.0.0.1:8067/metrics"),
+        (
+            "-splunk_target",
+            "https://alice:s3cret-pw@127.0.0.1:8088/services/collector",
+        ),
+        (
+            "-splunk_target",
+            "https://alice:s3cret-pw@127.0.0.1:99999999/",
+        ),
+    ] {
+        let arg = format!("{flag}={value}");
+        let mut s = Sender::start(
+            &[
+                "-splunk_target=http://127.0.0.1:9/",
+                "-splunk_authorization=tok-123456",
+                &arg,
+            ],
+            &[],
+        );
+        let (status, err) = s.wait(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(2), "{arg}: {err}");
+        assert!(err.contains(flag), "{arg}: {err}");
+        assert!(
+            !err.contains("s3cret-pw") && !err.contains("alice"),
+            "{arg}: {err}"
+        );
+    }
+}
+
+/// Runs the sender on `target` with `extra` until HEC has accepted `n`
+/// scrapes, then stops it; its stderr.
+fn run_for_scrapes(target: &TestServer, hec: &HecReceiver, extra: &[&str], n: usize) -> String {
+    let mut s = Sender::run(&target.url(), hec, extra);
+    wait_for("the scrapes", Duration::from_secs(20), || {
+        scrapes_accepted(hec) >= n
+    });
+    s.stop()
+}
+
+/// The lines of `err` that start with `start` and contain `part`.
+fn lines_with<'a>(err: &'a str, start: &str, part: &str) -> Vec<&'a str> {
+    err.lines()
+        .filter(|l| l.starts_with(start) && l.contains(part))
+        .collect()
+}
+
+#[test]
+fn allow_insecure_is_said_once_at_start() {
+    let target = TestServer::serve(Response::prometheus("up 1\n"));
+    let hec = HecReceiver::start(TOKEN);
+    let err = run_for_scrapes(&target, &hec, &["-allow_insecure"], 3);
+    let warnings = lines_with(&err, "WARN -allow_insecure", "");
+    assert_eq!(warnings.len(), 1, "{err}");
+    for want in [hec.url().as_str(), "take the token", "false metrics"] {
+        assert!(warnings[0].contains(want), "{want} in {}", warnings[0]);
+    }
+    let err = run_for_scrapes(&target, &hec, &[], 4);
+    assert!(!err.contains("-allow_insecure"), "{err}");
+}
+
+#[test]
+fn label_values_reach_hec_exactly() {
+    // The event text's mapping (" to ', control characters to spaces) is
+    // for _meta; HEC's JSON carries any string.
+    let values = [
+        "say \"hi\"",
+        "tab\there",
+        "line\nbreak",
+        "ctl\u{1}\u{1b}\u{7f} end",
+        "ls\u{2028}ps\u{2029}",
+        "back\\slash",
+    ];
+    let mut body = String::from("# TYPE x gauge\n");
+    for (i, v) in values.iter().enumerate() {
+        let escaped = v
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
+        body.push_str(&format!("x{{v=\"{escaped}\"}} {i}\n"));
+    }
+    let target = TestServer::serve(Response::prometheus(body));
+    let hec = HecReceiver::start(TOKEN);
+    run_for_scrapes(&target, &hec, &[], 1);
+    assert!(hec.errors().is_empty(), "{:?}", hec.errors());
+    let first = *health(&hec, "up").keys().next().unwrap();
+    let mut got: Vec<(f64, String)> = accepted_points(&hec)
+        .into_iter()
+        .filter(|p| p.name == "x" && p.time_ms == first)
+        .map(|p| (p.value, p.dims[0].1.clone()))
+        .collect();
+    got.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let want: Vec<(f64, String)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as f64, v.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn a_scrape_over_the_sample_limit_or_the_body_cap_is_not_sent() {
+    let target = fixture_server();
+    for (flag, kind, want) in [
+        (
+            "-sample_limit=1000",
+            "sample_limit",
+            "more than the sample limit of 1000 (-sample_limit)",
+        ),
+        (
+            "-max_body_mb=0.1",
+            "too_large",
+            "104857 bytes (-max_body_mb,",
+        ),
+    ] {
+        let hec = HecReceiver::start(TOKEN);
+        let err = run_for_scrapes(&target, &hec, &[flag], 3);
+        let points = accepted_points(&hec);
+        assert!(
+            points
+                .iter()
+                .all(|p| p.name.starts_with("mattermost_metrics.")),
+            "{flag}: nothing of the scrape is sent"
+        );
+        assert!(health(&hec, "up").values().all(|up| *up == 0.0));
+        let errors = lines_with(&err, "ERROR", "");
+        assert_eq!(errors.len(), 1, "said once while it lasts: {err}");
+        assert!(
+            errors[0].starts_with(&format!("ERROR scrape failed ({kind}): "))
+                && errors[0].contains(want),
+            "{want} in {}",
+            errors[0]
+        );
+        assert!(!errors[0].contains("max_body_bytes"), "{}", errors[0]);
+    }
+}
+
+#[test]
+fn an_include_that_matches_nothing_is_warned_once() {
+    let target = fixture_server();
+    let hec = HecReceiver::start(TOKEN);
+    let err = run_for_scrapes(&target, &hec, &["-include_metrics=mattermost_*"], 3);
+    let warnings = lines_with(&err, "WARN", "dropped all");
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(warnings[0].contains("mattermost_.*"), "{}", warnings[0]);
+    assert!(health(&hec, "samples_filtered")
+        .values()
+        .all(|n| *n > 5000.0));
+}
+
+/// Requests carrying the same batch as the first one.
+fn copies_of_first(hec: &HecReceiver) -> Vec<hec_receiver::HecRequest> {
+    let reqs = hec.requests();
+    reqs.iter()
+        .filter(|r| r.body == reqs[0].body)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_slow_hec_is_waited_for_and_what_it_may_hold_is_not_called_lost() {
+    let target = TestServer::serve(Response::prometheus(
+        "up 1\nmattermost_http_websockets_total 3\n",
+    ));
+
+    // Slower than -splunk_timeout twice: both copies are indexed, the
+    // sender cannot know; the third is answered in time.
+    let hec = HecReceiver::start(TOKEN);
+    let late = Answer::Late(Duration::from_millis(1500));
+    hec.script([late.clone(), late.clone()]);
+    let mut s = Sender::run(
+        &target.url(),
+        &hec,
+        &["-splunk_timeout=400ms", "-scrape_interval=1s"],
+    );
+    wait_for(
+        "the count of possible duplicates to reach HEC",
+        Duration::from_secs(30),
+        || {
+            health(&hec, "hec_points_maybe_duplicated_total")
+                .values()
+                .any(|n| *n > 0.0)
+        },
+    );
+    let err = s.stop();
+    let copies = copies_of_first(&hec);
+    let outcomes: Vec<Outcome> = copies.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::AnsweredLate,
+            Outcome::AnsweredLate,
+            Outcome::Accepted
+        ]
+    );
+    let sum = summary(&err);
+    assert_eq!(
+        sum["maybe_duplicated"] as usize,
+        copies[0].points(),
+        "{err}"
+    );
+    assert_eq!((sum["lost"], sum["unconfirmed"]), (0, 0), "{err}");
+    assert_eq!(sum["produced"], sum["sent"]);
+    let reported = health(&hec, "hec_points_maybe_duplicated_total");
+    assert_eq!(
+        reported.values().cloned().fold(0.0, f64::max) as usize,
+        copies[0].points()
+    );
+    assert!(
+        err.contains("within 400ms (-splunk_timeout); HEC may still index the batch"),
+        "{err}"
+    );
+    assert!(err.contains("may be indexed twice"), "{err}");
+
+    // Slow until the stop: what HEC may hold is unconfirmed, not lost.
+    let hec = HecReceiver::start(TOKEN);
+    hec.set_default(Answer::Late(Duration::from_secs(3)));
+    let mut s = Sender::run(
+        &target.url(),
+        &hec,
+        &[
+            "-splunk_timeout=300ms",
+            "-shutdown_timeout=1s",
+            "-scrape_interval=20s",
+        ],
+    );
+    wait_for("two attempts", Duration::from_secs(20), || {
+        hec.requests().len() >= 2
+    });
+    s.signal("TERM");
+    let (status, err) = s.wait(Duration::from_secs(20));
+    assert!(status.success(), "{err}");
+    let sum = summary(&err);
+    let copies = copies_of_first(&hec);
+    assert_eq!(copies.len(), hec.requests().len(), "one scrape, one batch");
+    assert!(copies.iter().all(|r| r.outcome.indexed()));
+    assert_eq!(sum["sent"], 0);
+    assert_eq!(sum["unconfirmed"] as usize, copies[0].points(), "{err}");
+    assert_eq!(sum["lost"], 0, "{err}");
+    assert!(err.contains("ERROR stopped: "), "{err}");
+
+    // The default -splunk_timeout (30 s) waits for a HEC that takes 2 s:
+    // one request, no copy.
+    let hec = HecReceiver::start(TOKEN);
+    hec.script([Answer::Late(Duration::from_secs(2))]);
+    let url = hec.url();
+    let mut s = Sender::start(
+        &[
+            "-scrape_target",
+            &target.url(),
+            "-splunk_target",
+            &url,
+            "-splunk_authorization",
+            TOKEN,
+            "-scrape_interval=1s",
+        ],
+        &[],
+    );
+    wait_for("a second batch", Duration::from_secs(20), || {
+        hec.requests().len() >= 2
+    });
+    let err = s.stop();
+    assert_eq!(copies_of_first(&hec).len(), 1, "{err}");
+    let sum = summary(&err);
+    assert_eq!((sum["maybe_duplicated"], sum["lost"]), (0, 0), "{err}");
+    assert!(!err.contains("WARN sending to HEC failed"), "{err}");
 }

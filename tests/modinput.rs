@@ -19,7 +19,7 @@ use mattermost_metrics::convert::ConvertOptions;
 use mattermost_metrics::exposition::Format;
 use mattermost_metrics::pipeline::convert_scrape;
 use mattermost_metrics::settings::{ARGS, MASK};
-use splunkd::{input_xml, items_xml, parse_stream, run_binary, FakeSplunkd, Run};
+use splunkd::{input_xml, input_xml_in_app, items_xml, parse_stream, run_binary, FakeSplunkd, Run};
 use test_servers::{Reply, Response, TestPki, TestServer, TlsSettings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
@@ -333,7 +333,16 @@ fn check_failure(r: &Run, want: &str) -> HashMap<String, f64> {
     assert!(errors[0].contains(want), "{want:?} not in {}", errors[0]);
     let events = parse_stream(&r.stdout);
     let h = health(&events);
-    assert_eq!(h.len(), 10, "all health points");
+    assert_eq!(
+        h.len(),
+        mattermost_metrics::health::METRICS.len(),
+        "all health points"
+    );
+    assert_eq!(
+        events.len(),
+        h.len(),
+        "nothing but the health points is written"
+    );
     assert_eq!(h["up"], 0.0);
     h
 }
@@ -400,10 +409,10 @@ fn corrupt_gzip() {
 #[test]
 fn body_over_the_cap() {
     let server = TestServer::gzip_bomb(3 << 20);
-    check_failure(
-        &run_input(&server.url(), &[("max_body_mb", "1")]),
-        "1048576",
-    );
+    let r = run_input(&server.url(), &[("max_body_mb", "1")]);
+    // The message names the setting that holds the cap, as the form does.
+    check_failure(&r, "1048576 bytes (Largest scrape, max_body_mb,");
+    assert!(!r.stderr.contains("max_body_bytes"), "{}", r.stderr);
 }
 
 #[test]
@@ -471,8 +480,22 @@ fn https_with_a_private_ca() {
     let r = run_input(&url, &[]);
     check_failure(&r, "tls");
 
+    let r = run_input(&url, &[("ca_bundle", &ca)]);
+    assert!(!r.stderr.contains("WARN"), "{}", r.stderr);
     let r = run_input(&url, &[("verify_tls", "false")]);
     assert_eq!(health(&parse_stream(&r.stdout))["up"], 1.0, "{}", r.stderr);
+    // Turning verification off is never silent: one WARN per run, saying
+    // what it exposes.
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    for want in [
+        &url,
+        "verify_tls = false",
+        "pose as the node",
+        "credentials",
+    ] {
+        assert!(warnings[0].contains(want), "{want} in {}", warnings[0]);
+    }
 }
 
 // ---- secrets --------------------------------------------------------------
@@ -496,11 +519,8 @@ fn a_typed_secret_moves_to_the_credential_store_and_is_used() {
     );
     assert_eq!(
         splunkd
-            .passwords
-            .lock()
-            .unwrap()
-            .get("mattermost_metrics:node1:")
-            .map(String::as_str),
+            .secret("mattermost_metrics", "mattermost_metrics:node1:")
+            .as_deref(),
         Some("tok-ABC-123")
     );
     let masked = splunkd
@@ -574,13 +594,21 @@ fn validation_accepts_a_working_endpoint() {
 #[test]
 fn validation_explains_what_is_wrong() {
     let m = validation_message(&validate(&[
-        ("url", "mm1:8067"),
+        ("url", "mm1.example.com:8067/metrics"),
         ("interval", "10"),
         ("timeout", "30"),
     ]));
     assert!(
         m.contains("Metrics URL")
             && m.contains("Timeout (30 s) must be shorter than the interval (10 s)"),
+        "{m}"
+    );
+    // A URL without a scheme is told what it lacks, not that
+    // "mm1.example.com" is a scheme.
+    assert!(
+        m.contains("has no scheme: add http:// or https://")
+            && m.contains("http://mm1.example.com:8067/metrics")
+            && !m.contains("mm1.example.com://"),
         "{m}"
     );
 
@@ -702,4 +730,216 @@ fn a_reply_helper_is_used() {
     // Keeps the Reply import honest: a server closing without an answer.
     let server = TestServer::handle(|_| Reply::Close);
     check_failure(&run_input(&server.url(), &[]), "scrape failed");
+}
+
+// ---- production hardening ---------------------------------------------------
+
+#[test]
+fn a_password_in_the_url_never_reaches_events_logs_or_the_form() {
+    let server = TestServer::serve(Response::prometheus("up 1\n"));
+    let port = server.addr().port();
+    for url in [
+        format!("http://alice:s3cret-pw@127.0.0.1:{port}/metrics"),
+        // Malformed (the port), and without a scheme: quoted in errors.
+        "http://alice:s3cret-pw@127.0.0.1:99999999/metrics".to_string(),
+        format!("alice:s3cret-pw@127.0.0.1:{port}/metrics"),
+    ] {
+        let r = run_input(&url, &[]);
+        check_failure(&r, "invalid settings");
+        let v = validate(&[("url", &url)]);
+        let m = validation_message(&v);
+        for text in [&r.stdout, &r.stderr, &v.stderr, &m] {
+            assert!(
+                !text.contains("s3cret-pw") && !text.contains("alice"),
+                "{url}: {text}"
+            );
+        }
+        for e in parse_stream(&r.stdout) {
+            let source = e.source.unwrap_or_default();
+            assert!(
+                source.contains("127.0.0.1") && !source.contains('@'),
+                "the health events' source: {source}"
+            );
+        }
+    }
+    let url = format!("http://alice:s3cret-pw@127.0.0.1:{port}/metrics");
+    let m = validation_message(&validate(&[("url", &url)]));
+    assert!(m.contains("User name and Token or password"), "{m}");
+    assert!(server.requests().is_empty(), "never scraped with it");
+    // The form and the README say where credentials go instead.
+    let url_help = ARGS.iter().find(|a| a.name == "url").unwrap().description;
+    assert!(url_help.contains("use Authentication"), "{url_help}");
+}
+
+#[test]
+fn run_and_validation_read_secrets_from_one_namespace() {
+    let splunkd = FakeSplunkd::start();
+    let server = TestServer::require_bearer("tok-NS-42", Response::prometheus("up 1\n"));
+    let url = server.url();
+    let typed = [
+        ("url", url.as_str()),
+        ("auth_type", "bearer"),
+        ("secret", "tok-NS-42"),
+        ("interval", "60"),
+    ];
+    // An input created from another app's context: its stanza is in the
+    // Search app's inputs.conf.
+    let r = run_binary(
+        BIN,
+        &[],
+        &input_xml_in_app(&splunkd.uri, "search", "node1", &typed),
+    );
+    assert_eq!(health(&parse_stream(&r.stdout))["up"], 1.0, "{}", r.stderr);
+    assert_eq!(
+        splunkd
+            .secret("mattermost_metrics", "mattermost_metrics:node1:")
+            .as_deref(),
+        Some("tok-NS-42"),
+        "stored in the app's own namespace"
+    );
+    assert_eq!(splunkd.secret("search", "mattermost_metrics:node1:"), None);
+    assert!(
+        splunkd.calls().iter().any(|c| c
+            .path
+            .starts_with("/servicesNS/nobody/search/data/inputs/mattermost_metrics/node1")),
+        "the stanza is masked where it lives: {:?}",
+        splunkd.calls()
+    );
+    // Validation is not told the stanza's app, and reads the same secret.
+    let masked = [
+        ("url", url.as_str()),
+        ("auth_type", "bearer"),
+        ("secret", MASK),
+    ];
+    let v = run_binary(
+        BIN,
+        &["--validate-arguments"],
+        &items_xml(&splunkd.uri, "node1", &masked),
+    );
+    assert_eq!(v.code, Some(0), "{} {}", v.stdout, v.stderr);
+    // So does the next run.
+    let mut next = masked.to_vec();
+    next.push(("interval", "60"));
+    let r = run_binary(
+        BIN,
+        &[],
+        &input_xml_in_app(&splunkd.uri, "search", "node1", &next),
+    );
+    assert_eq!(health(&parse_stream(&r.stdout))["up"], 1.0, "{}", r.stderr);
+    assert!(server
+        .requests()
+        .iter()
+        .all(|q| q.header("authorization") == Some("Bearer tok-NS-42")));
+}
+
+#[test]
+fn a_scrape_over_the_sample_limit_is_refused_whole() {
+    let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")));
+    let r = run_input(&server.url(), &[("sample_limit", "1000")]);
+    let h = check_failure(&r, "scrape failed (sample_limit)");
+    assert!(
+        r.stderr.contains("more than the sample limit of 1000"),
+        "{}",
+        r.stderr
+    );
+    assert!(h["samples_scraped"] > 5000.0, "{h:?}");
+    assert_eq!(h["samples_emitted"], 0.0);
+    // The limit counts what the filters keep.
+    let r = run_input(
+        &server.url(),
+        &[("sample_limit", "1000"), ("include", "go_.*")],
+    );
+    assert_eq!(health(&parse_stream(&r.stdout))["up"], 1.0, "{}", r.stderr);
+    // 0: no limit; the default lets a busy node through (the other tests).
+    let r = run_input(&server.url(), &[("sample_limit", "0")]);
+    assert_eq!(health(&parse_stream(&r.stdout))["up"], 1.0, "{}", r.stderr);
+    let m = validation_message(&validate(&[
+        ("url", &server.url()),
+        ("sample_limit", "1000"),
+    ]));
+    assert!(m.contains("more than the Sample limit of 1000"), "{m}");
+}
+
+#[test]
+fn an_event_props_conf_would_truncate_is_dropped_counted_and_logged_once() {
+    use mattermost_metrics::emit::event_text::MAX_EVENT_BYTES;
+    let wide = |name: &str| {
+        let labels: Vec<String> = (0..10_000).map(|i| format!("l{i}=\"v{i}\"")).collect();
+        format!("{name}{{{}}} 1\n", labels.join(","))
+    };
+    let body = format!("{}{}narrow 2\n", wide("wide_a"), wide("wide_b"));
+    let server = TestServer::serve(Response::prometheus(body));
+    let r = run_input(&server.url(), &[]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let events = parse_stream(&r.stdout);
+    assert!(events.iter().all(|e| e.data.len() <= MAX_EVENT_BYTES));
+    let points = indexed(&events);
+    assert!(points.iter().any(|p| p.0 == "narrow"));
+    assert!(!points.iter().any(|p| p.0.starts_with("wide_")));
+    let h = health(&events);
+    assert_eq!(h["up"], 1.0);
+    assert_eq!(h["samples_oversized"], 2.0);
+    assert_eq!(h["samples_emitted"], 1.0);
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "logged once: {}", r.stderr);
+    for want in ["2 data point(s)", "65536", "TRUNCATE", "wide_a"] {
+        assert!(warnings[0].contains(want), "{want} in {}", warnings[0]);
+    }
+}
+
+#[test]
+fn an_include_that_matches_nothing_is_refused_and_warned() {
+    let body = fixture("mattermost.prom");
+    let samples = convert_scrape(
+        &body,
+        Format::Prometheus,
+        false,
+        &ConvertOptions::default(),
+        0,
+        |_| {},
+    )
+    .unwrap()
+    .0
+    .samples;
+    let server = TestServer::serve(Response::prometheus(body));
+    // The glob an admin types for "every Mattermost metric".
+    let m = validation_message(&validate(&[
+        ("url", &server.url()),
+        ("include", "mattermost_*"),
+    ]));
+    for want in [
+        &format!("keep 0 of the {samples} samples"),
+        "mattermost_.*",
+        "glob",
+    ] {
+        assert!(m.contains(want as &str), "{want} in {m}");
+    }
+    let r = run_input(&server.url(), &[("include", "mattermost_*")]);
+    let h = health(&parse_stream(&r.stdout));
+    assert_eq!(h["samples_emitted"], 0.0);
+    assert_eq!(h["samples_filtered"], samples as f64);
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].contains(&format!("dropped all {samples} samples"))
+            && warnings[0].contains("mattermost_.*"),
+        "{}",
+        warnings[0]
+    );
+}
+
+#[test]
+fn run_mode_with_nothing_on_stdin_says_so() {
+    for stdin in ["", "  \n", "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"] {
+        let r = run_binary(BIN, &[], stdin);
+        assert_eq!(r.code, Some(1), "{stdin:?}: {}", r.stderr);
+        assert_eq!(r.stdout, "");
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line: {}", r.stderr);
+        assert!(
+            lines[0].starts_with("ERROR cannot read the input definition"),
+            "{}",
+            lines[0]
+        );
+    }
 }

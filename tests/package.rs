@@ -189,10 +189,32 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
     let semver = regex::Regex::new(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$").unwrap();
     assert!(semver.is_match(VERSION));
 
+    // app.manifest: what AppInspect's package-id check reads (without it,
+    // the check is skipped); the same id, name and version as app.conf.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text(&m, "app.manifest")).expect("app.manifest is JSON");
+    assert_eq!(manifest["schemaVersion"], "2.0.0");
+    assert_eq!(manifest["info"]["id"]["name"], "mattermost_metrics");
+    assert_eq!(
+        manifest["info"]["id"]["name"].as_str(),
+        conf_value(&app, "package", "id").as_deref()
+    );
+    assert_eq!(manifest["info"]["id"]["version"], VERSION);
+    assert_eq!(
+        manifest["info"]["title"].as_str(),
+        conf_value(&app, "ui", "label").as_deref()
+    );
+
     let indexes = text(&m, "default/indexes.conf");
     assert_eq!(
         conf_value(&indexes, "wss_metrics", "datatype").as_deref(),
         Some("metric")
+    );
+    // Replicated like the cluster's own indexes when the app is in a
+    // cluster manager's bundle.
+    assert_eq!(
+        conf_value(&indexes, "wss_metrics", "repFactor").as_deref(),
+        Some("auto")
     );
     let cloud_ok = [
         "homePath",

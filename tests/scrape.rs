@@ -581,6 +581,58 @@ fn a_redirect_that_loses_credentials_says_so() {
 }
 
 #[test]
+fn a_redirect_to_another_host_works_without_the_credentials() {
+    for auth in [
+        Auth::Bearer(Secret::new("not-for-others")),
+        Auth::Basic {
+            username: "metrics".into(),
+            password: Secret::new("not-for-others"),
+        },
+    ] {
+        let target = TestServer::serve(Response::prometheus(BODY));
+        // 127.0.0.1 -> localhost: another host name, the same machine.
+        let elsewhere = target.url().replace("127.0.0.1", "localhost");
+        let origin = TestServer::redirect(&elsewhere);
+        let mut cfg = config(&origin.url());
+        cfg.auth = auth;
+        assert_eq!(scrape(&cfg).unwrap().body, BODY.as_bytes());
+        assert!(origin.only_request().header("authorization").is_some());
+        let req = target.only_request();
+        let host = elsewhere
+            .trim_start_matches("http://")
+            .trim_end_matches("/metrics");
+        assert_eq!(req.header("host"), Some(host));
+        assert_eq!(
+            req.header("authorization"),
+            None,
+            "no credentials to another host"
+        );
+    }
+}
+
+#[test]
+fn an_https_scrape_never_follows_a_redirect_to_plain_http() {
+    let pki = TestPki::new();
+    let plain = TestServer::serve(Response::prometheus(BODY));
+    let moved = |to: &str| Response::new(302, "text/plain", "moved\n").header("Location", to);
+    let origin = TestServer::https(TlsSettings::new(pki.server()), moved(&plain.url()));
+    let mut cfg = config(&origin.url());
+    cfg.ca_bundle = Some(pki.ca_file());
+    cfg.auth = Auth::Bearer(Secret::new("stays-on-tls"));
+    let e = expect_err(scrape(&cfg));
+    assert_eq!(e.kind(), "redirect");
+    assert_message(&e, &origin.url(), &[&plain.url(), "plain http"]);
+    assert!(plain.requests().is_empty(), "nothing went out in clear");
+    // https to https (another port) is followed.
+    let other = TestServer::https(TlsSettings::new(pki.server()), Response::prometheus(BODY));
+    let origin = TestServer::https(TlsSettings::new(pki.server()), moved(&other.url()));
+    let mut cfg = config(&origin.url());
+    cfg.ca_bundle = Some(pki.ca_file());
+    assert_eq!(scrape(&cfg).unwrap().body, BODY.as_bytes());
+    // So is http to http (the redirect tests above).
+}
+
+#[test]
 fn redirect_loop_is_a_redirect_error() {
     let server = TestServer::redirect("/metrics");
     let e = expect_err(scrape_url(&server.url()));
@@ -608,11 +660,11 @@ fn bad_configs_are_refused_with_reasons() {
     let cases: Vec<(Change, Vec<String>)> = vec![
         (
             Box::new(|c| c.url = "ftp://127.0.0.1/metrics".into()),
-            vec!["scheme \"ftp\"".into()],
+            vec!["must start with http:// or https://, not ftp://".into()],
         ),
         (
             Box::new(|c| c.url = "127.0.0.1:8067/metrics".into()),
-            vec!["not a URL".into()],
+            vec!["has no scheme: add http:// or https://".into()],
         ),
         (
             Box::new(|c| c.timeout = Duration::ZERO),
@@ -853,6 +905,66 @@ fn http_url_on_a_tls_port() {
     let e = expect_err(scrape_url(&url));
     assert!(matches!(e.kind(), "protocol" | "closed"), "{e}");
     assert_message(&e, &url, &["use https://"]);
+}
+
+#[test]
+fn a_ca_certificate_served_as_the_servers_own_says_what_to_do() {
+    let id = TestPki::ca_as_server_identity();
+    let pki = TestPki::new();
+    let bundle = pki.write("self-signed.pem", &id.cert_pem);
+    let server = TestServer::https(TlsSettings::new(id), Response::prometheus(BODY));
+    let mut cfg = config(&server.url());
+    cfg.ca_bundle = Some(bundle);
+    let e = expect_err(scrape(&cfg));
+    assert_eq!(tls_problem(&e), TlsProblem::CaAsServerCert, "{e}");
+    assert_message(
+        &e,
+        &server.url(),
+        &[
+            "presents a CA certificate as its own",
+            "CA:FALSE",
+            "sign a server certificate",
+            "ca_bundle",
+        ],
+    );
+    assert!(!e.to_string().contains("Other("), "{e}");
+}
+
+#[test]
+fn a_certificate_not_for_servers_says_what_to_do() {
+    let t =
+        https_server(|pki| TlsSettings::new(pki.issue(&["localhost", "127.0.0.1"], true, false)));
+    let e = expect_err(scrape(&tls_config(&t)));
+    assert_eq!(tls_problem(&e), TlsProblem::WrongPurpose, "{e}");
+    assert_message(
+        &e,
+        &t.server.url(),
+        &["not issued for TLS servers", "serverAuth"],
+    );
+}
+
+#[test]
+fn tls_hints_name_the_front_ends_settings() {
+    let t = https_server(|pki| TlsSettings::new(pki.server()));
+    let mut cfg = config(&t.server.url());
+    cfg.names = mattermost_metrics::scrape::SettingNames {
+        max_body: "-max_body_mb",
+        ca_bundle: "-scrape_ca_bundle",
+        no_verify: "-allow_insecure",
+        client_cert: None,
+    };
+    let e = expect_err(scrape(&cfg));
+    assert_message(
+        &e,
+        &t.server.url(),
+        &["(-scrape_ca_bundle)", "(-allow_insecure)"],
+    );
+    let server = TestServer::gzip_bomb(3 << 20);
+    let mut big = cfg.clone();
+    big.url = server.url();
+    big.max_body_bytes = 1 << 20;
+    let e = expect_err(scrape(&big));
+    assert_message(&e, &server.url(), &["1048576 bytes (-max_body_mb,"]);
 }
 
 fn client_files(pki: &TestPki, id: &Identity) -> (PathBuf, PathBuf) {

@@ -17,17 +17,32 @@ fn app() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/splunk_app"))
 }
 
-/// What the converter meant to send.
+/// What the converter meant to send, with each value as the event text
+/// can carry it (`emit::event_text::write_value`).
 fn expected(dp: &DataPoint<'_>) -> splunk::IndexedPoint {
+    let text = |v: &str| {
+        let mut out = Vec::new();
+        emit::event_text::write_value(v, &mut out);
+        String::from_utf8(out).unwrap()
+    };
     splunk::IndexedPoint {
         metric_name: dp.metric_name.to_string(),
         value: dp.value,
         dimensions: dp
             .dimensions
             .iter()
-            .map(|d| (d.name.to_string(), d.value.to_string()))
+            .map(|d| (d.name.to_string(), text(&d.value)))
             .collect(),
     }
+}
+
+#[test]
+fn no_event_is_longer_than_props_conf_lets_through() {
+    // The input drops (and counts) an event longer than this; props.conf
+    // would cut it at its TRUNCATE. The two must be one number.
+    let props = splunk::read_conf(&app().join("default/props.conf"));
+    let truncate: usize = props["mattermost:metrics"]["TRUNCATE"].parse().unwrap();
+    assert_eq!(truncate, emit::event_text::MAX_EVENT_BYTES);
 }
 
 /// Converts `body` and checks every data point survives the transforms;

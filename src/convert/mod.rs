@@ -4,9 +4,10 @@
 //! guarantee is decided here, and only here:
 //! - the metric name and dimension names are mapped onto Splunk's naming
 //!   rules ([`names`]);
-//! - label values are kept as they are, except for what an index-time
-//!   `_meta` field cannot carry ([`names::dimension_value`]); empty values
-//!   are dropped, as Prometheus treats an empty label as an absent one;
+//! - label values are kept exactly (what the event text cannot carry is
+//!   the emitter's business, [`crate::emit::event_text::write_value`]);
+//!   empty values are dropped, as Prometheus treats an empty label as an
+//!   absent one;
 //! - `le` and `quantile` values are written in one canonical form
 //!   ([`float::canonical_bound`]) so one bucket has one dimension value
 //!   whichever format the target spoke;
@@ -211,9 +212,9 @@ impl Converter {
             let value = match &*l.name {
                 "le" | "quantile" => match float::canonical_bound_text(&l.value) {
                     Some(b) => Text::Inline(b),
-                    None => names::dimension_value(&l.value),
+                    None => Text::Borrowed(&l.value),
                 },
-                _ => names::dimension_value(&l.value),
+                _ => Text::Borrowed(&l.value),
             };
             let mut name = self.memo.dimension_name(i, &l.name);
             if self.opts.extra_dimensions.iter().any(|(n, _)| *n == *name) {

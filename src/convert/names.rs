@@ -103,43 +103,6 @@ pub fn dimension_name(name: &str) -> Text<'_> {
     Text::Owned(out)
 }
 
-/// A dimension value as an index-time field can hold it.
-///
-/// The event text writes each value between double quotes and our
-/// transform copies it into `_meta` as `name::"value"`. Splunk's `_meta`
-/// has no escape for a double quote inside a quoted value, so `"` becomes
-/// `'`. Control characters (tab, line feed, carriage return and the rest of
-/// C0, DEL, C1) and the Unicode line and paragraph separators become a
-/// space, so that an event is always one line for any reader.
-/// Everything else, spaces, `=`, commas, backslashes and non-ASCII text
-/// included, is kept exactly.
-pub fn dimension_value(value: &str) -> Text<'_> {
-    fn breaks(c: char) -> bool {
-        c.is_control() || c == '\u{2028}' || c == '\u{2029}'
-    }
-    // Nearly every value is plain ASCII: one pass over its bytes decides,
-    // and only a value with non-ASCII text is decoded.
-    let (mut dirty, mut non_ascii) = (false, false);
-    for b in value.bytes() {
-        dirty |= b == b'"' || b < 0x20 || b == 0x7f;
-        non_ascii |= b >= 0x80;
-    }
-    let clean = !dirty && (!non_ascii || !value.contains(|c: char| c == '"' || breaks(c)));
-    if clean {
-        return Text::Borrowed(value);
-    }
-    Text::Owned(
-        value
-            .chars()
-            .map(|c| match c {
-                '"' => '\'',
-                c if breaks(c) => ' ',
-                c => c,
-            })
-            .collect(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,27 +136,5 @@ mod tests {
         assert_eq!(&*dimension_name("some.label"), "some.label");
         assert_eq!(&*dimension_name("a b"), "a_b");
         assert_eq!(&*dimension_name("9lives"), "exported_9lives");
-    }
-
-    #[test]
-    fn dimension_values() {
-        for kept in [
-            "GET",
-            "a b",
-            "x=y",
-            "a,b",
-            r"C:\path\",
-            "日本語",
-            "<placeholder>",
-            "it's",
-        ] {
-            assert!(matches!(dimension_value(kept), Text::Borrowed(v) if v == kept));
-        }
-        assert_eq!(&*dimension_value("say \"hi\""), "say 'hi'");
-        assert_eq!(&*dimension_value("two\nlines\ttab\r"), "two lines tab ");
-        assert_eq!(
-            &*dimension_value("nel\u{85}ls\u{2028}ps\u{2029}c1\u{9b}"),
-            "nel ls ps c1 "
-        );
     }
 }

@@ -32,7 +32,8 @@ use std::time::Duration;
 use regex::Regex;
 
 use super::log::Level;
-use crate::scrape::Secret;
+use crate::pipeline::DEFAULT_SAMPLE_LIMIT;
+use crate::scrape::{check_url as url_host, redact_url, Secret, UrlProblem, DEFAULT_MAX_BODY_MB};
 
 /// How a flag takes its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +99,7 @@ pub const FLAGS: &[Flag] = &[
         name: "timeout",
         kind: Kind::Value,
         default: Some("3s"),
-        help: "HTTP request timeout: each scrape, and each request to HEC",
+        help: "HTTP request timeout of each scrape (HEC's requests have -splunk_timeout)",
         compat: true,
     },
     Flag {
@@ -172,6 +173,27 @@ pub const FLAGS: &[Flag] = &[
         compat: false,
     },
     Flag {
+        name: "splunk_timeout",
+        kind: Kind::Value,
+        default: Some("30s"),
+        help: "how long to wait for HEC's answer to one request; a HEC that answers later may still index the batch, which is then sent again: a duplicate",
+        compat: false,
+    },
+    Flag {
+        name: "max_body_mb",
+        kind: Kind::Value,
+        default: Some(DEFAULT_MAX_BODY_MB),
+        help: "largest scrape body accepted (MB, after decompression); a larger one fails the scrape",
+        compat: false,
+    },
+    Flag {
+        name: "sample_limit",
+        kind: Kind::Value,
+        default: Some(DEFAULT_SAMPLE_LIMIT),
+        help: "most data points one scrape may give, after the filters; a scrape with more is not sent at all (0: no limit)",
+        compat: false,
+    },
+    Flag {
         name: "max_queue_mb",
         kind: Kind::Value,
         default: Some("64"),
@@ -225,7 +247,10 @@ pub struct Config {
     pub splunk_url: String,
     pub token: Secret,
     pub allow_insecure: bool,
+    /// Of each scrape.
     pub timeout: Duration,
+    /// Of each request to HEC.
+    pub splunk_timeout: Duration,
     pub log_level: Level,
     pub index: Option<String>,
     pub sourcetype: Option<String>,
@@ -236,6 +261,9 @@ pub struct Config {
     pub dimensions: Vec<(String, String)>,
     pub scrape_ca_bundle: Option<PathBuf>,
     pub splunk_ca_bundle: Option<PathBuf>,
+    pub max_body_bytes: u64,
+    /// 0: no limit.
+    pub sample_limit: u64,
     pub max_queue_bytes: usize,
     pub max_batch_bytes: usize,
     pub retry_backoff: Duration,
@@ -261,8 +289,9 @@ impl fmt::Debug for Config {
             "scrape_target=[{}] scrape_interval={} splunk_target={} splunk_authorization={} \
              allow_insecure={} timeout={} log_level={} splunk_index={} splunk_sourcetype={} \
              splunk_source={} include_metrics={} exclude_metrics={} extra_dimensions={} \
-             scrape_ca_bundle={} splunk_ca_bundle={} max_queue_bytes={} max_batch_bytes={} \
-             retry_backoff={} retry_backoff_max={} shutdown_timeout={}",
+             scrape_ca_bundle={} splunk_ca_bundle={} splunk_timeout={} max_body_bytes={} \
+             sample_limit={} max_queue_bytes={} max_batch_bytes={} retry_backoff={} \
+             retry_backoff_max={} shutdown_timeout={}",
             targets.join(", "),
             fmt_duration(self.interval),
             self.splunk_url,
@@ -290,6 +319,9 @@ impl fmt::Debug for Config {
             self.splunk_ca_bundle
                 .as_ref()
                 .map_or("-".to_string(), |p| p.display().to_string()),
+            fmt_duration(self.splunk_timeout),
+            self.max_body_bytes,
+            self.sample_limit,
             self.max_queue_bytes,
             self.max_batch_bytes,
             fmt_duration(self.retry_backoff),
@@ -522,7 +554,7 @@ pub fn parse(
                     errors.push(format!("{l}: {u} is given twice"));
                 }
                 Ok(host) => targets.push((u, host)),
-                Err(e) => errors.push(format!("{l} {u:?}: {e}")),
+                Err(e) => errors.push(format!("{l} {:?}: {e}", redact_url(&u))),
             }
         }
     }
@@ -539,7 +571,7 @@ pub fn parse(
         Some((v, l)) => match check_hec_url(&v) {
             Ok(u) => Some(u),
             Err(e) => {
-                errors.push(format!("{l} {v:?}: {e}"));
+                errors.push(format!("{l} {:?}: {e}", redact_url(&v)));
                 None
             }
         },
@@ -579,6 +611,7 @@ pub fn parse(
         }
     });
     let timeout = duration("timeout", Duration::from_millis(1), &mut errors);
+    let splunk_timeout = duration("splunk_timeout", Duration::from_millis(1), &mut errors);
     let log_level = one("log_level").and_then(|(v, l)| match Level::parse(&v) {
         Some(level) => Some(level),
         None => {
@@ -646,6 +679,17 @@ pub fn parse(
         text("scrape_ca_bundle").and_then(|(v, l)| readable_file(&v, &l, &mut errors));
     let splunk_ca_bundle =
         text("splunk_ca_bundle").and_then(|(v, l)| readable_file(&v, &l, &mut errors));
+    let max_body_mb = number("max_body_mb", 0.001, 4096.0, &mut errors);
+    let sample_limit = number("sample_limit", 0.0, 1e9, &mut errors);
+    if let Some(n) = sample_limit.filter(|n| n.fract() != 0.0) {
+        errors.push(format!(
+            "{} {n}: must be a whole number",
+            label(
+                "sample_limit",
+                raw("sample_limit").map_or(Origin::Flag, |r| r.origin)
+            )
+        ));
+    }
     let max_queue_mb = number("max_queue_mb", 0.001, 1_048_576.0, &mut errors);
     let max_batch_kb = number("max_batch_kb", 1.0, 1_048_576.0, &mut errors);
     let retry_backoff = duration("retry_backoff", Duration::from_millis(1), &mut errors);
@@ -695,6 +739,7 @@ pub fn parse(
         token: token.expect("checked"),
         allow_insecure: allow_insecure.expect("has a default"),
         timeout: timeout.expect("checked"),
+        splunk_timeout: splunk_timeout.expect("checked"),
         log_level: log_level.expect("checked"),
         index,
         sourcetype,
@@ -704,6 +749,8 @@ pub fn parse(
         dimensions,
         scrape_ca_bundle,
         splunk_ca_bundle,
+        max_body_bytes: (max_body_mb.expect("checked") * 1024.0 * 1024.0) as u64,
+        sample_limit: sample_limit.expect("checked") as u64,
         max_queue_bytes: max_queue_bytes.expect("checked"),
         max_batch_bytes: max_batch_bytes.expect("checked"),
         retry_backoff: retry_backoff.expect("checked"),
@@ -713,22 +760,16 @@ pub fn parse(
     })))
 }
 
-/// The host of a scrape URL, or why the URL cannot be scraped.
+/// The host of a scrape (or HEC) URL, or why the URL cannot be used.
 fn check_url(raw: &str) -> Result<String, String> {
-    let u = url::Url::parse(raw).map_err(|e| format!("not a valid URL ({e})"))?;
-    if u.scheme() != "http" && u.scheme() != "https" {
-        return Err(format!(
-            "must start with http:// or https://, not {}://",
-            u.scheme()
-        ));
-    }
-    if !u.username().is_empty() || u.password().is_some() {
-        return Err("must not contain credentials (they would be logged)".to_string());
-    }
-    match u.host_str() {
-        Some(h) if !h.is_empty() => Ok(h.trim_start_matches('[').trim_end_matches(']').to_string()),
-        _ => Err("has no host".to_string()),
-    }
+    url_host(raw).map_err(|p| match p {
+        // The old tool had no credentials for its targets either.
+        UrlProblem::Credentials => format!(
+            "{p}: this sender does not authenticate to its targets; for HEC, the token goes in \
+             -splunk_authorization"
+        ),
+        p => p.to_string(),
+    })
 }
 
 /// The URL to POST to: `/services/collector` added to a URL without a path,
@@ -990,6 +1031,11 @@ mod tests {
         assert_eq!(c.log_level, Level::Info);
         assert_eq!(c.index, None);
         assert_eq!(c.token.expose(), "abc-123");
+        // Ours: HEC waited for long enough not to duplicate a slow but
+        // alive indexer tier; the input's limits.
+        assert_eq!(c.splunk_timeout, Duration::from_secs(30));
+        assert_eq!(c.max_body_bytes, crate::scrape::DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(c.sample_limit, 200_000);
     }
 
     #[test]

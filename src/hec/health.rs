@@ -33,6 +33,10 @@ pub const HEC_HEALTH_METRICS: &[(&str, &str)] = &[
         "data points of this target in batches HEC refused (HTTP 400 or another 4xx), which are not sent again",
     ),
     (
+        "hec_points_maybe_duplicated_total",
+        "data points of this target that HEC accepted when sent again after a request that got no answer (timeout, connection lost): HEC may have indexed them twice",
+    ),
+    (
         "hec_retries_total",
         "requests carrying this target's data that failed (network error, timeout, 429, 5xx) and were sent again",
     ),
@@ -62,6 +66,11 @@ pub struct Counters {
     pub rejected: AtomicU64,
     /// Still unsent when the process stopped.
     pub lost: AtomicU64,
+    /// Given up on at the stop after a request that got no answer: HEC may
+    /// have indexed them.
+    pub unconfirmed: AtomicU64,
+    /// Accepted when sent again after a request that got no answer.
+    pub maybe_duplicated: AtomicU64,
     pub retries: AtomicU64,
     pub missed: AtomicU64,
 }
@@ -82,6 +91,7 @@ fn sender_value(name: &str, c: &Counters, queue_bytes: usize) -> Option<f64> {
         "hec_points_sent_total" => g(&c.sent),
         "hec_points_dropped_total" => g(&c.dropped),
         "hec_points_rejected_total" => g(&c.rejected),
+        "hec_points_maybe_duplicated_total" => g(&c.maybe_duplicated),
         "hec_retries_total" => g(&c.retries),
         "hec_queue_bytes" => queue_bytes as f64,
         "scrapes_missed_total" => g(&c.missed),

@@ -43,7 +43,15 @@ use self::health::Counters;
 use self::queue::Queue;
 use self::stop::{State, Stop};
 use crate::convert::ConvertOptions;
-use crate::scrape::{Auth, ScrapeConfig, Scraper, DEFAULT_MAX_BODY_BYTES};
+use crate::scrape::{Auth, ScrapeConfig, Scraper, SettingNames};
+
+/// How scrape errors name this sender's flags.
+const SETTING_NAMES: SettingNames = SettingNames {
+    max_body: "-max_body_mb",
+    ca_bundle: "-scrape_ca_bundle",
+    no_verify: "-allow_insecure",
+    client_cert: None,
+};
 
 /// Exit status for invalid settings.
 pub const EXIT_CONFIG: u8 = 2;
@@ -77,6 +85,15 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     log::init(cfg.log_level, vec![cfg.token.clone()]);
     for w in &cfg.warnings {
         log::warning!("{w}");
+    }
+    if cfg.allow_insecure {
+        log::warning!(
+            "-allow_insecure: no TLS certificate is checked, of HEC ({}) nor of https scrape \
+             targets, so anyone on the network path can pose as HEC and take the token (sent \
+             with every request) and the data, or pose as a target and feed false metrics; for \
+             a private CA set -splunk_ca_bundle / -scrape_ca_bundle instead",
+            cfg.splunk_url
+        );
     }
     log::debug!("loaded config: {cfg:?}");
 
@@ -155,7 +172,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         log::error!("the sender thread failed; see the message above");
         sender::Outcome::default()
     });
-    // Anything left (after an abort) was not sent.
+    // Anything left (after an abort) was never sent.
     for b in queue.drain() {
         Counters::add(&counters[b.target].lost, b.points.into());
     }
@@ -164,7 +181,8 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         counters.iter().map(|c| Counters::get(f(c))).sum()
     };
     let lost = total(|c| &c.lost);
-    let level = if lost > 0 {
+    let unconfirmed = total(|c| &c.unconfirmed);
+    let level = if lost + unconfirmed > 0 {
         log::Level::Error
     } else {
         log::Level::Info
@@ -172,13 +190,18 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     log::write(
         level,
         format_args!(
-            "stopped: produced={} sent={} dropped={} rejected={} lost={} retries={} missed_scrapes={} (data points; \
-             dropped: queue full, rejected: refused by HEC, lost: unsent at the stop)",
+            "stopped: produced={} sent={} dropped={} rejected={} lost={} unconfirmed={} maybe_duplicated={} \
+             retries={} missed_scrapes={} (data points; dropped: queue full, rejected: refused by HEC, \
+             lost: never delivered, unconfirmed: given up at the stop after a request HEC did not answer, \
+             so perhaps indexed, maybe_duplicated: sent (counted in sent) again after an unanswered \
+             request, so perhaps indexed twice)",
             total(|c| &c.produced),
             total(|c| &c.sent),
             total(|c| &c.dropped),
             total(|c| &c.rejected),
             lost,
+            unconfirmed,
+            total(|c| &c.maybe_duplicated),
             total(|c| &c.retries),
             total(|c| &c.missed),
         ),
@@ -207,7 +230,8 @@ fn build_targets(cfg: &Config) -> anyhow::Result<Vec<target::Target>> {
             client_cert: None,
             client_key: None,
             auth: Auth::None,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_body_bytes: cfg.max_body_bytes,
+            names: SETTING_NAMES,
         })
         .map_err(|e| anyhow::anyhow!("-scrape_target {} (with -scrape_ca_bundle): {e:#}", t.url))?;
         out.push(target::Target {
@@ -221,6 +245,7 @@ fn build_targets(cfg: &Config) -> anyhow::Result<Vec<target::Target>> {
             scraper,
             convert: convert.clone(),
             max_batch_bytes: cfg.max_batch_bytes,
+            sample_limit: cfg.sample_limit,
         });
     }
     Ok(out)

@@ -13,9 +13,16 @@
 //!   (`-retry_backoff` to `-retry_backoff_max`), with jitter (a random
 //!   50-100 % of it) so that many senders do not come back in step; a
 //!   `Retry-After` longer than the wait is honoured up to the maximum.
-//!   Scrapes go on meanwhile and queue up ([`super::queue`]). A request
-//!   whose answer was lost may have been indexed: sending it again can
-//!   duplicate it, which is the price of losing nothing.
+//!   Scrapes go on meanwhile and queue up ([`super::queue`]).
+//! - no answer after the request went out (the answer timed out, the
+//!   connection closed while waiting for it): HEC may have indexed the
+//!   batch, or not; the sender cannot know. It is sent again (losing
+//!   nothing), and counted: if a later attempt is accepted, its data points
+//!   are *possibly duplicated*; if the sender gives up on it at the stop,
+//!   they are *unconfirmed*, not lost. `-splunk_timeout` (30 s) is long so
+//!   that a HEC that is slow but alive (indexers blocking under load answer
+//!   in seconds) is waited for rather than sent everything twice; it is
+//!   separate from the scrape `-timeout` (3 s), which guards the schedule.
 //! - 401 and 403: HEC refuses the token (missing, invalid or disabled).
 //!   Every request would be refused the same way, so the sender gives up at
 //!   once: the process stops with an error naming the token setting.
@@ -72,6 +79,8 @@ pub enum Failure {
     Retry {
         detail: String,
         retry_after: Option<Duration>,
+        /// The request went out and no answer came: HEC may have indexed it.
+        maybe_delivered: bool,
     },
     /// HEC refused the token: nothing will be accepted.
     Token { detail: String },
@@ -106,7 +115,10 @@ impl Hec {
             ureq::Proxy::try_from_env()
         };
         let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(cfg.timeout))
+            .timeout_global(Some(cfg.splunk_timeout))
+            // Its own budget, so that a connection that never came (nothing
+            // delivered) is told apart from an answer that never came.
+            .timeout_connect(Some(cfg.splunk_timeout))
             .http_status_as_error(false)
             .max_redirects(0)
             .proxy(proxy)
@@ -118,7 +130,7 @@ impl Hec {
             agent,
             url: cfg.splunk_url.clone(),
             authorization: Secret::new(format!("Splunk {}", cfg.token.expose())),
-            timeout: cfg.timeout,
+            timeout: cfg.splunk_timeout,
         })
     }
 
@@ -126,21 +138,30 @@ impl Hec {
         &self.url
     }
 
-    /// One POST of `batch`.
-    pub fn post(&self, batch: &Batch) -> Result<(), Failure> {
-        let result = self
+    /// One POST of `batch`, waiting at most `-splunk_timeout` for it, or
+    /// `within` when that is shorter (the time left to stop in).
+    pub fn post(&self, batch: &Batch, within: Option<Duration>) -> Result<(), Failure> {
+        let mut request = self
             .agent
             .post(&self.url)
             .header("Authorization", self.authorization.expose())
             .header("Content-Encoding", "gzip")
-            .header("Content-Type", "application/json")
-            .send(&batch.body[..]);
-        let mut response = match result {
+            .header("Content-Type", "application/json");
+        if let Some(left) = within.filter(|w| *w < self.timeout) {
+            let left = left.max(Duration::from_millis(1));
+            request = request
+                .config()
+                .timeout_global(Some(left))
+                .timeout_connect(Some(left))
+                .build();
+        }
+        let mut response = match request.send(&batch.body[..]) {
             Ok(r) => r,
             Err(e) => {
                 return Err(Failure::Retry {
                     detail: self.describe(&e),
                     retry_after: None,
+                    maybe_delivered: maybe_delivered(&e),
                 })
             }
         };
@@ -186,9 +207,11 @@ impl Hec {
                 ));
                 Failure::Token { detail }
             }
+            // An answer that says the batch was not taken.
             408 | 429 | 500..=599 => Failure::Retry {
                 detail,
                 retry_after,
+                maybe_delivered: false,
             },
             _ => {
                 if let Some(n) = reply.invalid_event {
@@ -232,8 +255,13 @@ impl Hec {
             );
         }
         match e {
+            E::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => format!(
+                "cannot connect to {url} within {} (-splunk_timeout)",
+                fmt_duration(self.timeout)
+            ),
             E::Timeout(_) => format!(
-                "no answer from {url} within {} (-timeout)",
+                "no answer from {url} within {} (-splunk_timeout); HEC may still index the \
+                 batch, and the copy sent again",
                 fmt_duration(self.timeout)
             ),
             E::HostNotFound => format!("cannot resolve the host of {url}"),
@@ -241,7 +269,7 @@ impl Hec {
                 format!("connection refused by {url}: is HEC enabled and listening on this port?")
             }
             E::Io(io) if matches!(io.kind(), K::TimedOut | K::WouldBlock) => format!(
-                "no answer from {url} within {} (-timeout)",
+                "no answer from {url} within {} (-splunk_timeout)",
                 fmt_duration(self.timeout)
             ),
             E::Io(io)
@@ -254,6 +282,33 @@ impl Hec {
             }
             other => format!("cannot reach {url}: {other}"),
         }
+    }
+}
+
+/// Whether a request that failed with `e` may have reached HEC whole: the
+/// connection was made and the answer did not come. Failing to resolve,
+/// connect or shake hands, or to send the request, delivers nothing (HEC
+/// indexes a body only once it has all of it).
+fn maybe_delivered(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as K;
+    use ureq::{Error as E, Timeout as T};
+    match e {
+        E::Timeout(T::Resolve | T::Connect | T::SendRequest | T::SendBody) => false,
+        E::Timeout(_) | E::Protocol(_) => true,
+        E::Io(io) => {
+            let tls = io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
+            !tls && matches!(
+                io.kind(),
+                K::UnexpectedEof
+                    | K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::TimedOut
+                    | K::WouldBlock
+            )
+        }
+        _ => false,
     }
 }
 
@@ -396,12 +451,24 @@ pub fn run(
     let deadline = || stop.stopping_since().map(|t| t + shutdown_timeout);
     while let Some(batch) = queue.pop(None) {
         let c = &counters[batch.target];
+        let points = u64::from(batch.points);
         let past_deadline = deadline().is_some_and(|d| Instant::now() >= d);
         if stop.state() == State::Aborting || past_deadline {
-            Counters::add(&c.lost, batch.points.into());
+            Counters::add(&c.lost, points);
             continue;
         }
         let mut attempt: u32 = 0;
+        // Whether an attempt went out and got no answer: HEC may hold it.
+        let mut maybe_delivered = false;
+        // Given up on: unconfirmed if HEC may hold it, else lost.
+        let give_up = |maybe_delivered: bool| {
+            let counter = if maybe_delivered {
+                &c.unconfirmed
+            } else {
+                &c.lost
+            };
+            Counters::add(counter, points);
+        };
         let first_failure = Instant::now();
         loop {
             log::trace!(
@@ -413,14 +480,32 @@ pub fn run(
                 batch.raw_len
             );
             let t0 = Instant::now();
-            match hec.post(&batch) {
+            let within = deadline().map(|d| d.saturating_duration_since(t0));
+            if within.is_some_and(|w| w.is_zero()) {
+                // The wait before this attempt ran into the stop's deadline.
+                log::error!(
+                    "stopping before HEC accepted a batch of {} data points, which is not sent",
+                    batch.points
+                );
+                give_up(maybe_delivered);
+                break;
+            }
+            match hec.post(&batch, within) {
                 Ok(()) => {
-                    Counters::add(&c.sent, batch.points.into());
+                    Counters::add(&c.sent, points);
+                    if maybe_delivered {
+                        Counters::add(&c.maybe_duplicated, points);
+                    }
                     if attempt > 0 {
                         log::info!(
-                            "HEC accepted the batch after {} failed attempts ({:.1} s); {} batches queued",
+                            "HEC accepted the batch after {} failed attempts ({:.1} s){}; {} batches queued",
                             attempt,
                             first_failure.elapsed().as_secs_f64(),
+                            if maybe_delivered {
+                                ", so it may be indexed twice (an attempt before went unanswered)"
+                            } else {
+                                ""
+                            },
                             queue.len()
                         );
                     }
@@ -437,7 +522,7 @@ pub fn run(
                 Err(Failure::Token { detail }) => {
                     let msg = format!("HEC refused the token, giving up: {detail}");
                     log::error!("{msg}");
-                    Counters::add(&c.lost, batch.points.into());
+                    give_up(maybe_delivered);
                     outcome.fatal = Some(msg);
                     stop.abort();
                     break;
@@ -447,13 +532,15 @@ pub fn run(
                         "HEC rejected a batch of {} data points, which is not sent again: {detail}",
                         batch.points
                     );
-                    Counters::add(&c.rejected, batch.points.into());
+                    Counters::add(&c.rejected, points);
                     break;
                 }
                 Err(Failure::Retry {
                     detail,
                     retry_after,
+                    maybe_delivered: this_one,
                 }) => {
+                    maybe_delivered |= this_one;
                     let mut delay = backoff.delay(attempt, random());
                     if let Some(ra) = retry_after {
                         delay = delay.max(ra.min(backoff.max));
@@ -463,10 +550,15 @@ pub fn run(
                     let give_up_at = deadline();
                     if stop.state() == State::Aborting || give_up_at.is_some_and(|d| now >= d) {
                         log::error!(
-                            "sending to HEC failed ({detail}); stopping, so {} data points are not sent",
-                            batch.points
+                            "sending to HEC failed ({detail}); stopping, so {} data points are not sent{}",
+                            batch.points,
+                            if maybe_delivered {
+                                " (or not confirmed: HEC may have indexed them)"
+                            } else {
+                                ""
+                            }
                         );
-                        Counters::add(&c.lost, batch.points.into());
+                        give_up(maybe_delivered);
                         break;
                     }
                     Counters::add(&c.retries, 1);
@@ -484,7 +576,7 @@ pub fn run(
                     let state = stop.state();
                     stop.wait_until(until, state);
                     if stop.state() == State::Aborting {
-                        Counters::add(&c.lost, batch.points.into());
+                        give_up(maybe_delivered);
                         break;
                     }
                 }

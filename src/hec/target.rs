@@ -30,19 +30,31 @@ pub struct Target {
     pub meta: Meta,
     pub convert: ConvertOptions,
     pub max_batch_bytes: usize,
+    /// The most data points a scrape may give (0: no limit).
+    pub sample_limit: u64,
+}
+
+/// What a target's loop remembers between scrapes, to say a lasting
+/// problem once rather than every interval.
+#[derive(Default)]
+struct Said {
+    /// The kind of the failure last reported, while it lasts.
+    failing: Option<&'static str>,
+    /// The warnings of the last scrape.
+    warnings: Vec<String>,
 }
 
 /// Scrapes on `schedule` until the stop.
 pub fn run(t: &Target, schedule: Schedule, queue: &Queue, counters: &[Counters], stop: &Stop) {
     let mut schedule = schedule;
     let mut tick = schedule.first();
-    let mut failing: Option<&'static str> = None;
+    let mut said = Said::default();
     let url = t.scraper.url().to_string();
     loop {
         if stop.wait_until(tick, State::Running) != State::Running {
             break;
         }
-        scrape_once(t, &url, queue, counters, &mut failing);
+        scrape_once(t, &url, queue, counters, &mut said);
         let (next, missed) = schedule.next(Instant::now());
         if missed > 0 {
             Counters::add(&counters[t.index].missed, missed);
@@ -54,13 +66,18 @@ pub fn run(t: &Target, schedule: Schedule, queue: &Queue, counters: &[Counters],
     }
 }
 
-fn scrape_once(
-    t: &Target,
-    url: &str,
-    queue: &Queue,
-    counters: &[Counters],
-    failing: &mut Option<&'static str>,
-) {
+/// Logs a failure of `kind` at ERROR the first time, at DEBUG while it
+/// lasts.
+fn failed(said: &mut Said, kind: &'static str, message: &str) {
+    if said.failing == Some(kind) {
+        log::debug!("scrape failed again ({kind}): {message}");
+    } else {
+        log::error!("scrape failed ({kind}): {message}");
+    }
+    said.failing = Some(kind);
+}
+
+fn scrape_once(t: &Target, url: &str, queue: &Queue, counters: &[Counters], said: &mut Said) {
     let time_ms = pipeline::now_ms();
     let t0 = Instant::now();
     let mut h = crate::health::ScrapeHealth::default();
@@ -68,39 +85,53 @@ fn scrape_once(
     match t.scraper.scrape() {
         Err(e) => {
             h.duration_s = t0.elapsed().as_secs_f64();
-            if *failing == Some(e.kind()) {
-                log::debug!("scrape failed again ({}): {e}", e.kind());
-            } else {
-                log::error!("scrape failed ({}): {e}", e.kind());
-            }
-            *failing = Some(e.kind());
+            failed(said, e.kind(), &e.to_string());
         }
         Ok(scrape) => {
             h.duration_s = scrape.duration.as_secs_f64();
             h.bytes = scrape.body.len() as u64;
-            let (report, stats) = pipeline::convert_scrape(
-                &scrape.body,
-                scrape.format,
-                false,
-                &t.convert,
-                time_ms,
-                |dp| g.add(dp),
-            )
-            .expect("lenient parsing does not fail");
-            let verdict = crate::health::judge(&report, url);
-            for w in &verdict.warnings {
-                log::warning!("{w}");
-            }
-            if let Some(e) = &verdict.error {
-                log::error!("{e}");
+            if let Some((report, counted)) =
+                pipeline::over_sample_limit(&scrape.body, scrape.format, &t.convert, t.sample_limit)
+            {
+                let message = pipeline::sample_limit_error(
+                    url,
+                    counted.emitted,
+                    t.sample_limit,
+                    "-sample_limit",
+                );
+                failed(said, "sample_limit", &message);
+                h.report = report;
             } else {
-                h.up = true;
-                if failing.take().is_some() {
-                    log::info!("the scrape of {url} works again");
+                let (report, stats) = pipeline::convert_scrape(
+                    &scrape.body,
+                    scrape.format,
+                    false,
+                    &t.convert,
+                    time_ms,
+                    |dp| g.add(dp),
+                )
+                .expect("lenient parsing does not fail");
+                let verdict = crate::health::judge(&report, &stats, url);
+                // A warning that lasts is said once, then at DEBUG.
+                for w in &verdict.warnings {
+                    if said.warnings.contains(w) {
+                        log::debug!("{w}");
+                    } else {
+                        log::warning!("{w}");
+                    }
                 }
+                said.warnings = verdict.warnings;
+                if let Some(e) = &verdict.error {
+                    log::error!("{e}");
+                } else {
+                    h.up = true;
+                    if said.failing.take().is_some() {
+                        log::info!("the scrape of {url} works again");
+                    }
+                }
+                h.report = report;
+                h.stats = stats;
             }
-            h.report = report;
-            h.stats = stats;
         }
     }
     let c = &counters[t.index];

@@ -46,9 +46,17 @@ pub struct Entry {
 }
 
 fn is_text(path: &str) -> bool {
-    [".conf", ".xml", ".spec", ".meta", ".txt", ".md"]
-        .iter()
-        .any(|e| path.ends_with(e))
+    [
+        ".conf",
+        ".xml",
+        ".spec",
+        ".meta",
+        ".txt",
+        ".md",
+        ".manifest",
+    ]
+    .iter()
+    .any(|e| path.ends_with(e))
 }
 
 /// A static file's mode: 0755 for a script of `bin/` that splunkd runs

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use super::MAX_REDIRECTS;
+use super::{SettingNames, MAX_REDIRECTS};
 
 /// Where in the exchange an error happened.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,23 @@ pub enum TlsProblem {
     ClientCertRejected,
     /// The server did not answer with TLS (a plain HTTP port).
     NotTls,
+    /// The server presents a CA certificate (`CA:TRUE`, e.g. a self-signed
+    /// CA made for it) as its own certificate.
+    CaAsServerCert,
+    /// The certificate is not for TLS servers (its extended key usage
+    /// lacks serverAuth).
+    WrongPurpose,
+    /// Signed with an algorithm rustls refuses (SHA-1, MD5, small RSA keys).
+    WeakSignature,
+    /// The certificate (chain) is malformed or breaks the X.509 rules
+    /// (an unknown critical extension, a chain too long, a server
+    /// certificate used as a CA...).
+    BadCertificate,
+    /// The certificate has been revoked.
+    Revoked,
+    /// No TLS version or cipher suite in common (a server that speaks only
+    /// TLS 1.0/1.1, or old ciphers).
+    NoCommonProtocol,
     /// Anything else.
     Other,
 }
@@ -59,6 +76,8 @@ pub enum ScrapeError {
         url: String,
         problem: TlsProblem,
         detail: String,
+        /// The settings the message points to.
+        names: SettingNames,
     },
     /// No complete answer within the timeout (`timeout`).
     Timeout {
@@ -88,7 +107,12 @@ pub enum ScrapeError {
     /// (`not_metrics`).
     NotMetrics { url: String, content_type: String },
     /// The decoded body is larger than the cap (`too_large`).
-    TooLarge { url: String, limit: u64 },
+    TooLarge {
+        url: String,
+        limit: u64,
+        /// The setting that holds the cap.
+        setting: &'static str,
+    },
     /// A corrupt gzip body or an unsupported `Content-Encoding`
     /// (`bad_encoding`).
     BadEncoding { url: String, detail: String },
@@ -99,6 +123,24 @@ pub enum ScrapeError {
 }
 
 impl ScrapeError {
+    /// Every [`ScrapeError::kind`], for documentation and tests.
+    pub const KINDS: &'static [&'static str] = &[
+        "connection_refused",
+        "dns",
+        "connect",
+        "tls",
+        "timeout",
+        "closed",
+        "protocol",
+        "redirect",
+        "http_status",
+        "not_metrics",
+        "too_large",
+        "bad_encoding",
+        "truncated",
+        "io",
+    ];
+
     /// A short stable name of the failure, for logs and counters.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -170,50 +212,10 @@ impl fmt::Display for ScrapeError {
                 url,
                 problem,
                 detail,
+                names,
             } => {
                 write!(f, "TLS handshake with {url} failed: ")?;
-                match problem {
-                    TlsProblem::UnknownIssuer => write!(
-                        f,
-                        "the server's certificate is self-signed or signed by a CA that is not \
-                         trusted ({detail}): set a CA bundle (ca_bundle) holding the CA that \
-                         signed it, or turn verification off (verify_tls = false)"
-                    ),
-                    TlsProblem::HostnameMismatch => write!(
-                        f,
-                        "hostname mismatch: the server's certificate is not valid for the host \
-                         of the URL ({detail}): use a host name the certificate lists, or \
-                         reissue the certificate for this name"
-                    ),
-                    TlsProblem::Expired => write!(
-                        f,
-                        "the server's certificate has expired ({detail}): renew it, or check \
-                         this machine's clock"
-                    ),
-                    TlsProblem::NotYetValid => write!(
-                        f,
-                        "the server's certificate is not valid yet ({detail}): check the clocks \
-                         of this machine and of the server"
-                    ),
-                    TlsProblem::ClientCertRequired => write!(
-                        f,
-                        "the server requires a client certificate ({detail}): set client_cert \
-                         and client_key"
-                    ),
-                    TlsProblem::ClientCertRejected => write!(
-                        f,
-                        "the server rejected our client certificate ({detail}): check that \
-                         client_cert is signed by a CA the server trusts for clients and has \
-                         not expired"
-                    ),
-                    TlsProblem::NotTls => write!(
-                        f,
-                        "the server did not answer with TLS ({detail}): if this port serves \
-                         plain HTTP, use http:// (Mattermost's metrics listener is plain HTTP \
-                         unless a proxy fronts it)"
-                    ),
-                    TlsProblem::Other => write!(f, "{detail}"),
-                }
+                tls_hint(f, *problem, detail, names)
             }
             ScrapeError::Timeout {
                 url,
@@ -279,9 +281,13 @@ impl fmt::Display for ScrapeError {
                  the URL is the metrics endpoint (MetricsSettings.ListenAddress, path \
                  /metrics), not the web app or a proxy's page"
             ),
-            ScrapeError::TooLarge { url, limit } => write!(
+            ScrapeError::TooLarge {
+                url,
+                limit,
+                setting,
+            } => write!(
                 f,
-                "the body from {url} is larger than the limit of {limit} bytes (max_body_bytes, \
+                "the body from {url} is larger than the limit of {limit} bytes ({setting}, \
                  counted after decompression): raise the limit if this node really serves that \
                  much, or check that the URL is the metrics endpoint"
             ),
@@ -295,6 +301,105 @@ impl fmt::Display for ScrapeError {
             ),
             ScrapeError::Io { url, detail } => write!(f, "I/O error scraping {url}: {detail}"),
         }
+    }
+}
+
+/// What a TLS failure means and what to do, naming the front end's settings.
+fn tls_hint(
+    f: &mut fmt::Formatter<'_>,
+    problem: TlsProblem,
+    detail: &str,
+    names: &SettingNames,
+) -> fmt::Result {
+    let SettingNames {
+        ca_bundle,
+        no_verify,
+        ..
+    } = names;
+    match problem {
+        TlsProblem::UnknownIssuer => write!(
+            f,
+            "the server's certificate is self-signed or signed by a CA that is not trusted \
+             ({detail}): set a CA bundle ({ca_bundle}) holding the CA that signed it, or turn \
+             verification off ({no_verify})"
+        ),
+        TlsProblem::HostnameMismatch => write!(
+            f,
+            "hostname mismatch: the server's certificate is not valid for the host of the URL \
+             ({detail}): use a host name the certificate lists, or reissue the certificate for \
+             this name"
+        ),
+        TlsProblem::Expired => write!(
+            f,
+            "the server's certificate has expired ({detail}): renew it, or check this \
+             machine's clock"
+        ),
+        TlsProblem::NotYetValid => write!(
+            f,
+            "the server's certificate is not valid yet ({detail}): check the clocks of this \
+             machine and of the server"
+        ),
+        TlsProblem::ClientCertRequired => match names.client_cert {
+            Some(setting) => write!(
+                f,
+                "the server requires a client certificate ({detail}): set {setting}"
+            ),
+            None => write!(
+                f,
+                "the server requires a client certificate ({detail}), which this sender cannot \
+                 present: scrape this endpoint with the modular input (it has client \
+                 certificate settings), or let the endpoint accept this client without one"
+            ),
+        },
+        TlsProblem::ClientCertRejected => write!(
+            f,
+            "the server rejected our client certificate ({detail}): check that it is signed by \
+             a CA the server trusts for clients and has not expired"
+        ),
+        TlsProblem::NotTls => write!(
+            f,
+            "the server did not answer with TLS ({detail}): if this port serves plain HTTP, use \
+             http:// (Mattermost's metrics listener is plain HTTP unless a proxy fronts it)"
+        ),
+        TlsProblem::CaAsServerCert => write!(
+            f,
+            "the server presents a CA certificate as its own ({detail}): a certificate made \
+             with CA:TRUE (for example `openssl req -x509` with the default extensions) cannot \
+             identify a server; sign a server certificate (CA:FALSE, extendedKeyUsage \
+             serverAuth, the host name in subjectAltName) with that CA, install it on the \
+             server, and keep the CA in {ca_bundle}"
+        ),
+        TlsProblem::WrongPurpose => write!(
+            f,
+            "the server's certificate is not issued for TLS servers ({detail}): reissue it with \
+             extendedKeyUsage serverAuth"
+        ),
+        TlsProblem::WeakSignature => write!(
+            f,
+            "the server's certificate is signed with an algorithm that is no longer accepted \
+             ({detail}): reissue it signed with SHA-256 or better (RSA of 2048 bits or more, or \
+             ECDSA)"
+        ),
+        TlsProblem::BadCertificate => write!(
+            f,
+            "the server's certificate chain breaks the X.509 rules ({detail}): reissue the \
+             certificate with your CA's standard server profile (or check with `openssl x509 \
+             -noout -text` what is odd about it)"
+        ),
+        TlsProblem::Revoked => write!(
+            f,
+            "the server's certificate has been revoked ({detail}): install a new one"
+        ),
+        TlsProblem::NoCommonProtocol => write!(
+            f,
+            "no TLS version or cipher suite in common ({detail}): the server must offer TLS 1.2 \
+             or 1.3 with a current cipher suite (ECDHE with AES-GCM or ChaCha20)"
+        ),
+        TlsProblem::Other => write!(
+            f,
+            "{detail}: if the server's certificate is the problem, the quickest check is \
+             `openssl s_client -connect HOST:PORT -showcerts`"
+        ),
     }
 }
 
@@ -341,16 +446,10 @@ fn status_hint(
 impl std::error::Error for ScrapeError {}
 
 /// Turns a ureq error into ours.
-pub(super) fn classify(
-    err: ureq::Error,
-    phase: Phase,
-    url: &str,
-    host: &str,
-    timeout: Duration,
-    has_client_cert: bool,
-) -> ScrapeError {
+pub(super) fn classify(err: ureq::Error, phase: Phase, ctx: &Ctx<'_>) -> ScrapeError {
     use ureq::Error as E;
-    let url = url.to_string();
+    let url = ctx.url.to_string();
+    let (host, timeout) = (ctx.host, ctx.timeout);
     let during = match phase {
         Phase::Request => "connecting or waiting for the response",
         Phase::Body => "reading the body",
@@ -366,7 +465,11 @@ pub(super) fn classify(
             host: host.to_string(),
             detail: "no address found".to_string(),
         },
-        E::BodyExceedsLimit(limit) => ScrapeError::TooLarge { url, limit },
+        E::BodyExceedsLimit(limit) => ScrapeError::TooLarge {
+            url,
+            limit,
+            setting: ctx.names.max_body,
+        },
         E::Decompress(_, io) => {
             if is_disconnect(&io) {
                 ScrapeError::Truncated {
@@ -378,7 +481,7 @@ pub(super) fn classify(
                 match e {
                     // A timeout or the cap surfaced through the decoder.
                     E::Timeout(_) | E::BodyExceedsLimit(_) | E::Rustls(_) => {
-                        classify(e, phase, &url, host, timeout, has_client_cert)
+                        classify(e, phase, ctx)
                     }
                     other => ScrapeError::BadEncoding {
                         url,
@@ -387,15 +490,24 @@ pub(super) fn classify(
                 }
             }
         }
-        E::Rustls(e) => tls_error(url, &e, has_client_cert),
+        E::Rustls(e) => tls_error(url, &e, ctx),
         E::Tls(msg) => ScrapeError::Tls {
             url,
             problem: TlsProblem::Other,
             detail: msg.to_string(),
+            names: ctx.names,
+        },
+        E::RequireHttpsOnly(to) => ScrapeError::Redirect {
+            url,
+            detail: format!(
+                "it redirects to {}, plain http: a scrape that starts on https never goes on \
+                 without TLS, where the body and any credentials would travel in clear",
+                super::redact_url(&to)
+            ),
         },
         E::Io(io) => {
             if let Some(e) = io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
-                return tls_error(url, e, has_client_cert);
+                return tls_error(url, e, ctx);
             }
             let detail = io.to_string();
             match io.kind() {
@@ -475,8 +587,19 @@ fn strip_io_prefix(e: &ureq::Error) -> String {
     }
 }
 
-fn tls_error(url: String, e: &rustls::Error, has_client_cert: bool) -> ScrapeError {
+/// What [`classify`] needs to know of the scrape.
+pub(super) struct Ctx<'a> {
+    /// The URL, credentials removed.
+    pub url: &'a str,
+    pub host: &'a str,
+    pub timeout: Duration,
+    pub has_client_cert: bool,
+    pub names: SettingNames,
+}
+
+fn tls_error(url: String, e: &rustls::Error, ctx: &Ctx<'_>) -> ScrapeError {
     use rustls::{AlertDescription as A, CertificateError as C, Error as R};
+    let has_client_cert = ctx.has_client_cert;
     let (problem, detail) = match e {
         R::InvalidCertificate(c) => match c {
             C::UnknownIssuer => (TlsProblem::UnknownIssuer, "unknown issuer".to_string()),
@@ -527,11 +650,40 @@ fn tls_error(url: String, e: &rustls::Error, has_client_cert: bool) -> ScrapeErr
                     fmt_unix(time.as_secs())
                 ),
             ),
+            C::InvalidPurpose => (TlsProblem::WrongPurpose, "invalid purpose".to_string()),
+            C::InvalidPurposeContext {
+                required,
+                presented,
+            } => (
+                TlsProblem::WrongPurpose,
+                format!("its extended key usage is {presented:?}, not {required:?}"),
+            ),
+            #[allow(deprecated)]
+            C::UnsupportedSignatureAlgorithm
+            | C::UnsupportedSignatureAlgorithmContext { .. }
+            | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => (
+                TlsProblem::WeakSignature,
+                "unsupported signature algorithm".to_string(),
+            ),
+            C::Revoked => (TlsProblem::Revoked, "revoked".to_string()),
+            C::BadEncoding => (
+                TlsProblem::BadCertificate,
+                "the certificate is not valid DER".to_string(),
+            ),
+            C::UnhandledCriticalExtension => (
+                TlsProblem::BadCertificate,
+                "an unknown critical extension".to_string(),
+            ),
+            C::Other(other) => webpki_error(other),
             other => (
                 TlsProblem::Other,
                 format!("invalid server certificate: {other:?}"),
             ),
         },
+        R::PeerIncompatible(p) => (
+            TlsProblem::NoCommonProtocol,
+            format!("incompatible server: {p:?}"),
+        ),
         R::AlertReceived(alert) => {
             let detail = format!("the server sent the alert {alert:?}");
             let problem = match alert {
@@ -556,6 +708,9 @@ fn tls_error(url: String, e: &rustls::Error, has_client_cert: bool) -> ScrapeErr
                         TlsProblem::ClientCertRequired
                     }
                 }
+                A::HandshakeFailure | A::ProtocolVersion | A::InsufficientSecurity => {
+                    TlsProblem::NoCommonProtocol
+                }
                 _ => TlsProblem::Other,
             };
             (problem, detail)
@@ -567,7 +722,36 @@ fn tls_error(url: String, e: &rustls::Error, has_client_cert: bool) -> ScrapeErr
         url,
         problem,
         detail,
+        names: ctx.names,
     }
+}
+
+/// The certificate errors rustls passes on from webpki as `Other`.
+fn webpki_error(other: &rustls::OtherError) -> (TlsProblem, String) {
+    use webpki::Error as W;
+    let Some(e) = other.0.downcast_ref::<W>() else {
+        return (
+            TlsProblem::Other,
+            format!("invalid server certificate: {other}"),
+        );
+    };
+    let problem = match e {
+        W::CaUsedAsEndEntity => TlsProblem::CaAsServerCert,
+        W::EndEntityUsedAsCa
+        | W::PathLenConstraintViolated
+        | W::MaximumPathDepthExceeded
+        | W::NameConstraintViolation
+        | W::UnsupportedCertVersion
+        | W::UnsupportedCriticalExtension
+        | W::MalformedExtensions
+        | W::ExtensionValueInvalid
+        | W::EmptyEkuExtension
+        | W::InvalidSerialNumber
+        | W::MalformedDnsIdentifier
+        | W::SignatureAlgorithmMismatch => TlsProblem::BadCertificate,
+        _ => TlsProblem::Other,
+    };
+    (problem, format!("{e:?}"))
 }
 
 /// A name as rustls presents it (`DnsName("a.example")`), without the
@@ -612,14 +796,14 @@ mod tests {
     use super::*;
 
     fn classify_req(err: ureq::Error) -> ScrapeError {
-        classify(
-            err,
-            Phase::Request,
-            "http://mm1:8067/metrics",
-            "mm1",
-            Duration::from_secs(5),
-            false,
-        )
+        let ctx = Ctx {
+            url: "http://mm1:8067/metrics",
+            host: "mm1",
+            timeout: Duration::from_secs(5),
+            has_client_cert: false,
+            names: SettingNames::FIELDS,
+        };
+        classify(err, Phase::Request, &ctx)
     }
 
     // DNS failures are tested here, on the errors ureq gives, because a real

@@ -19,7 +19,11 @@
 //!   are never sent along a redirect (ureq's default, kept on purpose):
 //!   a redirected scrape that needs them fails with a 401 whose message says so.
 //!   Credentials inside the URL (`http://user:pass@host/`) are refused by
-//!   [`Scraper::new`]: the URL is logged, so they belong in [`Auth`].
+//!   [`Scraper::new`]: the URL is logged, so they belong in [`Auth`]; every
+//!   URL written anywhere goes through [`redact_url`] first.
+//! - Redirects are followed (at most [`MAX_REDIRECTS`]), except from https to
+//!   plain http: a scrape that starts on https stays on TLS
+//!   ([`ScrapeError::Redirect`] names both URLs).
 //! - One timeout covers the whole exchange: name resolution, connect, TLS,
 //!   request, response headers and the whole body, redirects included.
 //! - Proxies from the environment (`HTTP_PROXY`, `HTTPS_PROXY`, ...) are not
@@ -67,12 +71,38 @@ use ureq::ResponseExt;
 
 use crate::exposition::Format;
 
+mod address;
 mod error;
 mod tls;
 
-use error::{classify, Phase};
+pub use address::{check_url, redact_url, UrlProblem};
+use error::{classify, Ctx, Phase};
 pub use error::{ScrapeError, TlsProblem};
 use tls::{load_ca_bundle, load_client_cert};
+
+/// What the front end calls the settings that an error message tells the
+/// admin to change, so that the message names one that exists there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettingNames {
+    /// The cap on the body ([`ScrapeConfig::max_body_bytes`]).
+    pub max_body: &'static str,
+    /// The CA bundle ([`ScrapeConfig::ca_bundle`]).
+    pub ca_bundle: &'static str,
+    /// Turning certificate checks off ([`ScrapeConfig::verify_tls`]).
+    pub no_verify: &'static str,
+    /// The client certificate and key; `None` where the front end has none.
+    pub client_cert: Option<&'static str>,
+}
+
+impl SettingNames {
+    /// [`ScrapeConfig`]'s own fields, for a program that sets them.
+    pub const FIELDS: SettingNames = SettingNames {
+        max_body: "max_body_bytes",
+        ca_bundle: "ca_bundle",
+        no_verify: "verify_tls = false",
+        client_cert: Some("client_cert and client_key"),
+    };
+}
 
 /// The `Accept` header of every scrape: 0.0.4 first, OpenMetrics if the
 /// target insists, anything else last (so that a misconfigured target still
@@ -89,6 +119,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default of [`ScrapeConfig::max_body_bytes`]: 64 MiB. A busy Mattermost
 /// node serves 0.5 to 5 MB.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+/// The same, in MB, as the front ends' settings write it.
+pub const DEFAULT_MAX_BODY_MB: &str = "64";
 
 /// How many redirects a scrape follows before it fails.
 pub(crate) const MAX_REDIRECTS: u32 = 5;
@@ -177,6 +209,8 @@ pub struct ScrapeConfig {
     pub auth: Auth,
     /// Cap on the body, counted after decompression.
     pub max_body_bytes: u64,
+    /// How error messages name the settings above.
+    pub names: SettingNames,
 }
 
 impl ScrapeConfig {
@@ -192,6 +226,7 @@ impl ScrapeConfig {
             client_key: None,
             auth: Auth::None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            names: SettingNames::FIELDS,
         }
     }
 }
@@ -253,6 +288,7 @@ pub struct Scraper {
     /// Credential texts to blank out of anything quoted from the server.
     secrets: Vec<Secret>,
     has_client_cert: bool,
+    names: SettingNames,
 }
 
 impl fmt::Debug for Scraper {
@@ -273,27 +309,17 @@ impl Scraper {
     pub fn new(cfg: &ScrapeConfig) -> anyhow::Result<Scraper> {
         let url = cfg.url.trim().to_string();
         let display_url = redact_url(&url);
-        let (scheme, authority) = split_url(&url);
-        if authority.contains('@') {
-            bail!(
-                "url {display_url}: credentials in the URL are not accepted, because the URL is \
-                 logged: set them as basic auth (username and password) instead"
-            );
-        }
-        match scheme.map(|s| s.to_ascii_lowercase()).as_deref() {
-            Some("http") | Some("https") => {}
-            Some(other) => bail!(
-                "url {display_url}: scheme {other:?} is not supported: use http:// or https://"
+        let host = check_url(&url).map_err(|p| match p {
+            UrlProblem::Credentials => anyhow!(
+                "url {display_url}: {p}: set them as basic auth (username and password) instead"
             ),
-            None => bail!("url {display_url:?}: not a URL: use http://HOST:PORT/metrics"),
-        }
-        let uri: ureq::http::Uri = url
+            p => anyhow!("url {display_url:?}: {p}"),
+        })?;
+        // What ureq itself will parse.
+        let _: ureq::http::Uri = url
             .parse()
-            .map_err(|e| anyhow!("url {display_url:?}: not a valid URL: {e}"))?;
-        let host = match uri.host() {
-            Some(h) if !h.is_empty() => h.trim_start_matches('[').trim_end_matches(']').to_string(),
-            _ => bail!("url {display_url}: no host: use http://HOST:PORT/metrics"),
-        };
+            .map_err(|e| anyhow!("url {display_url:?}: is not a valid URL ({e})"))?;
+        let https = address::scheme(&url).is_some_and(|s| s.eq_ignore_ascii_case("https"));
         if cfg.timeout.is_zero() {
             bail!("timeout must be more than 0");
         }
@@ -328,6 +354,8 @@ impl Scraper {
             .accept_encoding("gzip")
             .max_redirects(MAX_REDIRECTS)
             .redirect_auth_headers(RedirectAuthHeaders::Never)
+            // No redirect from https to plain http.
+            .https_only(https)
             .tls_config(tls.build())
             .build();
 
@@ -341,6 +369,7 @@ impl Scraper {
             authorization,
             secrets,
             has_client_cert,
+            names: cfg.names,
         })
     }
 
@@ -460,14 +489,14 @@ impl Scraper {
     }
 
     fn error(&self, err: ureq::Error, phase: Phase) -> ScrapeError {
-        classify(
-            err,
-            phase,
-            &self.display_url,
-            &self.host,
-            self.timeout,
-            self.has_client_cert,
-        )
+        let ctx = Ctx {
+            url: &self.display_url,
+            host: &self.host,
+            timeout: self.timeout,
+            has_client_cert: self.has_client_cert,
+            names: self.names,
+        };
+        classify(err, phase, &ctx)
     }
 }
 
@@ -517,32 +546,6 @@ fn base64(input: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(input)
 }
 
-/// Splits a URL into its scheme and authority (`user:pass@host:port`).
-fn split_url(url: &str) -> (Option<&str>, &str) {
-    match url.find("://") {
-        Some(i) => {
-            let rest = &url[i + 3..];
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            (Some(&url[..i]), &rest[..end])
-        }
-        None => (None, ""),
-    }
-}
-
-/// `url` without its userinfo (`http://user:pass@host/` -> `http://host/`),
-/// for logs and messages.
-pub fn redact_url(url: &str) -> String {
-    let Some(i) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[i + 3..];
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(at) => format!("{}{}", &url[..i + 3], &rest[at + 1..]),
-        None => url.to_string(),
-    }
-}
-
 /// Text of an HTML page, tags removed.
 fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -566,6 +569,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn default_cap_in_bytes_and_mb_agree() {
+        assert_eq!(
+            DEFAULT_MAX_BODY_MB.parse::<u64>().unwrap() << 20,
+            DEFAULT_MAX_BODY_BYTES
+        );
+    }
+
+    #[test]
     fn base64_matches_rfc_4648() {
         for (i, o) in [
             ("", ""),
@@ -578,16 +589,5 @@ mod tests {
         ] {
             assert_eq!(base64(i.as_bytes()), o);
         }
-    }
-
-    #[test]
-    fn redacts_userinfo() {
-        assert_eq!(redact_url("http://u:p@h:1/metrics"), "http://h:1/metrics");
-        assert_eq!(
-            redact_url("https://h/metrics?a=b@c"),
-            "https://h/metrics?a=b@c"
-        );
-        assert_eq!(redact_url("http://h:8067/metrics"), "http://h:8067/metrics");
-        assert_eq!(redact_url("not a url"), "not a url");
     }
 }

@@ -8,6 +8,12 @@
 //! session key splunkd hands each run. The secret is never logged and
 //! never part of an error message.
 //!
+//! The secrets are kept in one app's namespace, the same for every call
+//! (the app given to [`Splunkd::new`]): run mode, which knows the stanza's
+//! app, and validation, which does not, must read the same store. Only the
+//! stanza's own parameter is written in the app that holds the stanza
+//! ([`Splunkd::mask_secret_param`]).
+//!
 //! splunkd's management port (the `server_uri` splunkd passes) is local
 //! and normally serves a self-signed certificate, so these calls do not
 //! verify it; they go nowhere but where splunkd told us.
@@ -26,6 +32,7 @@ pub struct Splunkd {
     agent: ureq::Agent,
     server_uri: String,
     session_key: Secret,
+    /// The namespace of the secrets.
     app: String,
 }
 
@@ -66,10 +73,14 @@ impl Splunkd {
     }
 
     fn url(&self, path: &str) -> String {
+        self.url_in(&self.app, path)
+    }
+
+    fn url_in(&self, app: &str, path: &str) -> String {
         format!(
             "{}/servicesNS/nobody/{}/{}",
             self.server_uri,
-            enc(&self.app),
+            enc(app),
             path
         )
     }
@@ -153,13 +164,23 @@ impl Splunkd {
         }
     }
 
-    /// Replaces the input's `secret` parameter in inputs.conf with the mask.
-    pub fn mask_secret_param(&self, scheme: &str, input_name: &str, mask: &str) -> Result<()> {
-        let url = self.url(&format!(
-            "data/inputs/{}/{}?output_mode=json",
-            enc(scheme),
-            enc(input_name)
-        ));
+    /// Replaces the input's `secret` parameter in inputs.conf with the mask,
+    /// in `stanza_app`, the app whose inputs.conf holds the stanza.
+    pub fn mask_secret_param(
+        &self,
+        stanza_app: &str,
+        scheme: &str,
+        input_name: &str,
+        mask: &str,
+    ) -> Result<()> {
+        let url = self.url_in(
+            stanza_app,
+            &format!(
+                "data/inputs/{}/{}?output_mode=json",
+                enc(scheme),
+                enc(input_name)
+            ),
+        );
         let resp = self
             .agent
             .post(&url)

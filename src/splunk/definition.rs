@@ -106,6 +106,7 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
     let mut current_param: Option<String> = None;
     let mut list: Option<(String, Vec<String>)> = None;
     let stanza_tag = if root == "input" { "stanza" } else { "item" };
+    let mut seen_root = false;
     loop {
         let ev = r.read_event().with_context(|| {
             format!(
@@ -136,6 +137,7 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
                         parent.unwrap_or("document")
                     );
                 }
+                seen_root = true;
                 match tag.as_str() {
                     "stanza" | "item" => {
                         let name =
@@ -230,6 +232,12 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
             Event::Eof => break,
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
         }
+    }
+    if !seen_root {
+        bail!(
+            "no <{root}> element on stdin (splunkd always writes one; run by hand, pipe one \
+             in: README.md, Troubleshooting)"
+        );
     }
     if !path.is_empty() {
         bail!(

@@ -72,6 +72,9 @@ pub enum Answer {
     /// Close the connection after the headers, before reading the body:
     /// nothing indexed.
     DropConnection,
+    /// Index the request, then answer 200 only after this long (at most
+    /// [`MAX_STALL`]): a HEC that is slow but alive.
+    Late(Duration),
 }
 
 /// What became of a request.
@@ -87,12 +90,17 @@ pub enum Outcome {
     Dropped,
     /// Never answered: not indexed.
     Stalled,
+    /// Indexed, and answered 200 late (the sender may have given up by then).
+    AnsweredLate,
 }
 
 impl Outcome {
     /// Whether HEC indexed the request's objects.
     pub fn indexed(self) -> bool {
-        matches!(self, Outcome::Accepted | Outcome::ResponseLost)
+        matches!(
+            self,
+            Outcome::Accepted | Outcome::ResponseLost | Outcome::AnsweredLate
+        )
     }
 }
 
@@ -539,12 +547,15 @@ fn serve_conn(conn: &mut dyn Conn, shared: &Shared) -> io::Result<()> {
         Answer::Stall => {
             req.outcome = Outcome::Stalled;
             record(req);
-            let start = Instant::now();
-            while !shared.stop.load(Ordering::SeqCst) && start.elapsed() < MAX_STALL {
-                thread::sleep(Duration::from_millis(10));
-            }
+            hold(shared, MAX_STALL);
             conn.close();
             Ok(())
+        }
+        Answer::Late(after) => {
+            req.outcome = Outcome::AnsweredLate;
+            record(req);
+            hold(shared, after.min(MAX_STALL));
+            respond(conn, 200, "", &hec_json("Success", 0))
         }
         Answer::Busy => {
             req.outcome = Outcome::Refused(503);
@@ -588,6 +599,14 @@ fn serve_conn(conn: &mut dyn Conn, shared: &Shared) -> io::Result<()> {
             respond(conn, status, "", &body)
         }
         Answer::DropConnection => unreachable!("handled before the body"),
+    }
+}
+
+/// Waits `d`, or until the receiver is dropped.
+fn hold(shared: &Shared, d: Duration) {
+    let start = Instant::now();
+    while !shared.stop.load(Ordering::SeqCst) && start.elapsed() < d {
+        thread::sleep(Duration::from_millis(10));
     }
 }
 

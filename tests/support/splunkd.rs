@@ -60,8 +60,19 @@ pub fn input_params<'a>(url: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a 
 }
 
 pub fn input_xml(server_uri: &str, name: &str, params: &[(&str, &str)]) -> String {
+    input_xml_in_app(server_uri, "mattermost_metrics", name, params)
+}
+
+/// An `<input>` document for one stanza that lives in `app`'s inputs.conf
+/// (an input created from another app's context).
+pub fn input_xml_in_app(
+    server_uri: &str,
+    app: &str,
+    name: &str,
+    params: &[(&str, &str)],
+) -> String {
     let mut x = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<input>\n  <server_host>hf1</server_host>\n  <server_uri>{server_uri}</server_uri>\n  <session_key>SESSIONKEY123</session_key>\n  <checkpoint_dir>/tmp</checkpoint_dir>\n  <configuration>\n    <stanza name=\"mattermost_metrics://{name}\" app=\"mattermost_metrics\">\n"
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<input>\n  <server_host>hf1</server_host>\n  <server_uri>{server_uri}</server_uri>\n  <session_key>SESSIONKEY123</session_key>\n  <checkpoint_dir>/tmp</checkpoint_dir>\n  <configuration>\n    <stanza name=\"mattermost_metrics://{name}\" app=\"{app}\">\n"
     );
     for (k, v) in params {
         x.push_str(&format!(
@@ -177,12 +188,17 @@ pub struct RestCall {
     pub body: String,
 }
 
+/// (app namespace, `storage/passwords` entity) -> password.
+type Passwords = HashMap<(String, String), String>;
+
 /// A fake splunkd management port: plain HTTP on 127.0.0.1, serving
-/// `storage/passwords` from a map and accepting `data/inputs` updates.
+/// `storage/passwords` from a map that keeps each app's secrets apart (as
+/// splunkd keeps them in each app's passwords.conf), and accepting
+/// `data/inputs` updates in any app.
 pub struct FakeSplunkd {
     pub uri: String,
     pub calls: Arc<Mutex<Vec<RestCall>>>,
-    pub passwords: Arc<Mutex<HashMap<String, String>>>,
+    pub passwords: Arc<Mutex<Passwords>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -191,7 +207,7 @@ impl FakeSplunkd {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let uri = format!("http://{}", listener.local_addr().unwrap());
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let passwords: Arc<Mutex<HashMap<String, String>>> = Arc::new(Mutex::new(HashMap::new()));
+        let passwords: Arc<Mutex<Passwords>> = Arc::new(Mutex::new(HashMap::new()));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (c, p, s) = (calls.clone(), passwords.clone(), stop.clone());
         listener.set_nonblocking(true).unwrap();
@@ -215,6 +231,15 @@ impl FakeSplunkd {
     pub fn calls(&self) -> Vec<RestCall> {
         self.calls.lock().unwrap().clone()
     }
+
+    /// The secret stored in `app`'s namespace under `entity`.
+    pub fn secret(&self, app: &str, entity: &str) -> Option<String> {
+        self.passwords
+            .lock()
+            .unwrap()
+            .get(&(app.to_string(), entity.to_string()))
+            .cloned()
+    }
 }
 
 impl Drop for FakeSplunkd {
@@ -229,11 +254,7 @@ fn form(body: &str) -> HashMap<String, String> {
         .collect()
 }
 
-fn serve(
-    stream: TcpStream,
-    calls: &Mutex<Vec<RestCall>>,
-    passwords: &Mutex<HashMap<String, String>>,
-) {
+fn serve(stream: TcpStream, calls: &Mutex<Vec<RestCall>>, passwords: &Mutex<Passwords>) {
     stream.set_nonblocking(false).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -276,22 +297,24 @@ fn serve(
             "{\"messages\":[{\"type\":\"WARN\",\"text\":\"call not properly authenticated\"}]}"
                 .to_string(),
         )
-    } else if let Some(rest) = path
+    } else if let Some((app, rest)) = path
         .split('?')
         .next()
         .unwrap_or("")
-        .strip_prefix("/servicesNS/nobody/mattermost_metrics/storage/passwords")
+        .strip_prefix("/servicesNS/nobody/")
+        .and_then(|p| p.split_once("/storage/passwords"))
     {
+        let app = percent_decode(app);
         let entity = percent_decode(rest.trim_start_matches('/'));
         let mut pw = passwords.lock().unwrap();
         match (method.as_str(), entity.is_empty()) {
-            ("GET", false) => match pw.get(&entity) {
+            ("GET", false) => match pw.get(&(app, entity.clone())) {
                 Some(p) => (200, format!("{{\"entry\":[{{\"name\":\"{entity}\",\"content\":{{\"clear_password\":{}}}}}]}}", serde_json::to_string(p).unwrap())),
                 None => (404, "{\"messages\":[]}".to_string()),
             },
             ("POST", true) => {
                 let f = form(&body);
-                let key = format!("{}:{}:", f["realm"], f["name"]);
+                let key = (app, format!("{}:{}:", f["realm"], f["name"]));
                 match pw.entry(key) {
                     std::collections::hash_map::Entry::Occupied(_) => (409, "{}".to_string()),
                     std::collections::hash_map::Entry::Vacant(v) => {
@@ -302,13 +325,15 @@ fn serve(
             }
             ("POST", false) => {
                 let f = form(&body);
-                pw.insert(entity, f["password"].clone());
+                pw.insert((app, entity), f["password"].clone());
                 (200, "{}".to_string())
             }
             _ => (400, "{}".to_string()),
         }
     } else if path
-        .starts_with("/servicesNS/nobody/mattermost_metrics/data/inputs/mattermost_metrics/")
+        .strip_prefix("/servicesNS/nobody/")
+        .and_then(|p| p.split_once('/'))
+        .is_some_and(|(_, p)| p.starts_with("data/inputs/mattermost_metrics/"))
         && method == "POST"
     {
         (200, "{}".to_string())

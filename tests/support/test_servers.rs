@@ -115,6 +115,13 @@ impl Response {
         self
     }
 
+    /// 200, Prometheus text, `body` compressed here once and sent as it is
+    /// with `Content-Encoding: gzip`: a target that costs what a real one
+    /// does to serve, for measurements of the client.
+    pub fn prometheus_pregzipped(body: &[u8]) -> Response {
+        Response::prometheus(gzip(body)).header("Content-Encoding", "gzip")
+    }
+
     /// Sent chunked.
     pub fn chunked(mut self) -> Response {
         self.chunked = true;
@@ -804,6 +811,26 @@ impl TestPki {
         }
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &self.ca).unwrap();
+        Identity {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        }
+    }
+
+    /// A self-signed CA certificate (`CA:TRUE`) for `localhost` and
+    /// `127.0.0.1`, as `openssl req -x509` makes one, to be served as a
+    /// server's own certificate (the mistake webpki calls
+    /// CaUsedAsEndEntity). Trust it by writing its `cert_pem` as a bundle.
+    pub fn ca_as_server_identity() -> Identity {
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
         Identity {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
