@@ -45,27 +45,14 @@ use mattermost_metrics::dashboard::{Panel, Spec};
 
 /// Panels whose series are empty on both sides by construction, with the reason. A panel not
 /// listed here whose expected and actual series are both empty fails: an empty comparison
-/// proves nothing. (None today: the timeline feeds every metric of the 26 panels.)
+/// proves nothing. (None today: the timeline feeds every metric of the 153 panels.)
 const EMPTY_BY_CONSTRUCTION: &[(&str, &str)] = &[];
 
 fn main() {
-    let t0 = Instant::now();
-    let code = match run() {
-        Ok(true) => 0,
-        Ok(false) => 1,
-        Err(e) => {
-            eprintln!("differential: error: {e:#}");
-            2
-        }
-    };
-    println!("total wall time: {:.2} s", t0.elapsed().as_secs_f64());
-    std::process::exit(code);
+    harness::program("differential", run)
 }
 
-/// Prints how long a phase took.
-fn phase(name: &str, since: Instant) {
-    println!("[{:>7.2} s] {name}", since.elapsed().as_secs_f64());
-}
+use harness::phase;
 
 fn run() -> Result<bool> {
     // 1. Data.

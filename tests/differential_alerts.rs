@@ -103,22 +103,10 @@ const CONTROLS: &[(&str, &str, &str, &str)] = &[
 ];
 
 fn main() {
-    let t0 = Instant::now();
-    let code = match run() {
-        Ok(true) => 0,
-        Ok(false) => 1,
-        Err(e) => {
-            eprintln!("differential_alerts: error: {e:#}");
-            2
-        }
-    };
-    println!("total wall time: {:.2} s", t0.elapsed().as_secs_f64());
-    std::process::exit(code);
+    harness::program("differential_alerts", run)
 }
 
-fn phase(name: &str, since: Instant) {
-    println!("[{:>7.2} s] {name}", since.elapsed().as_secs_f64());
-}
+use harness::phase;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

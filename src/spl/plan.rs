@@ -364,9 +364,9 @@ impl Planner<'_> {
             }] => Ok((selector, range)),
             [other] => err(
                 other.span,
-                format!("{} needs a range vector such as `x[5m]`", fname(func)),
+                format!("{} needs a range vector such as `x[5m]`", func.as_str()),
             ),
-            _ => err(span, format!("{} takes one argument", fname(func))),
+            _ => err(span, format!("{} takes one argument", func.as_str())),
         }
     }
 
@@ -858,17 +858,6 @@ fn split_and(p: &str) -> Vec<String> {
 fn push_unique(v: &mut Vec<String>, s: String) {
     if !v.contains(&s) {
         v.push(s);
-    }
-}
-
-fn fname(f: Function) -> &'static str {
-    match f {
-        Function::Rate => "rate",
-        Function::Irate => "irate",
-        Function::Increase => "increase",
-        Function::HistogramQuantile => "histogram_quantile",
-        Function::Vector => "vector",
-        Function::Time => "time",
     }
 }
 

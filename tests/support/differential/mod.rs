@@ -20,3 +20,25 @@ pub mod spl;
 #[path = "../splunk.rs"]
 pub mod splunk;
 pub mod timeline;
+
+/// The main of a harness program: runs `run`, prints the wall time, and
+/// exits 0 when everything agreed, 1 when something disagreed, 2 on an
+/// error (`name` prefixes it).
+pub fn program(name: &str, run: fn() -> anyhow::Result<bool>) -> ! {
+    let t0 = std::time::Instant::now();
+    let code = match run() {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(e) => {
+            eprintln!("{name}: error: {e:#}");
+            2
+        }
+    };
+    println!("total wall time: {:.2} s", t0.elapsed().as_secs_f64());
+    std::process::exit(code);
+}
+
+/// Prints how long a phase took.
+pub fn phase(name: &str, since: std::time::Instant) {
+    println!("[{:>7.2} s] {name}", since.elapsed().as_secs_f64());
+}
