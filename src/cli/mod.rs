@@ -18,12 +18,7 @@ pub const PROMETHEUS2SPLUNK: &str = "prometheus2splunk";
 
 pub fn main() -> ExitCode {
     let mut all = std::env::args_os();
-    let invoked_as = all.next().and_then(|a| {
-        std::path::Path::new(&a)
-            .file_name()
-            .map(|n| n.to_os_string())
-    });
-    if invoked_as.as_deref() == Some(std::ffi::OsStr::new(PROMETHEUS2SPLUNK)) {
+    if all.next().is_some_and(|a| invoked_as_prometheus2splunk(&a)) {
         return report(crate::hec::run(all.collect()));
     }
     let mut args = all;
@@ -56,6 +51,21 @@ pub fn main() -> ExitCode {
         }
     };
     report(result)
+}
+
+/// Whether `argv0` names `prometheus2splunk` (on Windows
+/// `prometheus2splunk.exe`, in any case, as the file system compares).
+fn invoked_as_prometheus2splunk(argv0: &std::ffi::OsStr) -> bool {
+    let path = std::path::Path::new(argv0);
+    if cfg!(windows) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase());
+        let name = name.as_deref().unwrap_or("");
+        name.strip_suffix(".exe").unwrap_or(name) == PROMETHEUS2SPLUNK
+    } else {
+        path.file_name() == Some(std::ffi::OsStr::new(PROMETHEUS2SPLUNK))
+    }
 }
 
 fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
