@@ -149,6 +149,12 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
         ] {
             assert!(!path.contains(junk), "build debris: {path}");
         }
+        // Test support (Wine's stand-in bcryptprimitives.dll) never ships:
+        // the .exe needs no DLL beside it.
+        assert!(
+            !path.to_ascii_lowercase().ends_with(".dll"),
+            "a DLL: {path}"
+        );
     }
     for required in [
         "default/app.conf",
