@@ -23,7 +23,6 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -31,7 +30,7 @@ use std::time::{Duration, Instant};
 use cross::Foreign;
 use hec_receiver::{HecReceiver, Outcome};
 use splunkd::{input_xml, items_xml, parse_stream, run_command, Run};
-use test_servers::{Response, TestPki, TestServer, TlsSettings};
+use test_servers::{Response, TempDir, TestPki, TestServer, TlsSettings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -42,17 +41,13 @@ fn fixture() -> Vec<u8> {
         .unwrap()
 }
 
-/// Unpacks `archive` (a .tgz) into a fresh folder of its own (each test
-/// its own: they run at once).
-fn unpack(archive: &Path, tag: &str) -> PathBuf {
-    static UNPACKED: AtomicUsize = AtomicUsize::new(0);
-    let n = UNPACKED.fetch_add(1, Ordering::SeqCst);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("cross_{tag}_{}_{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// Unpacks `archive` (a .tgz) into a folder of its own, removed when the
+/// test is done with it.
+fn unpack(archive: &Path) -> TempDir {
+    let dir = TempDir::new();
     let f = std::fs::File::open(archive).unwrap_or_else(|e| panic!("{}: {e}", archive.display()));
     tar::Archive::new(flate2::read::GzDecoder::new(f))
-        .unpack(&dir)
+        .unpack(dir.path())
         .unwrap();
     dir
 }
@@ -65,17 +60,20 @@ fn package() -> PathBuf {
 }
 
 /// The app's Windows executable, unpacked from the package, under Wine.
-fn windows_exe() -> Foreign {
-    let app = unpack(&package(), "windows").join("mattermost_metrics");
-    Foreign::wine(&app.join("windows_x86_64/bin/mattermost_metrics.exe"))
+fn windows_exe() -> (TempDir, Foreign) {
+    let dir = unpack(&package());
+    let exe = dir
+        .path()
+        .join("mattermost_metrics/windows_x86_64/bin/mattermost_metrics.exe");
+    (dir, Foreign::wine(&exe))
 }
 
 /// The standalone aarch64 binary, unpacked from its archive, under qemu.
-fn aarch64_binary() -> Foreign {
+fn aarch64_binary() -> (TempDir, Foreign) {
     let name = format!("mattermost_metrics_hec-{VERSION}-linux_aarch64");
-    let archive = package().with_file_name(format!("{name}.tar.gz"));
-    let dir = unpack(&archive, "aarch64");
-    Foreign::qemu(&dir.join(name).join("mattermost_metrics"))
+    let dir = unpack(&package().with_file_name(format!("{name}.tar.gz")));
+    let bin = dir.path().join(name).join("mattermost_metrics");
+    (dir, Foreign::qemu(&bin))
 }
 
 fn native(args: &[&str]) -> Command {
@@ -145,7 +143,7 @@ fn same_run(foreign: &Foreign, params: &[(&str, &str)]) -> Vec<splunkd::Event> {
 #[test]
 #[ignore = "needs the package from scripts/package and Wine; scripts/test runs it"]
 fn windows_exe_answers_splunkd_as_the_linux_binary_does() {
-    let exe = windows_exe();
+    let (_unpacked, exe) = windows_exe();
     let app = exe
         .exe
         .parent()
@@ -226,13 +224,14 @@ fn windows_exe_answers_splunkd_as_the_linux_binary_does() {
 #[test]
 #[ignore = "needs the package from scripts/package and Wine; scripts/test runs it"]
 fn windows_exe_sends_to_hec_and_stops_cleanly_at_ctrl_c() {
-    sends_to_hec_as_the_linux_binary_does(&windows_exe());
+    let (_unpacked, exe) = windows_exe();
+    sends_to_hec_as_the_linux_binary_does(&exe);
 }
 
 #[test]
 #[ignore = "needs the package from scripts/package and Wine; scripts/test runs it"]
 fn windows_exe_named_prometheus2splunk_exe_is_the_hec_sender() {
-    let exe = windows_exe();
+    let (_unpacked, exe) = windows_exe();
     let renamed = exe.exe.with_file_name("PROMETHEUS2SPLUNK.EXE");
     std::fs::copy(&exe.exe, &renamed).unwrap();
     let p2s = Foreign::wine(&renamed);
@@ -251,7 +250,7 @@ fn windows_exe_named_prometheus2splunk_exe_is_the_hec_sender() {
 #[test]
 #[ignore = "needs the aarch64 archive from scripts/package and qemu; scripts/test runs it"]
 fn aarch64_binary_converts_as_x86_64_does() {
-    let bin = aarch64_binary();
+    let (_unpacked, bin) = aarch64_binary();
     let (linux, arm) = both(&bin, &["--scheme"], "");
     assert_eq!(arm.code, Some(0), "{}", arm.stderr);
     assert_eq!(arm.stdout, linux.stdout);
@@ -288,7 +287,8 @@ fn aarch64_binary_converts_as_x86_64_does() {
 #[test]
 #[ignore = "needs the aarch64 archive from scripts/package and qemu; scripts/test runs it"]
 fn aarch64_binary_sends_to_hec_and_stops_cleanly_at_sigterm() {
-    sends_to_hec_as_the_linux_binary_does(&aarch64_binary());
+    let (_unpacked, bin) = aarch64_binary();
+    sends_to_hec_as_the_linux_binary_does(&bin);
 }
 
 /// A running `hec` and its stderr, read as it comes.
