@@ -340,7 +340,7 @@ fn parse_macros(text: &str) -> Result<BTreeMap<String, Macro>, String> {
 /// The macro calls in a search: (name, arguments).
 fn macro_calls(text: &str) -> Result<Vec<(String, Vec<String>)>, String> {
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return Err("odd number of backticks".into());
     }
     let call = Regex::new(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$").unwrap();

@@ -1,9 +1,14 @@
 //! The app package, checked as Splunk's installer and splunkd would meet it.
 //!
 //! Every test builds a package with the binary under test (`package`
-//! subcommand) and checks it. The `#[ignore]`d ones need the release
-//! package built for glibc 2.17 by `scripts/package`: `scripts/test` (the
-//! README's test command) builds it, sets `MM_PACKAGE` and runs them.
+//! subcommand) and checks it. The `#[ignore]`d ones need what
+//! `scripts/package` builds: the release package (Linux x86-64 for glibc
+//! 2.17, Windows x86-64) and beside it the standalone aarch64 archive;
+//! `scripts/test` (the README's test command) builds them, sets
+//! `MM_PACKAGE` and runs them. Each platform's binary is checked as its
+//! platform's loader will meet it: format and architecture, and what it
+//! needs of the system (glibc 2.17 at most; Windows' own DLLs only).
+//! `tests/cross_platform.rs` runs the Windows and aarch64 binaries.
 
 #[path = "support/splunkd.rs"]
 mod splunkd;
@@ -18,6 +23,11 @@ use test_servers::{Response, TestServer};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The executables' paths in the app, in the platform folders splunkd
+/// knows (/work/shared/reference: `linux_x86_64`, `windows_x86_64`).
+const LINUX_EXE: &str = "linux_x86_64/bin/mattermost_metrics";
+const WINDOWS_EXE: &str = "windows_x86_64/bin/mattermost_metrics.exe";
+const EXECUTABLES: [&str; 2] = [LINUX_EXE, WINDOWS_EXE];
 
 struct Member {
     mode: u32,
@@ -117,7 +127,9 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
         match mem.kind {
             tar::EntryType::Directory => assert_eq!(mem.mode, 0o755, "{path}"),
             tar::EntryType::Regular
-                if path == "mattermost_metrics/linux_x86_64/bin/mattermost_metrics" =>
+                if EXECUTABLES
+                    .iter()
+                    .any(|e| path == &format!("mattermost_metrics/{e}")) =>
             {
                 assert_eq!(mem.mode, 0o755)
             }
@@ -144,6 +156,12 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
         ] {
             assert!(!path.contains(junk), "build debris: {path}");
         }
+        // Test support (Wine's stand-in bcryptprimitives.dll) never ships:
+        // the .exe needs no DLL beside it.
+        assert!(
+            !path.to_ascii_lowercase().ends_with(".dll"),
+            "a DLL: {path}"
+        );
     }
     for required in [
         "default/app.conf",
@@ -158,7 +176,7 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
         "README.txt",
         "static/appIcon.png",
         "static/appIcon_2x.png",
-        "linux_x86_64/bin/mattermost_metrics",
+        LINUX_EXE,
     ] {
         assert!(
             m.contains_key(&format!("mattermost_metrics/{required}")),
@@ -316,7 +334,7 @@ fn run_packaged_binary(tgz: &Path, tag: &str) {
         .unpack(&dir)
         .unwrap();
     let app = dir.join("mattermost_metrics");
-    let bin = app.join("linux_x86_64/bin/mattermost_metrics");
+    let bin = app.join(LINUX_EXE);
     let bin = bin.to_str().unwrap();
     let scheme = splunkd::run_binary(bin, &["--scheme"], "");
     assert_eq!(scheme.code, Some(0));
@@ -350,7 +368,7 @@ fn package_layout_and_metadata() {
     let tgz = build_package("layout");
     let m = check_layout(&tgz);
     assert_eq!(
-        m["mattermost_metrics/linux_x86_64/bin/mattermost_metrics"].data,
+        m[&format!("mattermost_metrics/{LINUX_EXE}")].data,
         std::fs::read(BIN).unwrap()
     );
 }
@@ -374,10 +392,16 @@ fn release_package() -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs the glibc 2.17 package from scripts/package; scripts/test runs it"]
+#[ignore = "needs the package from scripts/package; scripts/test runs it"]
 fn release_package_layout_and_run() {
     let tgz = release_package();
-    check_layout(&tgz);
+    let m = check_layout(&tgz);
+    for exe in EXECUTABLES {
+        assert!(
+            m.contains_key(&format!("mattermost_metrics/{exe}")),
+            "{exe} missing"
+        );
+    }
     run_packaged_binary(&tgz, "release");
 }
 
@@ -389,14 +413,14 @@ fn glibc_version(s: &str) -> Option<Vec<u32>> {
         .collect()
 }
 
-#[test]
-#[ignore = "needs the glibc 2.17 package from scripts/package; scripts/test runs it"]
-fn release_binary_needs_nothing_newer_than_glibc_2_17() {
+/// What the Linux loader needs for `exe`: an `arch` PIE linking only
+/// glibc's own libraries, none of their symbols newer than GLIBC_2.17.
+fn check_linux_binary(exe: &[u8], arch: object::Architecture) {
+    use object::read::elf::ElfFile64;
     use object::{Object, ObjectSection};
-    let m = read_members(&release_package());
-    let exe = &m["mattermost_metrics/linux_x86_64/bin/mattermost_metrics"].data;
-    let file = object::File::parse(exe.as_slice()).unwrap();
-    assert_eq!(file.architecture(), object::Architecture::X86_64);
+    let file = object::File::parse(exe).unwrap();
+    assert_eq!(file.format(), object::BinaryFormat::Elf);
+    assert_eq!(file.architecture(), arch);
     assert_eq!(
         file.kind(),
         object::ObjectKind::Dynamic,
@@ -422,15 +446,139 @@ fn release_binary_needs_nothing_newer_than_glibc_2_17() {
             .collect::<Vec<_>>()
             .join(".")
     );
-    let needed: Vec<String> = dynstr
-        .split(|&b| b == 0)
-        .map(|s| String::from_utf8_lossy(s).into_owned())
-        .filter(|s| s.contains(".so"))
+    let elf = ElfFile64::<object::Endianness>::parse(exe).unwrap();
+    let endian = elf.endian();
+    let table = elf.elf_section_table().dynamic_table(endian, exe).unwrap();
+    let needed: Vec<String> = table
+        .iter()
+        .filter(|d| d.tag == object::elf::DT_NEEDED)
+        .map(|d| String::from_utf8_lossy(table.string(d).unwrap()).into_owned())
         .collect();
-    assert!(
-        !needed
-            .iter()
-            .any(|s| s.contains("libssl") || s.contains("libcrypto")),
-        "no system OpenSSL: {needed:?}"
+    assert!(needed.contains(&"libc.so.6".to_string()), "{needed:?}");
+    // glibc's own libraries and loader (splunkd's library path holds its own
+    // OpenSSL: never libssl or libcrypto).
+    let glibc = [
+        "libc.so.6",
+        "libpthread.so.0",
+        "libdl.so.2",
+        "libm.so.6",
+        "librt.so.1",
+        "ld-linux-x86-64.so.2",
+        "ld-linux-aarch64.so.1",
+    ];
+    for lib in &needed {
+        assert!(
+            glibc.contains(&lib.as_str()),
+            "needs {lib}, not part of glibc: {needed:?}"
+        );
+    }
+}
+
+/// What Windows needs for `exe`: an x86-64 console program (splunkd reads
+/// its standard streams) importing only DLLs that every Windows Splunk
+/// runs on has in System32, so no MinGW runtime (libgcc_s_seh-1.dll,
+/// libwinpthread-1.dll) or Visual C++ redistributable.
+fn check_windows_exe(exe: &[u8]) {
+    use object::read::pe::{ImageNtHeaders, ImageOptionalHeader, PeFile64};
+    use object::Object;
+    let file = object::File::parse(exe).unwrap();
+    assert_eq!(file.format(), object::BinaryFormat::Pe);
+    assert_eq!(file.architecture(), object::Architecture::X86_64);
+    assert_eq!(file.kind(), object::ObjectKind::Executable);
+    let pe = PeFile64::parse(exe).unwrap();
+    assert_eq!(
+        pe.nt_headers().optional_header().subsystem(),
+        object::pe::IMAGE_SUBSYSTEM_WINDOWS_CUI,
+        "a console program"
     );
+    let windows_own = [
+        "kernel32.dll",
+        "ntdll.dll",
+        "advapi32.dll",
+        "bcrypt.dll",
+        "bcryptprimitives.dll",
+        "ws2_32.dll",
+        "userenv.dll",
+        "msvcrt.dll",
+        "crypt32.dll",
+        "secur32.dll",
+    ];
+    let mut dlls: Vec<String> = pe
+        .imports()
+        .unwrap()
+        .map(|i| String::from_utf8_lossy(i.unwrap().library()).to_ascii_lowercase())
+        .collect();
+    dlls.sort();
+    dlls.dedup();
+    assert!(dlls.contains(&"kernel32.dll".to_string()), "{dlls:?}");
+    for dll in &dlls {
+        // api-ms-win-*: API sets, which the loader maps to System32's DLLs.
+        assert!(
+            windows_own.contains(&dll.as_str()) || dll.starts_with("api-ms-win-core-"),
+            "imports {dll}, which is not Windows' own: {dlls:?}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs the package from scripts/package; scripts/test runs it"]
+fn release_binaries_need_only_what_their_platform_has() {
+    let m = read_members(&release_package());
+    check_linux_binary(
+        &m[&format!("mattermost_metrics/{LINUX_EXE}")].data,
+        object::Architecture::X86_64,
+    );
+    check_windows_exe(&m[&format!("mattermost_metrics/{WINDOWS_EXE}")].data);
+}
+
+#[test]
+#[ignore = "needs the aarch64 archive from scripts/package; scripts/test runs it"]
+fn standalone_aarch64_archive_holds_the_sender_and_its_unit() {
+    let top = format!("mattermost_metrics_hec-{VERSION}-linux_aarch64");
+    let archive = release_package().with_file_name(format!("{top}.tar.gz"));
+    let m = read_members(&archive);
+    let paths: Vec<&str> = m.keys().map(String::as_str).collect();
+    let binary = format!("{top}/mattermost_metrics");
+    let unit = format!("{top}/mattermost_metrics_hec.service");
+    assert_eq!(paths, [format!("{top}/"), binary.clone(), unit.clone()]);
+    for mem in m.values() {
+        assert_eq!((mem.uid, mem.gid), (0, 0));
+    }
+    assert_eq!(m[&binary].mode, 0o755);
+    assert_eq!(m[&unit].mode, 0o644);
+    check_linux_binary(&m[&binary].data, object::Architecture::Aarch64);
+    let repo_unit =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/mattermost_metrics_hec.service");
+    assert_eq!(m[&unit].data, std::fs::read(repo_unit).unwrap());
+}
+
+#[test]
+fn a_binary_of_another_platform_is_refused() {
+    let out = temp_dir("refused");
+    for (flag, folder) in [
+        ("--windows", "windows_x86_64"),
+        ("--linux-aarch64", "linux_aarch64"),
+    ] {
+        let r = std::process::Command::new(BIN)
+            .args(["package", "--out"])
+            .arg(&out)
+            .args([flag, BIN])
+            .output()
+            .unwrap();
+        assert!(!r.status.success(), "{flag} took a Linux x86-64 binary");
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(
+            err.starts_with("ERROR ") && err.contains(folder) && err.contains("X86_64"),
+            "{err}"
+        );
+    }
+    let r = std::process::Command::new(BIN)
+        .args(["package", "--out"])
+        .arg(&out)
+        .args(["--binary", "Cargo.toml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(!r.status.success(), "a text file as the Linux binary");
+    assert!(String::from_utf8_lossy(&r.stderr).contains("linux_x86_64"));
 }

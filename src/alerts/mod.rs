@@ -175,7 +175,7 @@ pub fn compile_rule(rule: &Rule) -> Result<Alert> {
     check_no_variables(&expr)?;
     let bucket_s = bucket_of(&expr)?;
     ensure!(
-        SCHEDULE_S % bucket_s == 0,
+        SCHEDULE_S.is_multiple_of(bucket_s),
         "the range [{bucket_s}s] does not divide the schedule of {SCHEDULE_S} s"
     );
     ensure!(

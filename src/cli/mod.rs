@@ -19,12 +19,7 @@ pub const PROMETHEUS2SPLUNK: &str = "prometheus2splunk";
 
 pub fn main() -> ExitCode {
     let mut all = std::env::args_os();
-    let invoked_as = all.next().and_then(|a| {
-        std::path::Path::new(&a)
-            .file_name()
-            .map(|n| n.to_os_string())
-    });
-    if invoked_as.as_deref() == Some(std::ffi::OsStr::new(PROMETHEUS2SPLUNK)) {
+    if all.next().is_some_and(|a| invoked_as_prometheus2splunk(&a)) {
         return report(crate::hec::run(all.collect()));
     }
     let mut args = all;
@@ -63,6 +58,21 @@ pub fn main() -> ExitCode {
     report(result)
 }
 
+/// Whether `argv0` names `prometheus2splunk` (on Windows
+/// `prometheus2splunk.exe`, in any case, as the file system compares).
+fn invoked_as_prometheus2splunk(argv0: &std::ffi::OsStr) -> bool {
+    let path = std::path::Path::new(argv0);
+    if cfg!(windows) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase());
+        let name = name.as_deref().unwrap_or("");
+        name.strip_suffix(".exe").unwrap_or(name) == PROMETHEUS2SPLUNK
+    } else {
+        path.file_name() == Some(std::ffi::OsStr::new(PROMETHEUS2SPLUNK))
+    }
+}
+
 fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
@@ -73,28 +83,50 @@ fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
     }
 }
 
-/// `package [--out DIR] [--binary FILE]`: writes the app package with this
-/// executable (or FILE) as the input's binary.
+/// `package [--out DIR] [--binary FILE] [--windows FILE] [--linux-aarch64
+/// FILE]`: writes the app package with this executable (or FILE) as the
+/// input's Linux binary and the Windows one if given, and the standalone
+/// archive of the aarch64 binary if given; prints each path written.
 fn package(args: Vec<std::ffi::OsString>) -> anyhow::Result<ExitCode> {
+    use crate::package::{self, Platform, LINUX_AARCH64, LINUX_X86_64, WINDOWS_X86_64};
     use anyhow::Context;
     use lexopt::prelude::*;
+    // The file at `path`, which must be an executable of `platform`.
+    let read = |platform: &'static Platform, path: std::ffi::OsString| {
+        let name = path.to_string_lossy().into_owned();
+        let exe = std::fs::read(&path).with_context(|| format!("reading {name}"))?;
+        platform.check(&exe).with_context(|| name)?;
+        anyhow::Ok((platform, exe))
+    };
     let mut p = lexopt::Parser::from_args(args);
     let mut out = std::path::PathBuf::from("dist");
-    let mut binary = None;
+    let mut linux = None;
+    let mut windows = None;
+    let mut aarch64 = None;
     while let Some(arg) = p.next()? {
         match arg {
             Long("out") => out = p.value()?.into(),
-            Long("binary") => binary = Some(std::path::PathBuf::from(p.value()?)),
+            Long("binary") => linux = Some(read(&LINUX_X86_64, p.value()?)?),
+            Long("windows") => windows = Some(read(&WINDOWS_X86_64, p.value()?)?),
+            Long("linux-aarch64") => aarch64 = Some(read(&LINUX_AARCH64, p.value()?)?),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let binary = match binary {
+    let linux = match linux {
         Some(b) => b,
-        None => std::env::current_exe().context("finding this executable")?,
+        None => {
+            let this = std::env::current_exe().context("finding this executable")?;
+            read(&LINUX_X86_64, this.into_os_string())?
+        }
     };
-    let exe = std::fs::read(&binary).with_context(|| format!("reading {}", binary.display()))?;
-    let path = crate::package::write(exe, &out)?;
-    println!("{}", path.display());
+    let binaries = std::iter::once(linux).chain(windows).collect();
+    println!("{}", package::write(binaries, &out)?.display());
+    if let Some((platform, exe)) = aarch64 {
+        println!(
+            "{}",
+            package::write_standalone(platform, exe, &out)?.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -103,8 +135,10 @@ usage: mattermost_metrics                        run as splunkd's modular input 
        mattermost_metrics --scheme               print the modular input's scheme
        mattermost_metrics --validate-arguments   validate an input's settings (reads <items> XML on stdin)
        mattermost_metrics spec                   print README/inputs.conf.spec
-       mattermost_metrics package [--out DIR] [--binary FILE]
-                                                 write DIR/mattermost_metrics-VERSION.tgz (default DIR: dist)
+       mattermost_metrics package [--out DIR] [--binary FILE] [--windows FILE.exe] [--linux-aarch64 FILE]
+                                                 write DIR/mattermost_metrics-VERSION.tgz (default DIR: dist) with
+                                                 this executable (or FILE) for linux_x86_64 and FILE.exe for
+                                                 windows_x86_64; and DIR/mattermost_metrics_hec-VERSION-linux_aarch64.tar.gz
        mattermost_metrics convert [--input-format auto|prometheus|openmetrics]
                                   [--output raw|json] [--strict] [--keep-created]
                                   [--include REGEX] [--exclude REGEX] [FILE|-]

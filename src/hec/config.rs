@@ -910,7 +910,7 @@ pub fn fmt_duration(d: Duration) -> String {
         format!("{}µs", d.as_micros())
     } else if ms < 1000 {
         format!("{ms}ms")
-    } else if ms % 1000 != 0 {
+    } else if !ms.is_multiple_of(1000) {
         format!("{}s", d.as_secs_f64())
     } else {
         let s = d.as_secs();

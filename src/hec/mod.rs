@@ -17,7 +17,8 @@
 //! - [`queue`]: the batches waiting for HEC, within a memory bound.
 //! - [`sender`]: one thread posting batches, with retries and backoff.
 //! - [`health`]: the health data points and the counters behind them.
-//! - [`stop`]: SIGINT / SIGTERM and the shutdown that flushes the queue.
+//! - [`stop`]: SIGINT / SIGTERM (on Windows, Ctrl-C, Ctrl-Break, console
+//!   close) and the shutdown that flushes the queue.
 //! - [`log`]: one line per message on stderr, level first, no secrets.
 //!
 //! Exit status: 0 after a stop by signal; 2 for invalid settings (nothing
@@ -206,6 +207,7 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
             total(|c| &c.missed),
         ),
     );
+    stop.finish();
     Ok(match outcome.fatal {
         Some(_) => ExitCode::from(EXIT_TOKEN),
         None => ExitCode::SUCCESS,
@@ -252,14 +254,11 @@ fn build_targets(cfg: &Config) -> anyhow::Result<Vec<target::Target>> {
 }
 
 /// This machine's name: the host of data points scraped from localhost,
-/// as prometheus2splunk sent `os.Hostname()`.
+/// as prometheus2splunk sent `os.Hostname()` (`gethostname` on Unix, the
+/// DNS host name on Windows).
 fn machine_hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
+    hostname::get()
+        .map(|h| h.to_string_lossy().trim().to_string())
         .unwrap_or_default()
 }
 

@@ -1,26 +1,97 @@
-//! The Splunk app package: `mattermost_metrics-<version>.tgz`.
+//! The Splunk app package, `mattermost_metrics-<version>.tgz`, and the
+//! standalone archives of the HEC sender for hosts with no Splunk.
 //!
 //! The app's static files are embedded in the binary by `build.rs`; the
-//! binary adds its own executable, the icons it draws, and the version
-//! from Cargo.toml where the files say `@VERSION@` / `@BUILD@`. The archive
-//! is reproducible: entries in a fixed order, one fixed mtime, owner and
-//! group 0, a gzip header without time or name. Files are 0644, folders
-//! 0755, and only the executable is 0755.
+//! binary adds the executables of each platform folder, the icons it draws,
+//! and the version from Cargo.toml where the files say `@VERSION@` /
+//! `@BUILD@`. The archives are reproducible: entries in a fixed order, one
+//! fixed mtime, owner and group 0, a gzip header without time or name.
+//! Files are 0644, folders 0755, and only the executables are 0755,
+//! whatever the file system they were built on says.
 
 mod icon;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 include!(concat!(env!("OUT_DIR"), "/app_files.rs"));
 
 /// The app id: the archive's top folder, app.conf's `[package] id`.
 pub const APP_ID: &str = "mattermost_metrics";
-/// Where splunkd looks for the executable on Linux x86-64.
-pub const EXECUTABLE: &str = "linux_x86_64/bin/mattermost_metrics";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A platform the binary is built for: where its executable goes and what
+/// that file must be.
+#[derive(Debug)]
+pub struct Platform {
+    /// The platform folder, named as Splunk names it.
+    pub folder: &'static str,
+    /// The executable's file name.
+    pub file_name: &'static str,
+    format: object::BinaryFormat,
+    arch: object::Architecture,
+}
+
+pub const LINUX_X86_64: Platform = Platform {
+    folder: "linux_x86_64",
+    file_name: "mattermost_metrics",
+    format: object::BinaryFormat::Elf,
+    arch: object::Architecture::X86_64,
+};
+pub const WINDOWS_X86_64: Platform = Platform {
+    folder: "windows_x86_64",
+    file_name: "mattermost_metrics.exe",
+    format: object::BinaryFormat::Pe,
+    arch: object::Architecture::X86_64,
+};
+/// Standalone only: Splunk documents no `linux_aarch64` platform folder
+/// for an app's executables (README.md, "Platforms").
+pub const LINUX_AARCH64: Platform = Platform {
+    folder: "linux_aarch64",
+    file_name: "mattermost_metrics",
+    format: object::BinaryFormat::Elf,
+    arch: object::Architecture::Aarch64,
+};
+
+/// The Linux input's path inside the app (a fixed name other tools rely on):
+/// `LINUX_X86_64`'s folder, `bin`, its file name.
+pub const EXECUTABLE: &str = "linux_x86_64/bin/mattermost_metrics";
+
+/// The platform folders of the app, where splunkd looks for the input.
+pub const APP_PLATFORMS: [&Platform; 2] = [&LINUX_X86_64, &WINDOWS_X86_64];
+
+impl Platform {
+    /// The executable's path inside the app: `<folder>/bin/<file>`.
+    pub fn executable(&self) -> String {
+        format!("{}/bin/{}", self.folder, self.file_name)
+    }
+
+    /// Refuses a file that is not an executable of this platform, so that
+    /// no binary lands in another platform's folder.
+    pub fn check(&self, exe: &[u8]) -> Result<()> {
+        use object::Object;
+        let file = object::File::parse(exe)
+            .with_context(|| format!("not an executable for {}", self.folder))?;
+        let (format, arch) = (file.format(), file.architecture());
+        let kind = file.kind();
+        let runnable = matches!(
+            kind,
+            object::ObjectKind::Executable | object::ObjectKind::Dynamic
+        );
+        if format != self.format || arch != self.arch || !runnable {
+            bail!(
+                "a {format:?} {arch:?} {kind:?} file, not a {:?} {:?} executable for {}",
+                self.format,
+                self.arch,
+                self.folder
+            );
+        }
+        Ok(())
+    }
+}
+
 /// The mtime of every entry: 2024-01-01T00:00:00Z.
 const MTIME: u64 = 1_704_067_200;
 
@@ -69,8 +140,9 @@ pub fn mode_of(path: &str) -> u32 {
     }
 }
 
-/// Every file of the app, sorted by path, with `executable` as the binary.
-pub fn entries(executable: Vec<u8>) -> Result<Vec<Entry>> {
+/// Every file of the app, sorted by path, with the executable of each
+/// platform in `binaries`.
+pub fn entries(binaries: Vec<(&Platform, Vec<u8>)>) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
     for (path, data) in APP_FILES {
         let data = if is_text(path) {
@@ -102,32 +174,80 @@ pub fn entries(executable: Vec<u8>) -> Result<Vec<Entry>> {
             });
         }
     }
-    out.push(Entry {
-        path: EXECUTABLE.into(),
-        mode: 0o755,
-        data: executable,
-    });
+    for (platform, data) in binaries {
+        if !APP_PLATFORMS.iter().any(|p| p.folder == platform.folder) {
+            bail!("{} is no platform folder of a Splunk app", platform.folder);
+        }
+        platform.check(&data)?;
+        out.push(Entry {
+            path: platform.executable(),
+            mode: 0o755,
+            data,
+        });
+    }
     out.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(w) = out.windows(2).find(|w| w[0].path == w[1].path) {
+        bail!("{} given twice", w[0].path);
+    }
     Ok(out)
 }
 
-/// Writes the package of `executable` into `out_dir`; returns its path.
-pub fn write(executable: Vec<u8>, out_dir: &Path) -> Result<PathBuf> {
+/// Writes the app package of `binaries` into `out_dir`; returns its path.
+pub fn write(binaries: Vec<(&Platform, Vec<u8>)>, out_dir: &Path) -> Result<PathBuf> {
+    let bytes = archive(APP_ID, &entries(binaries)?)?;
+    save(out_dir, &file_name(), &bytes)
+}
+
+/// The standalone archive's name (and top folder, without `.tar.gz`):
+/// `mattermost_metrics_hec-<version>-<platform folder>`.
+pub fn standalone_name(platform: &Platform) -> String {
+    format!("{APP_ID}_hec-{VERSION}-{}", platform.folder)
+}
+
+/// The systemd unit shipped beside the standalone binary; its comments say
+/// how to install both.
+const SYSTEMD_UNIT: (&str, &[u8]) = (
+    "mattermost_metrics_hec.service",
+    include_bytes!("../../contrib/mattermost_metrics_hec.service"),
+);
+
+/// The HEC sender for a host with no Splunk (README.md, "Standalone
+/// mode"): `<name>.tar.gz` holding the executable and its systemd unit
+/// under the folder `<name>/`. Returns its path.
+pub fn write_standalone(platform: &Platform, exe: Vec<u8>, out_dir: &Path) -> Result<PathBuf> {
+    platform.check(&exe)?;
+    let name = standalone_name(platform);
+    let entries = [
+        Entry {
+            path: platform.file_name.into(),
+            mode: 0o755,
+            data: exe,
+        },
+        Entry {
+            path: SYSTEMD_UNIT.0.into(),
+            mode: 0o644,
+            data: SYSTEMD_UNIT.1.to_vec(),
+        },
+    ];
+    let bytes = archive(&name, &entries)?;
+    save(out_dir, &format!("{name}.tar.gz"), &bytes)
+}
+
+fn save(out_dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let path = out_dir.join(file_name());
-    let bytes = archive(&entries(executable)?)?;
+    let path = out_dir.join(name);
     std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 
-/// The .tgz bytes of `entries` under the folder `APP_ID/`.
-pub fn archive(entries: &[Entry]) -> Result<Vec<u8>> {
+/// The .tgz bytes of `entries` under the folder `top/`.
+pub fn archive(top: &str, entries: &[Entry]) -> Result<Vec<u8>> {
     let gz = flate2::GzBuilder::new()
         .mtime(0)
         .write(Vec::new(), flate2::Compression::best());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
-    let mut dirs: Vec<String> = vec![format!("{APP_ID}/")];
+    let mut dirs: Vec<String> = vec![format!("{top}/")];
     for e in entries {
         let mut prefix = String::new();
         for part in e
@@ -140,7 +260,7 @@ pub fn archive(entries: &[Entry]) -> Result<Vec<u8>> {
         {
             prefix.push_str(part);
             prefix.push('/');
-            let d = format!("{APP_ID}/{prefix}");
+            let d = format!("{top}/{prefix}");
             if !dirs.contains(&d) {
                 dirs.push(d);
             }
@@ -154,7 +274,7 @@ pub fn archive(entries: &[Entry]) -> Result<Vec<u8>> {
     }
     for e in entries {
         let mut h = header(tar::EntryType::Regular, e.mode, e.data.len() as u64);
-        tar.append_data(&mut h, format!("{APP_ID}/{}", e.path), e.data.as_slice())
+        tar.append_data(&mut h, format!("{top}/{}", e.path), e.data.as_slice())
             .with_context(|| format!("adding {}", e.path))?;
     }
     let gz = tar.into_inner().context("finishing the tar")?;
@@ -175,4 +295,12 @@ fn header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
     let _ = h.set_username("root");
     let _ = h.set_groupname("root");
     h
+}
+
+#[cfg(test)]
+mod executable_tests {
+    #[test]
+    fn the_fixed_executable_path_is_the_linux_platforms() {
+        assert_eq!(super::EXECUTABLE, super::LINUX_X86_64.executable());
+    }
 }

@@ -20,9 +20,16 @@ pub struct Run {
 
 /// Runs the binary with `args`, `stdin` on its standard input, as splunkd would.
 pub fn run_binary(bin: &str, args: &[&str], stdin: &str) -> Run {
+    let mut cmd = Command::new(bin);
+    cmd.args(args);
+    run_command(cmd, stdin)
+}
+
+/// Runs `cmd` (a binary and its arguments, maybe under an emulator) as
+/// splunkd would, `stdin` on its standard input.
+pub fn run_command(mut cmd: Command, stdin: &str) -> Run {
     let start = Instant::now();
-    let mut child = Command::new(bin)
-        .args(args)
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
