@@ -635,53 +635,77 @@ pub const NODE_TOKEN: &str = "host";
 pub const SPAN_TOKEN: &str = "span";
 pub const SPAN_SECONDS_TOKEN: &str = "span_s";
 
-/// A Grafana legend as an eval expression over the result's label fields.
+/// A piece of a series name: literal text, or the value of a label field.
+enum Piece {
+    Text(String),
+    Field(String),
+}
+
+/// The naming rule of every series, as pieces (one rule for the dashboard's
+/// eval expression and the harness's names of Prometheus' series).
 ///
-/// `{{label}}` becomes the label's field (empty when absent, as Grafana
-/// shows it). Labels the legend does not name would make two series share
-/// one name (Grafana then draws two lines of the same name; a Splunk chart
+/// `{{label}}` is the label's field (empty when absent, as Grafana shows
+/// it). Labels the legend does not name would make two series share one
+/// name (Grafana then draws two lines of the same name; a Splunk chart
 /// would merge them), so they are appended as ` (label=value, ...)`. An
 /// empty legend names the series by all its labels, or the expression has
 /// one series and is called `value`.
-pub fn legend_eval(legend: &str, labels: &[String]) -> String {
-    let mut parts: Vec<String> = Vec::new();
+fn legend_pieces(legend: &str, labels: &[String]) -> Vec<Piece> {
+    let mut pieces: Vec<Piece> = Vec::new();
     let mut named: Vec<String> = Vec::new();
     let mut rest = legend;
     while let Some(i) = rest.find("{{") {
         if i > 0 {
-            parts.push(spl::quote(&rest[..i]));
+            pieces.push(Piece::Text(rest[..i].to_string()));
         }
         let after = &rest[i + 2..];
         let Some(j) = after.find("}}") else {
-            parts.push(spl::quote(&rest[i..]));
+            pieces.push(Piece::Text(rest[i..].to_string()));
             rest = "";
             break;
         };
-        let label = after[..j].trim();
-        let field = spl::label_field(label);
-        parts.push(field_text(&field));
-        named.push(field);
+        let field = spl::label_field(after[..j].trim());
+        named.push(field.clone());
+        pieces.push(Piece::Field(field));
         rest = &after[j + 2..];
     }
     if !rest.is_empty() {
-        parts.push(spl::quote(rest));
+        pieces.push(Piece::Text(rest.to_string()));
     }
     let missing: Vec<&String> = labels.iter().filter(|l| !named.contains(l)).collect();
     if !missing.is_empty() {
-        let inner: Vec<String> = missing
-            .iter()
-            .map(|l| format!("\"{l}=\" . {}", field_text(l)))
-            .collect();
-        if parts.is_empty() {
-            parts.push(inner.join(" . \", \" . "));
-        } else {
-            parts.push(format!("\" (\" . {} . \")\"", inner.join(" . \", \" . ")));
+        let wrap = !pieces.is_empty();
+        if wrap {
+            pieces.push(Piece::Text(" (".into()));
+        }
+        for (k, l) in missing.iter().enumerate() {
+            if k > 0 {
+                pieces.push(Piece::Text(", ".into()));
+            }
+            pieces.push(Piece::Text(format!("{l}=")));
+            pieces.push(Piece::Field((*l).clone()));
+        }
+        if wrap {
+            pieces.push(Piece::Text(")".into()));
         }
     }
-    if parts.is_empty() {
-        return "\"value\"".to_string();
+    if pieces.is_empty() {
+        pieces.push(Piece::Text("value".into()));
     }
-    parts.join(" . ")
+    pieces
+}
+
+/// A Grafana legend as an eval expression over the result's label fields
+/// (the rule of [`legend_pieces`]).
+pub fn legend_eval(legend: &str, labels: &[String]) -> String {
+    legend_pieces(legend, labels)
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => spl::quote(t),
+            Piece::Field(f) => field_text(f),
+        })
+        .collect::<Vec<_>>()
+        .join(" . ")
 }
 
 /// A label's value in a legend, as an eval expression: empty when the
@@ -702,8 +726,8 @@ fn field_text(field: &str) -> String {
 pub const SERVER_JOB: &str = "mattermost";
 
 /// The Grafana name of the legend as the harness's reference side renders
-/// it for a Prometheus series: the same rule as [`legend_eval`], applied to
-/// PromQL labels (`instance` read as `host`).
+/// it for a Prometheus series: the same rule as [`legend_eval`]
+/// ([`legend_pieces`]), applied to PromQL labels (`instance` read as `host`).
 pub fn legend_text(
     legend: &str,
     result_labels: &[String],
@@ -717,40 +741,13 @@ pub fn legend_text(
             None => String::new(),
         }
     };
-    let mut out = String::new();
-    let mut named: Vec<String> = Vec::new();
-    let mut rest = legend;
-    while let Some(i) = rest.find("{{") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let Some(j) = after.find("}}") else {
-            out.push_str(&rest[i..]);
-            rest = "";
-            break;
-        };
-        let field = spl::label_field(after[..j].trim());
-        out.push_str(&get(&field));
-        named.push(field);
-        rest = &after[j + 2..];
-    }
-    out.push_str(rest);
-    let missing: Vec<String> = result_labels
+    legend_pieces(legend, result_labels)
         .iter()
-        .filter(|l| !named.contains(l))
-        .map(|l| format!("{l}={}", get(l)))
-        .collect();
-    if !missing.is_empty() {
-        if out.is_empty() {
-            out = missing.join(", ");
-        } else {
-            out.push_str(&format!(" ({})", missing.join(", ")));
-        }
-    }
-    if legend.is_empty() && result_labels.is_empty() {
-        "value".to_string()
-    } else {
-        out
-    }
+        .map(|p| match p {
+            Piece::Text(t) => t.clone(),
+            Piece::Field(f) => get(f),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use super::{
     Panel, PanelKind, Spec, Variable, VariableKind, NODE_TOKEN, SPAN_SECONDS_TOKEN, SPAN_TOKEN,
@@ -64,12 +64,15 @@ pub fn write_xml(spec: &Spec) -> Result<String> {
     )?;
     // The span of every chart, from the time range (macro mattermost_metrics_span);
     // the span in seconds too where a search does arithmetic with it.
-    let uses_seconds = spec
+    // Every panel's search, compiled once, in the order of spec.panels().
+    let searches = spec
         .panels()
         .map(|p| spec.panel_search(p))
-        .collect::<Result<Vec<_>>>()?
+        .collect::<Result<Vec<_>>>()?;
+    let uses_seconds = searches
         .iter()
         .any(|s| s.contains(&format!("${SPAN_SECONDS_TOKEN}$")));
+    let mut searches = searches.into_iter();
     writeln!(x, "  <search id=\"span_search\">")?;
     writeln!(
         x,
@@ -141,7 +144,8 @@ pub fn write_xml(spec: &Spec) -> Result<String> {
         for (i, pair) in row.panels.chunks(2).enumerate() {
             writeln!(x, "  <row id=\"{id}_{}\">", i + 1)?;
             for p in pair {
-                panel(&mut x, spec, p)?;
+                let search = searches.next().context("a panel without its search")?;
+                panel(&mut x, spec, p, &search)?;
             }
             writeln!(x, "  </row>")?;
         }
@@ -238,7 +242,7 @@ fn input(x: &mut String, spec: &Spec, v: &Variable) -> Result<()> {
     Ok(())
 }
 
-fn panel(x: &mut String, spec: &Spec, p: &Panel) -> Result<()> {
+fn panel(x: &mut String, spec: &Spec, p: &Panel, search: &str) -> Result<()> {
     for t in &p.targets {
         let legend = if t.legend.is_empty() {
             String::new()
@@ -279,11 +283,10 @@ fn panel(x: &mut String, spec: &Spec, p: &Panel) -> Result<()> {
     if !about.is_empty() {
         writeln!(x, "        <title>{}</title>", esc(&about.join(" ")))?;
     }
-    let search = spec.panel_search(p)?;
     writeln!(
         x,
         "        <search>\n          <query>{}</query>",
-        cdata(&indent_rest(&search, 10))?
+        cdata(&indent_rest(search, 10))?
     )?;
     x.push_str(RANGE);
     writeln!(x, "        </search>")?;
@@ -378,7 +381,8 @@ pub fn write_nav(specs: &[Spec], others: &[String]) -> Result<String> {
     }
     // The hand-written dashboards: the alerts under their own entry, the
     // input's health (and anything else) under "Input health".
-    let (alerts, health): (Vec<&String>, Vec<&String>) = others.iter().partition(|o| o.ends_with("_alerts"));
+    let (alerts, health): (Vec<&String>, Vec<&String>) =
+        others.iter().partition(|o| o.ends_with("_alerts"));
     for (label, views) in [("Alerts", alerts), ("Input health", health)] {
         if views.is_empty() {
             continue;

@@ -133,13 +133,14 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
         }
         MatchOp::Re | MatchOp::Nre => {
             let negate = m.op == MatchOp::Nre;
-            if !has_token {
-                regex::Regex::new(&format!("^(?:{value})$")).map_err(|e| {
-                    err(format!("invalid regular expression {}: {e}", quote(&value)))
-                })?;
-            }
-            let matches_empty = !has_token
-                && regex::Regex::new(&format!("^(?:{value})$")).is_ok_and(|r| r.is_match(""));
+            // A regex holding a dashboard token is only known at search time.
+            let matches_empty = if has_token {
+                false
+            } else {
+                regex::Regex::new(&format!("^(?:{value})$"))
+                    .map_err(|e| err(format!("invalid regular expression {}: {e}", quote(&value))))?
+                    .is_match("")
+            };
             if !has_token {
                 if let Some(alts) = wildcards(&value) {
                     if alts.iter().any(|a| a == "*") {
