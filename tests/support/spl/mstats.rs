@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 
 use super::lexer::{Cursor, Tok};
 use super::pred::{self, Pred};
+use super::stats::parse_by_list;
 use super::store::{Series, Store};
 use super::value::{parse_bool, parse_num, parse_span, Field, Row};
 
@@ -57,21 +58,6 @@ fn where_tokens(c: &mut Cursor) -> Vec<Tok> {
         out.push(c.next().unwrap());
     }
     out
-}
-
-fn parse_by_list(c: &mut Cursor) -> Result<Vec<String>> {
-    let mut by = Vec::new();
-    loop {
-        c.eat(&Tok::Comma);
-        if c.at_end() || c.peek_any_option().is_some() {
-            break;
-        }
-        by.push(c.field("a BY field")?);
-    }
-    if by.is_empty() {
-        bail!("BY without fields");
-    }
-    Ok(by)
 }
 
 /// Parses `mstats [options] FN(metric) [AS name]... WHERE <predicate>

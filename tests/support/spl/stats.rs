@@ -111,18 +111,26 @@ pub fn parse_aggs(c: &mut Cursor, cmd: &str) -> Result<Vec<Agg>> {
 
 /// Parses `BY f1 f2 ...` (commas optional) up to an option or the end.
 pub fn parse_by(c: &mut Cursor) -> Result<Vec<String>> {
-    let mut by = Vec::new();
     if c.eat_kw("BY") {
-        loop {
-            c.eat(&Tok::Comma);
-            if c.at_end() || c.peek_any_option().is_some() {
-                break;
-            }
-            by.push(c.field("a BY field")?);
+        parse_by_list(c)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// The fields after `BY` (commas optional), up to an option or the end: at
+/// least one.
+pub fn parse_by_list(c: &mut Cursor) -> Result<Vec<String>> {
+    let mut by = Vec::new();
+    loop {
+        c.eat(&Tok::Comma);
+        if c.at_end() || c.peek_any_option().is_some() {
+            break;
         }
-        if by.is_empty() {
-            bail!("BY without fields");
-        }
+        by.push(c.field("a BY field")?);
+    }
+    if by.is_empty() {
+        bail!("BY without fields");
     }
     Ok(by)
 }
