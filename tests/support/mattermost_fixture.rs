@@ -151,11 +151,12 @@ pub fn format_openmetrics_float(v: f64) -> String {
 // Deterministic randomness and maths
 // ---------------------------------------------------------------------------------------------
 
-/// splitmix64: tiny, fast, and good enough for fixture data.
-struct Rng(u64);
+/// splitmix64: tiny, fast, and good enough for fixture data (the
+/// differential harness's timeline draws from it too).
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -164,11 +165,11 @@ impl Rng {
     }
 
     /// Uniform in [0, 1), exactly representable (53 random bits).
-    fn unit(&mut self) -> f64 {
+    pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.unit()
     }
 

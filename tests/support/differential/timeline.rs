@@ -441,11 +441,19 @@ impl Timeline {
 // Randomness (splitmix64, keyed by the series' identity)
 // ---------------------------------------------------------------------------------------------
 
-struct Rng(u64);
+/// The fixture generator's splitmix64, with what the timeline adds to it.
+use super::mattermost_fixture::Rng;
 
-impl Rng {
+/// The timeline's uses of [`Rng`]: a stream per series, and normal draws.
+trait TimelineRng {
     /// A stream keyed by `key` (FNV-1a of the key, mixed with a fixed seed): the values of a
     /// series do not depend on how many series were generated before it.
+    fn keyed(key: &str) -> Rng;
+    /// Approximately standard normal (Irwin-Hall of 4 uniforms, rescaled): no libm needed.
+    fn normal(&mut self) -> f64;
+}
+
+impl TimelineRng for Rng {
     fn keyed(key: &str) -> Rng {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in key.bytes() {
@@ -455,25 +463,6 @@ impl Rng {
         Rng(h ^ 0x5EED_2026_0101_0000)
     }
 
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// Uniform in [lo, hi).
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-
-    /// Approximately standard normal (Irwin-Hall of 4 uniforms, rescaled): no libm needed.
     fn normal(&mut self) -> f64 {
         let s = self.unit() + self.unit() + self.unit() + self.unit();
         (s - 2.0) * 1.732_050_807_568_877_2
