@@ -1238,3 +1238,83 @@ fn rate_sum_over_500_series_then_stats_is_fast() {
     }
     assert!(took.as_secs_f64() < 1.0, "took {took:?}");
 }
+
+/// The search after token substitution (no macros).
+fn subst(search: &str, tokens: &[(&str, &str)]) -> anyhow::Result<String> {
+    let t: BTreeMap<String, String> = tokens
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    spl::expand(search, &Macros::default(), &t)
+}
+
+#[test]
+fn tokens_substitute_as_simple_xml_does() {
+    let t = [("a", "x"), ("env:user", "admin"), ("h", "$b$")];
+    // $name$, $$ -> $, namespaces, values not scanned again, and a `$` that
+    // starts no token stays.
+    assert_eq!(subst("a=$a$ cost=$$5 $$a$", &t).unwrap(), "a=x cost=$5 $a$");
+    assert_eq!(subst("u=$env:user$", &t).unwrap(), "u=admin");
+    assert_eq!(subst("h=$h$", &t).unwrap(), "h=$b$");
+    assert_eq!(subst("price 5$", &t).unwrap(), "price 5$");
+    assert_eq!(subst("x=$a|$ y", &t).unwrap(), "x=$a|$ y");
+    assert_eq!(subst("$a b:c$", &t).unwrap(), "$a b:c$");
+    // No default filter in a search: the value lands as it is.
+    let hostile = "x\" OR host=\"*";
+    assert_eq!(
+        subst("host=\"$v$\"", &[("v", hostile)]).unwrap(),
+        "host=\"x\" OR host=\"*\""
+    );
+    // A token without a value (any run of characters but $ | : between two
+    // dollars is a token name) keeps the search from running.
+    let e = subst("a=$nope$", &t).unwrap_err().to_string();
+    assert!(e.contains("`$nope$`") && e.contains("no value"), "{e}");
+    let e = subst("| eval x=\"$\" . \"$\"", &t).unwrap_err().to_string();
+    assert!(e.contains("`$\" . \"$`"), "{e}");
+}
+
+#[test]
+fn token_filters_escape_as_splunk_does() {
+    // (A backquote left in the search would start a macro call after
+    // substitution, as in Splunk: `v` has one only for filters that
+    // escape it.)
+    let v = "a \"b\" \\c\n\t\u{1}<&>'`/ü?=";
+    let f = |filter: &str| subst(&format!("$v{filter}$"), &[("v", v)]).unwrap();
+    let v_nb = "a \"b\" \\c\n\t\u{1}<&>'/ü?=";
+    let f_nb = |filter: &str| subst(&format!("$v{filter}$"), &[("v", v_nb)]).unwrap();
+    // |s: JSON.stringify.
+    assert_eq!(f_nb("|s"), "\"a \\\"b\\\" \\\\c\\n\\t\\u0001<&>'/ü?=\"");
+    assert_eq!(f_nb("|search"), f_nb("|s"));
+    // |h: underscore's _.escape.
+    assert_eq!(
+        f("|h"),
+        "a &quot;b&quot; \\c\n\t\u{1}&lt;&amp;&gt;&#x27;&#x60;/ü?="
+    );
+    // |u: encodeURIComponent.
+    assert_eq!(
+        f("|u"),
+        "a%20%22b%22%20%5Cc%0A%09%01%3C%26%3E'%60%2F%C3%BC%3F%3D"
+    );
+    assert_eq!(
+        subst("$v|u$", &[("v", "-_.!~*'()AZaz09")]).unwrap(),
+        "-_.!~*'()AZaz09"
+    );
+    // |n: no escaping.
+    assert_eq!(f_nb("|n"), v_nb);
+    assert!(subst("$v$", &[("v", v)])
+        .unwrap_err()
+        .to_string()
+        .contains("backquote"));
+    // Old-style chains apply each letter in order; new-style chains name
+    // filters.
+    let w = [("v", "a b")];
+    assert_eq!(subst("$v|su$", &w).unwrap(), "%22a%20b%22");
+    assert_eq!(subst("$v|us$", &w).unwrap(), "\"a%20b\"");
+    assert_eq!(subst("$v|h|s$", &[("v", "<\"")]).unwrap(), "\"&lt;&quot;\"");
+    // An unknown filter (four letters are not an old-style chain) keeps
+    // the search from running.
+    for bad in ["$v|x$", "$v|suhs$", "$v|s||u$"] {
+        let e = subst(bad, &w).unwrap_err().to_string();
+        assert!(e.contains("no filter"), "{bad}: {e}");
+    }
+}
