@@ -1318,3 +1318,27 @@ fn token_filters_escape_as_splunk_does() {
         assert!(e.contains("no filter"), "{bad}: {e}");
     }
 }
+
+#[test]
+fn series_ids_push_like_points() {
+    let mut by_point = Store::new();
+    let mut by_id = Store::new();
+    let p = pt(10.0, M, 3.0, &[("host", "a")]);
+    let id = by_id.series_id(M, &p.dims);
+    assert_eq!(by_id.series_id(M, &p.dims), id);
+    by_id.push_value(id, 20_000, 4.0);
+    by_id.push_value(id, 10_000, 3.0);
+    by_point.push(pt(20.0, M, 4.0, &[("host", "a")]));
+    by_point.push(p);
+    for s in [&by_point, &by_id] {
+        let series = s.series(M);
+        assert_eq!(series.len(), 1);
+        assert_eq!(series[0].times, vec![10_000, 20_000]);
+        assert_eq!(series[0].values, vec![3.0, 4.0]);
+        assert_eq!(s.len(), 2);
+    }
+    // A series created without points is not a metric with points.
+    let mut empty = Store::new();
+    empty.series_id("x", &BTreeMap::new());
+    assert!(empty.metric_names().is_empty());
+}

@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 #[allow(unused_imports)]
 pub use macros::Macros;
 #[allow(unused_imports)]
-pub use store::{Point, Series, Store};
+pub use store::{Point, Series, SeriesId, Store};
 #[allow(unused_imports)]
 pub use value::{fmt_num, parse_num, Field, Row, Value};
 
