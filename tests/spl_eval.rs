@@ -326,9 +326,49 @@ fn where_clause_ne_not_wildcards_and_case() {
         hosts("| mstats sum(m_total) AS v WHERE index=wss_metrics AND NOT handler=\"x\" BY host"),
         ["b", "c"]
     );
-    // Wildcards, case-insensitive values, OR, parentheses.
+    // Wildcards, case-sensitive values (mstats: "The WHERE clause is
+    // case-sensitive when it filters mstats results by field values."), OR,
+    // parentheses.
     assert_eq!(
-        hosts("| mstats sum(m_total) AS v WHERE `mattermost_metrics_index` AND handler=X* BY host"),
+        hosts("| mstats sum(m_total) AS v WHERE `mattermost_metrics_index` AND handler=x* BY host"),
+        ["a"]
+    );
+    assert!(hosts(
+        "| mstats sum(m_total) AS v WHERE `mattermost_metrics_index` AND handler=X* BY host"
+    )
+    .is_empty());
+    assert!(hosts("| mstats sum(m_total) AS v WHERE index=WSS_METRICS BY host").is_empty());
+    assert_eq!(
+        hosts("| mstats sum(m_total) AS v WHERE index=wss_metrics handler!=\"X\" BY host"),
+        ["a", "b"]
+    );
+    assert_eq!(
+        hosts("| mstats sum(m_total) AS v WHERE index=wss_metrics AND NOT handler=\"X\" BY host"),
+        ["a", "b", "c"]
+    );
+    // mcatalog is a metrics search command too ("All metrics search
+    // commands are case sensitive.").
+    assert!(run(
+        &s,
+        "| mcatalog values(host) AS h WHERE index=wss_metrics AND host=A",
+        0.0,
+        60.0
+    )
+    .is_empty());
+    assert_eq!(
+        run(
+            &s,
+            "| mcatalog values(host) AS h WHERE index=wss_metrics AND host=a",
+            0.0,
+            60.0
+        )
+        .len(),
+        1
+    );
+    // The search command keeps its own rule: "By default, searches are
+    // case-insensitive".
+    assert_eq!(
+        hosts("| mstats sum(m_total) AS v WHERE index=wss_metrics BY host | search host=A"),
         ["a"]
     );
     assert_eq!(

@@ -241,7 +241,9 @@ fn dim_values<'a>(metric: &'a str, s: &'a Series) -> impl Fn(&str) -> Vec<String
 /// Search Reference > mstats:
 /// - The WHERE clause selects metric time series by their dimensions
 ///   (search-language predicate, see pred.rs); it is evaluated once per
-///   series.
+///   series, case-sensitively: "The WHERE clause is case-sensitive when it
+///   filters mstats results by field values." and "All metrics search
+///   commands are case sensitive." (mcatalog too).
 /// - BY: one result per combination of the BY dimensions' values;
 ///   fillnull_value: "If you do not provide a fillnull_value argument,
 ///   mstats omits rows for events with one or more null field values from
@@ -289,7 +291,7 @@ pub fn run_mstats(m: &Mstats, store: &Store, earliest_s: f64, latest_s: f64) -> 
         let need_pts = term.func == MFunc::Rate;
         for s in store.series(&term.metric) {
             if let Some(p) = &m.pred {
-                if !p.eval(&dim_values(&term.metric, s)) {
+                if !p.eval_case_sensitive(&dim_values(&term.metric, s)) {
                     continue;
                 }
             }
@@ -480,7 +482,9 @@ pub fn parse_mcatalog(text: &str) -> Result<Mcatalog> {
 }
 
 /// Search Reference > mcatalog: the distinct values of dimensions (and
-/// metric_name) of the metric time series that match the WHERE clause and
+/// metric_name) of the metric time series that match the WHERE clause
+/// (case-sensitively: mstats page, "All metrics search commands are case
+/// sensitive.") and
 /// have data points in the search's time range; values() lists them in
 /// lexicographical order as a multivalue field. Results are grouped BY
 /// dimensions (a series without a BY dimension is left out) and ordered by
@@ -500,7 +504,7 @@ pub fn run_mcatalog(
             }
             let get = dim_values(metric, s);
             if let Some(p) = &m.pred {
-                if !p.eval(&get) {
+                if !p.eval_case_sensitive(&get) {
                     continue;
                 }
             }
