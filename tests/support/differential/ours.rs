@@ -151,6 +151,7 @@ pub fn panel_series(
             earliest_s: timeline::START_S as f64,
             latest_s: timeline::END_S as f64,
             tokens: tokens.clone(),
+            rate_basis: spl::RateBasis::default(),
         };
         let rows =
             spl::run(&search, &vctx).with_context(|| format!("variable {}\n{search}", v.name))?;
@@ -170,6 +171,7 @@ pub fn panel_series(
         earliest_s: (ctx.start_s - ctx.step_s) as f64,
         latest_s: ctx.end_s as f64,
         tokens,
+        rate_basis: spl::RateBasis::default(),
     };
     let rows =
         spl::run(&search, &pctx).with_context(|| format!("panel {:?}\n{search}", panel.title))?;
