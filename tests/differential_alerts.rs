@@ -371,6 +371,7 @@ fn evaluate(
                 earliest_s: from as f64,
                 latest_s: to as f64,
                 tokens: BTreeMap::new(),
+                rate_basis: spl::RateBasis::default(),
             };
             let rows = spl::run(search, &ctx)
                 .with_context(|| format!("{} at {run_at} s\n{search}", s.alert.name))?;

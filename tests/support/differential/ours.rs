@@ -155,6 +155,7 @@ pub fn panel_series(
             earliest_s: ctx.range.earliest_s as f64,
             latest_s: ctx.range.latest_s as f64,
             tokens: tokens.clone(),
+            rate_basis: spl::RateBasis::default(),
         };
         let rows =
             spl::run(&search, &vctx).with_context(|| format!("variable {}\n{search}", v.name))?;
@@ -174,6 +175,7 @@ pub fn panel_series(
         earliest_s: ctx.range.earliest_s as f64,
         latest_s: ctx.range.latest_s as f64,
         tokens,
+        rate_basis: spl::RateBasis::default(),
     };
     let rows =
         spl::run(&search, &pctx).with_context(|| format!("panel {:?}\n{search}", panel.title))?;
