@@ -10,9 +10,8 @@
 //! Phases:
 //! 1. generate the timeline (14 endpoints on 6 hosts x 3 h of 15 s scrapes,
 //!    `support/differential/timeline.rs`);
-//! 2. write it as OpenMetrics, build TSDB blocks with promtool, start a private prometheus
-//!    with every endpoint for the self-checks, then one for the servers and one for the Calls
-//!    endpoints;
+//! 2. write it as OpenMetrics, build TSDB blocks with promtool, start one private prometheus
+//!    for the servers and one for the Calls endpoints;
 //! 3. self-checks: the harness' own pieces (naming, comparison, variable substitution), the
 //!    generated data (invariants, every charted family served, top-10 unambiguous), and
 //!    Prometheus' answers against the rates and quantiles the data was generated with: if these
@@ -39,7 +38,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use harness::compare::{compare, describe_time, Bounds, Known};
 use harness::dashboards::{self, Side, TimeRange, VarValue};
 use harness::ours::{self, OursContext};
-use harness::prometheus::{PromClient, Prometheus};
+use harness::prometheus::Prometheus;
+use harness::spl;
 use harness::timeline::{self, Timeline};
 use mattermost_metrics::dashboard::{Panel, Spec};
 
@@ -83,27 +83,6 @@ fn run() -> Result<bool> {
     // 2. Reference engine: all the data for the self-checks, then one
     // Prometheus per kind of dashboard (see timeline::openmetrics_of).
     let t = Instant::now();
-    let om = timeline::openmetrics(&tl);
-    phase(
-        &format!("OpenMetrics written ({:.1} MB)", om.len() as f64 / 1e6),
-        t,
-    );
-    let t = Instant::now();
-    {
-        let all = Prometheus::start(&om)?;
-        drop(om);
-        println!(
-            "[{:>7.2} s] Prometheus with every endpoint ready (promtool {:.2} s)",
-            t.elapsed().as_secs_f64(),
-            all.promtool_time.as_secs_f64()
-        );
-        // 3. Prometheus against the generated truth.
-        let t = Instant::now();
-        check_prometheus(&tl, &all)
-            .context("self-check of Prometheus against the generated data")?;
-        phase("self-checks against Prometheus passed", t);
-    }
-    let t = Instant::now();
     let server_prom = Prometheus::start(&timeline::openmetrics_of(&tl, &|job| {
         job == timeline::JOB_MATTERMOST
     }))?;
@@ -111,9 +90,17 @@ fn run() -> Result<bool> {
         job != timeline::JOB_MATTERMOST
     }))?;
     phase(
-        "Prometheus for the server endpoints and for the Calls endpoints ready",
+        &format!(
+            "Prometheus for the server endpoints and for the Calls endpoints ready (promtool {:.2} s)",
+            (server_prom.promtool_time + calls_prom.promtool_time).as_secs_f64()
+        ),
         t,
     );
+    // 3. Prometheus against the generated truth (every endpoint is in one of the two).
+    let t = Instant::now();
+    check_prometheus(&tl, &[&server_prom, &calls_prom])
+        .context("self-check of Prometheus against the generated data")?;
+    phase("self-checks against Prometheus passed", t);
 
     // 4. Specs, and per spec and time range its variables and panels.
     let specs = read_specs()?;
@@ -344,6 +331,7 @@ fn run_panel(
         start_s: plan.start_s,
         end_s: plan.end_s,
         range,
+        rate_basis: spl::RateBasis::default(),
         tokens: vars.values().filter_map(|v| v.token.clone()).collect(),
     };
     let actual = ours::panel_series(spec, panel, &ctx, mutate).context("ours::panel_series")?;
@@ -970,21 +958,29 @@ fn true_totals(
     (count, mean)
 }
 
-fn instant(prom: &PromClient, expr: &str, t: i64) -> Result<f64> {
-    let r = prom.query(expr, t)?;
+/// The one value that `expr` has at `t` in the Prometheus that has it.
+fn instant(proms: &[&Prometheus], expr: &str, t: i64) -> Result<f64> {
+    let mut r = Vec::new();
+    for p in proms {
+        r.extend(p.query(expr, t)?);
+    }
     ensure(r.len() == 1 && r[0].points.len() == 1, || {
         format!("{expr} at {t}: expected one value, got {r:?}")
     })?;
     Ok(r[0].points[0].1)
 }
 
-/// The values of `label` in the answer to `expr` at the end of the data.
-fn label_values(prom: &PromClient, expr: &str, label: &str) -> Result<BTreeSet<String>> {
-    Ok(prom
-        .query(expr, timeline::END_S)?
-        .iter()
-        .filter_map(|s| s.labels.get(label).cloned())
-        .collect())
+/// The values of `label` in the answers to `expr` at the end of the data.
+fn label_values(proms: &[&Prometheus], expr: &str, label: &str) -> Result<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for p in proms {
+        out.extend(
+            p.query(expr, timeline::END_S)?
+                .iter()
+                .filter_map(|s| s.labels.get(label).cloned()),
+        );
+    }
+    Ok(out)
 }
 
 fn rel_close(a: f64, b: f64, tol: f64) -> bool {
@@ -1037,7 +1033,7 @@ fn true_quantile(
 }
 
 /// Prometheus' answers against the rates the data was generated with.
-fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
+fn check_prometheus(tl: &Timeline, prom: &[&Prometheus]) -> Result<()> {
     use timeline::*;
     // Every series loaded (nothing dropped by retention or by the parser), under the instance
     // and job of its endpoint.

@@ -41,6 +41,9 @@ pub struct OursContext<'a> {
     pub end_s: i64,
     /// The dashboard's time range: every search runs over it, unsnapped.
     pub range: TimeRange,
+    /// Which reading of Splunk's open points on rate_sum/rate_avg the evaluator takes
+    /// (`spl::RateBasis`: what the first bucket of a search uses as its basis).
+    pub rate_basis: spl::RateBasis,
     /// The dashboard's tokens as its inputs set them for the variables'
     /// values the reference used (`host` -> `(host="mm-node-1" OR ...)`).
     pub tokens: BTreeMap<String, String>,
@@ -155,7 +158,7 @@ pub fn panel_series(
             earliest_s: ctx.range.earliest_s as f64,
             latest_s: ctx.range.latest_s as f64,
             tokens: tokens.clone(),
-            rate_basis: spl::RateBasis::default(),
+            rate_basis: ctx.rate_basis,
         };
         let rows =
             spl::run(&search, &vctx).with_context(|| format!("variable {}\n{search}", v.name))?;
@@ -175,7 +178,7 @@ pub fn panel_series(
         earliest_s: ctx.range.earliest_s as f64,
         latest_s: ctx.range.latest_s as f64,
         tokens,
-        rate_basis: spl::RateBasis::default(),
+        rate_basis: ctx.rate_basis,
     };
     let rows =
         spl::run(&search, &pctx).with_context(|| format!("panel {:?}\n{search}", panel.title))?;
@@ -229,6 +232,7 @@ pub fn auto_span(scrapes: &[Scrape], range: TimeRange) -> Result<i64> {
         earliest_s: range.earliest_s as f64,
         latest_s: range.latest_s as f64,
         tokens: BTreeMap::new(),
+        rate_basis: spl::RateBasis::default(),
     };
     let rows = spl::run("| makeresults | addinfo | `mattermost_metrics_span`", &ctx)?;
     rows.first()
