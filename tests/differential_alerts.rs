@@ -36,7 +36,7 @@ use alerts_support::timeline::{self, Scenario, Timeline, NODES};
 use harness::ours::indexed_point;
 use harness::{spl, splunk};
 use mattermost_metrics::alerts::{self, Alert, RuleFile};
-use mattermost_metrics::convert::ConvertOptions;
+use mattermost_metrics::convert::{ConvertOptions, DataPoint};
 use mattermost_metrics::exposition::Format;
 use mattermost_metrics::health::{self, ScrapeHealth};
 use mattermost_metrics::pipeline::convert_scrape;
@@ -303,15 +303,23 @@ fn work_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The timeline as Splunk holds it: every scrape through the input's parse -> convert -> event
-/// text and our transforms, and the input's health data points (`up` = 0 for a failed scrape).
+/// The timeline as Splunk holds it: every recorded scrape, at the instant it happened, through
+/// the input's parse -> convert -> event text and our transforms, and the input's health data
+/// points (`up` = 0 for a failed scrape); a lost scrape leaves nothing.
 fn index(tl: &Timeline, transforms: &[splunk::Transform]) -> Result<spl::Store> {
     let mut store = spl::Store::new();
     let mut raw = Vec::new();
     for k in 0..timeline::SCRAPES {
-        let time_ms = timeline::scrape_time_s(k) * 1000;
         for (node, name) in NODES.iter().enumerate() {
-            let mut points = Vec::new();
+            if !tl.recorded[node][k] {
+                // Lost on the way: not even the health data point arrives.
+                continue;
+            }
+            let time_ms = tl.times[node][k] * 1000;
+            let source = format!("http://{name}:8067/metrics");
+            let mut index_point = |dp: &DataPoint<'_>| {
+                store.push(indexed_point(transforms, name, &source, None, dp, &mut raw))
+            };
             if let Some(body) = tl.body(node, k) {
                 convert_scrape(
                     body.as_bytes(),
@@ -319,7 +327,7 @@ fn index(tl: &Timeline, transforms: &[splunk::Transform]) -> Result<spl::Store> 
                     false,
                     &ConvertOptions::default(),
                     time_ms,
-                    |dp| points.push(indexed_point(transforms, name, &format!("http://{name}:8067/metrics"), None, dp, &mut raw)),
+                    &mut index_point,
                 )
                 .map_err(|e| anyhow!("scrape of {name} at {time_ms}: {e}"))?;
             }
@@ -327,12 +335,7 @@ fn index(tl: &Timeline, transforms: &[splunk::Transform]) -> Result<spl::Store> 
                 up: tl.up[node][k],
                 ..ScrapeHealth::default()
             };
-            health::data_points(health::scrape_values(&h), time_ms, &[], |dp| {
-                points.push(indexed_point(transforms, name, &format!("http://{name}:8067/metrics"), None, dp, &mut raw))
-            });
-            for p in points {
-                store.push(p);
-            }
+            health::data_points(health::scrape_values(&h), time_ms, &[], &mut index_point);
         }
     }
     Ok(store)
