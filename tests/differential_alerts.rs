@@ -95,6 +95,18 @@ const CONTROLS: &[(&str, &str, &str, &str)] = &[
         "100",
     ),
     (
+        "MattermostGoroutinesHigh",
+        "no lookback: the condition needs a sample in every bucket (the old compiled form)",
+        "_time=mvrange(_time, _time + 300, 60)",
+        "_time=mvrange(_time, _time + 60, 60)",
+    ),
+    (
+        "MattermostReplicaLagHigh",
+        "a lookback of 10 minutes instead of Prometheus' 5",
+        "_time=mvrange(_time, _time + 300, 60)",
+        "_time=mvrange(_time, _time + 600, 60)",
+    ),
+    (
         "MattermostRestarted",
         "the summary without the node",
         "summary=\"Mattermost on \" . host .",
