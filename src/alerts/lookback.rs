@@ -40,11 +40,13 @@
 //!
 //! Not emulated: staleness. When a scrape fails Prometheus marks the
 //! target's series stale and stops using their last samples at once; the
-//! search carries them for up to 5 minutes, as for a lost scrape (telling
-//! the two apart needs `mattermost_metrics.up` joined into every search).
-//! A gauge alert already over its threshold on a node that goes down may
-//! so fire up to 5 minutes longer than in Prometheus;
-//! `MattermostNodeDown` fires for that node.
+//! search carries them into the next 4 buckets, as for a lost scrape.
+//! Telling the two apart needs `mattermost_metrics.up`, by host and `job`
+//! (one host may run several inputs), joined into every search: an
+//! `mstats` more per selector, and a wrong `job` would make a healthy
+//! input's series stale. A gauge alert over its threshold on a node that
+//! goes down may so fire at a run within 4 minutes of the failure where
+//! Prometheus has resolved it; `MattermostNodeDown` fires for that node.
 
 use anyhow::{ensure, Result};
 use once_cell::sync::Lazy;
