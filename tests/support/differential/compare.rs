@@ -106,6 +106,9 @@ pub struct Verdict {
     pub known_used: Vec<String>,
     /// The largest difference seen among the compared steps.
     pub largest: Largest,
+    /// The largest relative difference among the disagreeing steps where both sides have a
+    /// value (0 when none): how far off a disagreement is.
+    pub largest_bad: f64,
 }
 
 /// Relative tolerance: both engines compute with IEEE-754 doubles from the same samples, in
@@ -151,6 +154,7 @@ struct PairResult {
     bad: Vec<(i64, Option<f64>, Option<f64>, String)>,
     known: Vec<String>,
     largest: Largest,
+    largest_bad: f64,
 }
 
 /// One step of a rate-derived or plain series: `e` Prometheus, `a` ours, `s` Splunk's
@@ -268,8 +272,9 @@ fn compare_pair(
             Step::NoSplunkRate => r.no_splunk_rate += 1,
             Step::NoPrometheusRate => r.no_prometheus_rate += 1,
             Step::Bad(why) => {
-                if ev.is_some() && av.is_some() {
+                if let (Some(e), Some(a)) = (ev, av) {
                     r.compared += 1;
+                    r.largest_bad = r.largest_bad.max((a - e).abs() / e.abs().max(1e-300));
                 }
                 r.bad.push((t, ev, av, why));
             }
@@ -344,6 +349,7 @@ pub fn compare(
             v.edges += r.edges;
             v.no_splunk_rate += r.no_splunk_rate;
             v.no_prometheus_rate += r.no_prometheus_rate;
+            v.largest_bad = v.largest_bad.max(r.largest_bad);
             if r.largest.diff >= v.largest.diff && !r.largest.series.is_empty() {
                 v.largest = r.largest.clone();
             }
