@@ -175,6 +175,14 @@ pub fn compile_str(src: &str, opts: &Options) -> anyhow::Result<Query> {
 
 pub use matcher::{field_of as label_field, quote};
 
+/// Prometheus' lookback delta, seconds: an instant selector evaluated at T
+/// takes each series' last sample in (T - 5m, T], and a series without one
+/// is absent at T (promql/engine.go: `defaultLookbackDelta = 5 *
+/// time.Minute`; Prometheus' docs, "Staleness"). The planner emulates it
+/// for instant selectors ([`plan`], decision 3) and the dashboards read this
+/// much data before a chart's first bucket.
+pub const LOOKBACK_S: u64 = 300;
+
 /// What `mstats` writes in a BY field a series lacks (its `fillnull_value`).
 /// PromQL reads a missing label as empty and keeps the series; `BY` would
 /// drop it (Search Reference, mstats: fillnull_value), so every `mstats`
