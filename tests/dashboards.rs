@@ -897,10 +897,18 @@ fn check_layout(xml: &str) -> Vec<String> {
                         ));
                     }
                 }
-                for need in ["$host$", "span=$span$", "| xyseries _time series value"] {
+                for need in ["$host$", "| xyseries _time series value"] {
                     if !q.contains(need) {
                         problems.push(format!("panel {:?}: search lacks {need}", g.title));
                     }
+                }
+                // Charted at the span: read at it, or (a gauge) at the
+                // lookback grain and carried into buckets of the span.
+                let charted = q.contains("span=$span$")
+                    || (q.contains("span=$span_lookback$")
+                        && q.contains("mvrange(floor(_time / $span_s$) * $span_s$"));
+                if !charted {
+                    problems.push(format!("panel {:?}: not charted at $span$", g.title));
                 }
                 // Binned once, by mstats: a timechart after it would bin again.
                 if q.contains("timechart") {

@@ -222,39 +222,80 @@ fn span_tokens(store: &spl::Store, earliest_s: i64, latest_s: i64) -> BTreeMap<S
     tokens
 }
 
+/// Which search a panel runs: the dashboard's, or a negative control's
+/// older form.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Form {
+    /// Whole buckets only, from `$chart_earliest$` (else: every bucket of
+    /// the picker's range, run over the picker's range, as before).
+    edges: bool,
+    /// Instant selectors with Prometheus' lookback (else: each series'
+    /// `latest` in the bucket, at the chart's span, as before).
+    lookback: bool,
+}
+
+const NEW: Form = Form {
+    edges: true,
+    lookback: true,
+};
+/// The searches as the dashboards had them before issue 16.
+const OLD: Form = Form {
+    edges: false,
+    lookback: false,
+};
+
+/// `search` without the whole-bucket stage of every target (an appended
+/// target's lines are indented).
+fn without_edges(spec: &Spec, search: &str) -> String {
+    let stage = dashboard::whole_buckets_stage(&spec.options().span);
+    let out = search
+        .replace(&stage.replace('\n', "\n  "), "")
+        .replace(&stage, "");
+    assert!(out != search, "the panel keeps whole buckets: {search}");
+    out
+}
+
+/// `search` with its instant selectors as they were: `latest` at the
+/// chart's span, no carrying into later buckets.
+fn without_lookback(search: &str) -> String {
+    let carry = regex::Regex::new(
+        r"(?s)\n *\| where _time \+ 300 >= floor\(_time / .*?\n *\| rename lookback_bucket AS _time",
+    )
+    .unwrap();
+    let out = carry
+        .replace_all(search, "")
+        .replace("span=$span_lookback$", "span=$span$");
+    assert!(out != search && !out.contains("lookback"), "{search}");
+    out
+}
+
 /// What a panel's search returns, run as the dashboard runs it over the
 /// time picker's range [earliest, latest): from `$chart_earliest$` when
-/// the panel's XML says so. `old`: the search as the dashboards had it
-/// before, without the whole-bucket stage and over the picker's range.
+/// the panel's XML says so; in an older `form` for a negative control.
 fn run_panel(
     store: &spl::Store,
     spec: &Spec,
     panel: &Panel,
     earliest_s: i64,
     latest_s: i64,
-    old: bool,
+    form: Form,
 ) -> (Vec<spl::Row>, i64) {
     let tokens = span_tokens(store, earliest_s, latest_s);
     let q = spec.panel_query(panel).unwrap();
-    let from = if q.from_chart_earliest && !old {
+    let from = if q.from_chart_earliest && form.edges {
         tokens[dashboard::CHART_EARLIEST_TOKEN]
             .parse::<f64>()
             .unwrap()
     } else {
         earliest_s as f64
     };
-    let search = if old {
-        // Every target's stage (an appended one's lines indented).
-        let stage = dashboard::whole_buckets_stage(&spec.options().span);
-        let old = q
-            .spl
-            .replace(&stage.replace('\n', "\n  "), "")
-            .replace(&stage, "");
-        assert!(!old.contains("addinfo") && old != q.spl, "{}", q.spl);
-        old
-    } else {
-        q.spl
-    };
+    let mut search = q.spl;
+    if !form.edges {
+        search = without_edges(spec, &search);
+    }
+    if !form.lookback {
+        search = without_lookback(&search);
+    }
     let ctx = spl::Context {
         store,
         macros: &macros(),
@@ -284,6 +325,103 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
+/// Prometheus' `sum(mattermost_http_websockets_total)` at step `t_s`
+/// (connected devices), or `None` when no host has a sample.
+fn devices(series: &[Samples], t_s: i64) -> Option<f64> {
+    prom_sum(series, "mattermost_http_websockets_total", None, t_s)
+        .get("")
+        .copied()
+}
+
+/// Grafana's "diff" of `sum by (reason) (mattermost_notifications_error)`
+/// over `steps`: its value at the last step less its value at the first.
+fn errors_diff(series: &[Samples], steps: &[i64]) -> BTreeMap<String, f64> {
+    let at = |t| prom_sum(series, "mattermost_notifications_error", Some("reason"), t);
+    let (first, last) = (at(steps[0]), at(steps[steps.len() - 1]));
+    last.iter()
+        .map(|(r, v)| (r.clone(), v - first[r]))
+        .collect()
+}
+
+/// The chart of connected devices over [earliest, latest): its "Total"
+/// column (bucket start -> value) and its span.
+fn devices_chart(
+    store: &spl::Store,
+    earliest_s: i64,
+    latest_s: i64,
+    form: Form,
+) -> (BTreeMap<i64, f64>, i64) {
+    let perf = spec("mattermost_performance_monitoring");
+    let p = panel(&perf, "Number of connected devices (WebSocket Connections)");
+    assert_eq!(p.kind, PanelKind::Timeseries);
+    let (rows, s) = run_panel(store, &perf, p, earliest_s, latest_s, form);
+    (column(&rows, "Total"), s)
+}
+
+/// The change over range of WebSocket notification errors by reason.
+fn errors_stat(
+    store: &spl::Store,
+    earliest_s: i64,
+    latest_s: i64,
+    form: Form,
+) -> BTreeMap<String, f64> {
+    let health = spec("mattermost_notification_health");
+    let p = panel(&health, "Websocket Notification Errors by Reason");
+    reduced(&run_panel(store, &health, p, earliest_s, latest_s, form).0)
+}
+
+/// The KPI single of connected devices (last value of the sum over hosts).
+fn devices_stat(store: &spl::Store, earliest_s: i64, latest_s: i64, form: Form) -> f64 {
+    let kpi = spec("mattermost_performance_kpi");
+    let p = panel(&kpi, "Number of connected devices");
+    let got = reduced(&run_panel(store, &kpi, p, earliest_s, latest_s, form).0);
+    assert_eq!(got.len(), 1, "{got:?}");
+    got.into_values().next().unwrap()
+}
+
+/// Asserts that a chart shows Grafana's steps over [earliest, latest) as
+/// buckets T - S, each with Prometheus' value (a step where no host has a
+/// sample is not drawn); returns the chart.
+fn assert_devices_chart(
+    series: &[Samples],
+    store: &spl::Store,
+    earliest_s: i64,
+    latest_s: i64,
+) -> BTreeMap<i64, f64> {
+    let (total, s) = devices_chart(store, earliest_s, latest_s, NEW);
+    let steps = grafana_steps(earliest_s, latest_s, s);
+    let want: BTreeMap<i64, f64> = steps
+        .iter()
+        .filter_map(|t| Some((t - s, devices(series, *t)?)))
+        .collect();
+    assert_eq!(
+        total.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "the chart shows Grafana's steps T as buckets T - S"
+    );
+    for (b, w) in &want {
+        let got = total[b];
+        assert!(close(got, *w), "step {}: {got} != Prometheus' {w}", b + s);
+    }
+    total
+}
+
+/// Asserts that the chart, the change over range and the last value over
+/// [earliest, latest) are Prometheus'.
+fn assert_all_match(series: &[Samples], store: &spl::Store, earliest_s: i64, latest_s: i64) {
+    assert_devices_chart(series, store, earliest_s, latest_s);
+    let steps = grafana_steps(earliest_s, latest_s, 120);
+    let got = errors_stat(store, earliest_s, latest_s, NEW);
+    let want = errors_diff(series, &steps);
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (reason, w) in &want {
+        assert!(close(got[reason], *w), "{reason}: {} != {w}", got[reason]);
+    }
+    let v = devices_stat(store, earliest_s, latest_s, NEW);
+    let w = devices(series, steps[steps.len() - 1]).unwrap();
+    assert!(close(v, w), "last: {v} != {w}");
+}
+
 /// A time picker range an hour long, aligned to no span: it starts 97 s
 /// into a 2-minute bucket (whose rest holds only host c's scrape) and ends
 /// 25 s into one (which holds only host a's).
@@ -310,146 +448,168 @@ fn span_search_sets_where_charts_start() {
             let first_step = earliest.div_euclid(span_s as i64) * span_s as i64;
             let w = (span_s as i64).max(300 - span_s as i64);
             assert_eq!(ce as i64, first_step - span_s as i64 - w);
+            assert_eq!(
+                t[dashboard::SPAN_LOOKBACK_TOKEN],
+                format!("{}s", mattermost_metrics::spl::lookback_grain(span_s))
+            );
         }
     }
-}
-
-/// Prometheus' `sum(mattermost_http_websockets_total)` at step `t_s`
-/// (connected devices), or `None` when no host has a sample.
-fn devices(series: &[Samples], t_s: i64) -> Option<f64> {
-    prom_sum(series, "mattermost_http_websockets_total", None, t_s)
-        .get("")
-        .copied()
-}
-
-/// Grafana's "diff" of `sum by (reason) (mattermost_notifications_error)`
-/// over `steps`: its value at the last step less its value at the first.
-fn errors_diff(series: &[Samples], steps: &[i64]) -> BTreeMap<String, f64> {
-    let at = |t| prom_sum(series, "mattermost_notifications_error", Some("reason"), t);
-    let (first, last) = (at(steps[0]), at(steps[steps.len() - 1]));
-    last.iter()
-        .map(|(r, v)| (r.clone(), v - first[r]))
-        .collect()
-}
-
-/// The chart of connected devices over [earliest, latest): its "Total"
-/// column (bucket start -> value) and its span.
-fn devices_chart(
-    store: &spl::Store,
-    earliest_s: i64,
-    latest_s: i64,
-    old: bool,
-) -> (BTreeMap<i64, f64>, i64) {
-    let perf = spec("mattermost_performance_monitoring");
-    let p = panel(&perf, "Number of connected devices (WebSocket Connections)");
-    assert_eq!(p.kind, PanelKind::Timeseries);
-    let (rows, s) = run_panel(store, &perf, p, earliest_s, latest_s, old);
-    (column(&rows, "Total"), s)
-}
-
-/// The change over range of WebSocket notification errors by reason.
-fn errors_stat(
-    store: &spl::Store,
-    earliest_s: i64,
-    latest_s: i64,
-    old: bool,
-) -> BTreeMap<String, f64> {
-    let health = spec("mattermost_notification_health");
-    let p = panel(&health, "Websocket Notification Errors by Reason");
-    reduced(&run_panel(store, &health, p, earliest_s, latest_s, old).0)
-}
-
-/// The KPI single of connected devices (last value of the sum over hosts).
-fn devices_stat(store: &spl::Store, earliest_s: i64, latest_s: i64, old: bool) -> f64 {
-    let kpi = spec("mattermost_performance_kpi");
-    let p = panel(&kpi, "Number of connected devices");
-    let got = reduced(&run_panel(store, &kpi, p, earliest_s, latest_s, old).0);
-    assert_eq!(got.len(), 1, "{got:?}");
-    got.into_values().next().unwrap()
-}
-
-/// Asserts that a chart shows Grafana's steps over [earliest, latest) as
-/// buckets T - S, each with Prometheus' value.
-fn assert_devices_chart(series: &[Samples], store: &spl::Store, earliest_s: i64, latest_s: i64) {
-    let (total, s) = devices_chart(store, earliest_s, latest_s, false);
-    let steps = grafana_steps(earliest_s, latest_s, s);
-    let buckets: Vec<i64> = total.keys().copied().collect();
-    assert_eq!(
-        buckets,
-        steps.iter().map(|t| t - s).collect::<Vec<_>>(),
-        "the chart shows Grafana's steps T as buckets T - S"
-    );
-    for t in &steps {
-        let want = devices(series, *t).unwrap();
-        let got = total[&(t - s)];
-        assert!(close(got, want), "step {t}: {got} != Prometheus' {want}");
-    }
+    assert_eq!(mattermost_metrics::spl::lookback_grain(120), 60);
+    assert_eq!(mattermost_metrics::spl::lookback_grain(600), 300);
+    assert_eq!(mattermost_metrics::spl::lookback_grain(90), 30);
 }
 
 /// (a) A range not aligned to the span: the chart's points are Grafana's
-/// steps, the first and last included, each equal to Prometheus' value.
+/// steps, the first and last included, each equal to Prometheus' value;
+/// the "change over range" (Grafana's diff: last step minus first) and the
+/// KPI single of a sum over hosts (last step) too.
 #[test]
-fn chart_edges_match_prometheus() {
+fn edges_match_prometheus() {
     let series = samples(&[]);
     let store = store(&series);
-    assert_devices_chart(&series, &store, E, L);
     assert_eq!(span_tokens(&store, E, L)["span_s"], "120");
-}
-
-/// (a) The "change over range" (Grafana's diff: last step minus first) and
-/// the KPI single of a sum over hosts (last step) over a range not aligned
-/// to the span.
-#[test]
-fn diff_and_last_match_prometheus() {
-    let series = samples(&[]);
-    let store = store(&series);
-    let steps = grafana_steps(E, L, 120);
-    let got = errors_stat(&store, E, L, false);
-    let want = errors_diff(&series, &steps);
-    assert_eq!(got.len(), 2, "{got:?}");
-    for (reason, w) in &want {
-        assert!(close(got[reason], *w), "{reason}: {} != {w}", got[reason]);
-    }
-    let v = devices_stat(&store, E, L, false);
-    let w = devices(&series, steps[steps.len() - 1]).unwrap();
-    assert!(close(v, w), "last: {v} != {w}");
+    assert_all_match(&series, &store, E, L);
 }
 
 /// (c) Negative control: the old searches, which kept the partial first
 /// and last buckets of the picker's range, count whole counters as change
 /// over the range (only host c in the first bucket, only host a in the
 /// last) and dip in the last value and the first point, so the tests above
-/// can fail.
+/// can fail. Keeping the partial first bucket alone (lookback or not) is
+/// enough for the jump.
 #[test]
 fn partial_buckets_jump_and_dip() {
     let series = samples(&[]);
     let store = store(&series);
     let s = 120;
     let steps = grafana_steps(E, L, s);
-    let got = errors_stat(&store, E, L, true);
     let want = errors_diff(&series, &steps)["no_session"];
-    // Whole counters counted as change: hosts a and b's (50,000 and
-    // 100,000 and up) missing from the first bucket, b and c's from the last.
-    assert!(
-        (got["no_session"] - want).abs() > 100_000.0,
-        "old diff {} against Prometheus' {want}",
-        got["no_session"]
-    );
+    for form in [
+        OLD,
+        Form {
+            edges: false,
+            lookback: true,
+        },
+    ] {
+        let got = errors_stat(&store, E, L, form)["no_session"];
+        // Whole counters counted as change: hosts a and b's (50,000 and
+        // 100,000 and up) missing from the first bucket.
+        assert!(
+            (got - want).abs() > 100_000.0,
+            "{form:?}: diff {got} against Prometheus' {want}"
+        );
+        let (total, _) = devices_chart(&store, E, L, form);
+        let (b0, v0) = total.iter().next().map(|(b, v)| (*b, *v)).unwrap();
+        assert_eq!(
+            b0,
+            E.div_euclid(s) * s,
+            "{form:?} starts in the partial bucket"
+        );
+        let w = devices(&series, b0 + s).unwrap();
+        assert!(
+            v0 < w - 150.0,
+            "{form:?}: first point {v0} against {w}: no dip"
+        );
+    }
 
-    let v = devices_stat(&store, E, L, true);
+    let v = devices_stat(&store, E, L, OLD);
     let w = devices(&series, steps[steps.len() - 1]).unwrap();
     assert!(
         v < w - 150.0,
         "old last {v} against Prometheus' {w}: no dip"
     );
+}
 
-    let (total, _) = devices_chart(&store, E, L, true);
-    let (b0, v0) = total.iter().next().map(|(b, v)| (*b, *v)).unwrap();
-    assert_eq!(
-        b0,
-        E.div_euclid(s) * s,
-        "the old chart starts in the partial bucket"
+/// Host b's scrapes dropped in [from, from + len).
+fn gap(from_s: i64, len_s: i64) -> Gap {
+    Gap {
+        host: 1,
+        from_s,
+        to_s: from_s + len_s,
+    }
+}
+
+/// (b) Missing scrapes: host b missing a whole 2-minute bucket, gone for 4
+/// minutes, gone for the range's last 4 minutes and missing across its
+/// start: Prometheus' lookback fills each hole from host b's last sample,
+/// and so do the dashboards: no dip in the chart, the change over range or
+/// the last value.
+#[test]
+fn missing_scrapes_leave_no_dip() {
+    let b1 = START_S + 3600 + 1200;
+    let gaps = [
+        gap(b1, 120),
+        gap(b1 + 1200, 240),
+        gap(L - 240, 240),
+        gap(E - 100, 180),
+    ];
+    let series = samples(&gaps);
+    let store = store(&series);
+    assert_all_match(&series, &store, E, L);
+    // Host b has no sample in the buckets of the gaps, and is still drawn.
+    let (total, s) = devices_chart(&store, E, L, NEW);
+    for b in [b1, b1 + 1200, b1 + 1320] {
+        let all = devices(&series, b + s).unwrap();
+        assert!(all > 600.0, "step {}: all three hosts counted", b + s);
+        assert!(close(total[&b], all));
+    }
+}
+
+/// (b) Negative control: each series' `latest` in the bucket, as the
+/// dashboards read gauges before, dips where host b has no sample.
+#[test]
+fn latest_in_the_bucket_dips() {
+    let b1 = START_S + 3600 + 1200;
+    let series = samples(&[gap(b1, 120), gap(L - 240, 240)]);
+    let store = store(&series);
+    let old = Form {
+        edges: true,
+        lookback: false,
+    };
+    let (total, s) = devices_chart(&store, E, L, old);
+    let want = devices(&series, b1 + s).unwrap();
+    assert!(
+        total[&b1] < want - 150.0,
+        "bucket {b1}: {} against Prometheus' {want}: no dip",
+        total[&b1]
     );
-    let w = devices(&series, b0 + s).unwrap();
-    assert!(v0 < w - 150.0, "old first point {v0} against {w}: no dip");
+    let steps = grafana_steps(E, L, s);
+    let v = devices_stat(&store, E, L, old);
+    let w = devices(&series, steps[steps.len() - 1]).unwrap();
+    assert!(v < w - 150.0, "last {v} against Prometheus' {w}: no dip");
+}
+
+/// (b) Host b gone for 7 minutes: Prometheus draws its last sample for 5
+/// minutes, then the host vanishes until it is back; so do the dashboards.
+#[test]
+fn a_host_gone_for_7_minutes_vanishes_after_5() {
+    let from = START_S + 3600 + 1800;
+    let series = samples(&[gap(from, 420)]);
+    let store = store(&series);
+    assert_all_match(&series, &store, E, L);
+    let perf = spec("mattermost_performance_monitoring");
+    let p = panel(&perf, "Number of connected devices (WebSocket Connections)");
+    let (rows, s) = run_panel(&store, &perf, p, E, L, NEW);
+    let b_series = column(&rows, "mm-b - web");
+    let last_b = series
+        .iter()
+        .find(|x| x.host == 1 && x.metric == "mattermost_http_websockets_total")
+        .unwrap()
+        .points
+        .iter()
+        .rev()
+        .find(|p| p.0 < from * 1000)
+        .unwrap()
+        .0;
+    let mut vanished = 0;
+    for t in grafana_steps(E, L, s) {
+        let in_lookback = last_b <= t * 1000 && t * 1000 - last_b < LOOKBACK_MS;
+        let resumed = t >= from + 420;
+        let drawn = b_series.contains_key(&(t - s));
+        if t * 1000 > last_b && !resumed {
+            assert_eq!(drawn, in_lookback, "step {t}: host b drawn {drawn}");
+            vanished += usize::from(!in_lookback);
+        }
+    }
+    assert!(vanished >= 1, "host b never vanished");
 }

@@ -30,6 +30,12 @@ fn a_gauge_rule_holds_in_every_minute_of_for_plus_one() {
     assert_eq!(
         a.search,
         "| mstats latest(go_goroutines) AS value WHERE `mattermost_metrics_index` BY host span=60s\n\
+         | where _time + 300 >= floor(_time / 60) * 60 + 60\n\
+         | addinfo\n\
+         | eval lookback_bucket=mvrange(floor(_time / 60) * 60, min(_time + 300 - 60 + 1, if(isnum(info_max_time), info_max_time, now())), 60)\n\
+         | mvexpand lookback_bucket\n\
+         | stats latest(value) AS value BY lookback_bucket host\n\
+         | rename lookback_bucket AS _time\n\
          | where value > `mattermost_metrics_alert_goroutines_high_threshold`\n\
          | stats count AS held_buckets latest(value) AS value BY host\n\
          | where held_buckets >= 16\n\

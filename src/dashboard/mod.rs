@@ -340,6 +340,7 @@ impl Spec {
             span: SpanSpec::Token {
                 span: SPAN_TOKEN.into(),
                 seconds: SPAN_SECONDS_TOKEN.into(),
+                lookback: SPAN_LOOKBACK_TOKEN.into(),
             },
             node_filter: self.node_filter(),
             vars,
@@ -723,6 +724,8 @@ pub const SERVER_FILTER_MACRO: &str = "mattermost_metrics_server_endpoint";
 pub const NODE_TOKEN: &str = "host";
 pub const SPAN_TOKEN: &str = "span";
 pub const SPAN_SECONDS_TOKEN: &str = "span_s";
+/// The span instant selectors read their samples at ([`spl::lookback_grain`]).
+pub const SPAN_LOOKBACK_TOKEN: &str = "span_lookback";
 /// Where a chart's search starts ([`chart_earliest`]).
 pub const CHART_EARLIEST_TOKEN: &str = "chart_earliest";
 

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 
 use super::{
     Panel, PanelKind, PanelQuery, Spec, Variable, VariableKind, CHART_EARLIEST_TOKEN, NODE_TOKEN,
-    SPAN_SECONDS_TOKEN, SPAN_TOKEN,
+    SPAN_LOOKBACK_TOKEN, SPAN_SECONDS_TOKEN, SPAN_TOKEN,
 };
 
 fn esc(s: &str) -> String {
@@ -83,6 +83,9 @@ pub fn write_xml(spec: &Spec) -> Result<String> {
         .iter()
         .any(|s| s.spl.contains(&format!("${SPAN_SECONDS_TOKEN}$")));
     let uses_chart_earliest = searches.iter().any(|s| s.from_chart_earliest);
+    let uses_lookback = searches
+        .iter()
+        .any(|s| s.spl.contains(&format!("${SPAN_LOOKBACK_TOKEN}$")));
     let mut searches = searches.into_iter();
     writeln!(x, "  <search id=\"span_search\">")?;
     writeln!(
@@ -102,6 +105,12 @@ pub fn write_xml(spec: &Spec) -> Result<String> {
         writeln!(
             x,
             "      <set token=\"{SPAN_SECONDS_TOKEN}\">$result.span_s$</set>"
+        )?;
+    }
+    if uses_lookback {
+        writeln!(
+            x,
+            "      <set token=\"{SPAN_LOOKBACK_TOKEN}\">$result.span_lookback$</set>"
         )?;
     }
     if uses_chart_earliest {
