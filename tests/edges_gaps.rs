@@ -8,8 +8,8 @@
 //! resolution, as a busy forwarder's are). The dashboards' searches are the
 //! generated ones, run in the SPL evaluator as a dashboard runs them: the
 //! span search first over the time picker's range (it sets `span`,
-//! `span_s` and `chart_earliest`), then the panel's search over its own
-//! range. Prometheus' answers are computed here by hand from the same
+//! `span_s`, `span_lookback` and `chart_earliest`), then the panel's search
+//! over its own range. Prometheus' answers are computed here by hand from the same
 //! samples: at each step T (multiples of the step from floor(earliest / S) *
 //! S to floor(latest / S) * S, as Grafana asks), each series' last sample in
 //! (T - 5m, T].
@@ -31,7 +31,7 @@ const START_S: i64 = 1_767_225_600;
 const HOSTS: [&str; 3] = ["mm-a", "mm-b", "mm-c"];
 /// Each host's second of the minute.
 const PHASE_S: [i64; 3] = [13, 31, 47];
-const SCRAPES: i64 = 4 * 60;
+const SCRAPES: i64 = 27 * 60;
 const LOOKBACK_MS: i64 = 300_000;
 
 /// A deterministic jitter in [-5000, 5000) ms for scrape `k` of `host`
@@ -143,8 +143,9 @@ fn prom_at(s: &Samples, t_s: i64) -> Option<f64> {
         .map(|p| p.1)
 }
 
-/// `sum by (<label>) (metric)` at step `t_s` as Prometheus computes it (one
-/// group without a label): `None` when no series has a sample.
+/// `sum by (<label>) (metric)` at step `t_s` as Prometheus computes it, by
+/// the label's value (`""` for the one group without a label); no group
+/// where no series has a sample.
 fn prom_sum(series: &[Samples], metric: &str, by: Option<&str>, t_s: i64) -> BTreeMap<String, f64> {
     let mut out: BTreeMap<String, f64> = BTreeMap::new();
     for s in series.iter().filter(|s| s.metric == metric) {
@@ -410,7 +411,10 @@ fn assert_devices_chart(
 /// [earliest, latest) are Prometheus'.
 fn assert_all_match(series: &[Samples], store: &spl::Store, earliest_s: i64, latest_s: i64) {
     assert_devices_chart(series, store, earliest_s, latest_s);
-    let steps = grafana_steps(earliest_s, latest_s, 120);
+    let s: i64 = span_tokens(store, earliest_s, latest_s)["span_s"]
+        .parse()
+        .unwrap();
+    let steps = grafana_steps(earliest_s, latest_s, s);
     let got = errors_stat(store, earliest_s, latest_s, NEW);
     let want = errors_diff(series, &steps);
     assert_eq!(got.len(), want.len(), "{got:?}");
@@ -612,4 +616,34 @@ fn a_host_gone_for_7_minutes_vanishes_after_5() {
         }
     }
     assert!(vanished >= 1, "host b never vanished");
+}
+
+/// (b) A day at 10-minute buckets, where a gauge is read at 300 s: host b
+/// gone for the last 4 minutes of one bucket is still drawn there, gone for
+/// the last 7 minutes of another it is not (its last sample is older than 5
+/// minutes at the bucket's end), as in Prometheus; the old latest-in-bucket
+/// kept it.
+#[test]
+fn a_day_at_ten_minute_buckets() {
+    let e = START_S + 3600 + 97;
+    let l = e + 86_400 - 50;
+    let (t4, t7) = (START_S + 6 * 3600, START_S + 12 * 3600);
+    let series = samples(&[gap(t4 - 240, 240), gap(t7 - 420, 420)]);
+    let store = store(&series);
+    assert_eq!(span_tokens(&store, e, l)["span_s"], "600");
+    assert_eq!(span_tokens(&store, e, l)["span_lookback"], "300s");
+    assert_all_match(&series, &store, e, l);
+    let perf = spec("mattermost_performance_monitoring");
+    let p = panel(&perf, "Number of connected devices (WebSocket Connections)");
+    let host_b = |form| column(&run_panel(&store, &perf, p, e, l, form).0, "mm-b - web");
+    let (new, old) = (
+        host_b(NEW),
+        host_b(Form {
+            edges: true,
+            lookback: false,
+        }),
+    );
+    assert!(new.contains_key(&(t4 - 600)), "4 minutes gone: still drawn");
+    assert!(!new.contains_key(&(t7 - 600)), "7 minutes gone: vanished");
+    assert!(old.contains_key(&(t7 - 600)), "the old form kept host b");
 }
