@@ -134,6 +134,7 @@ fn each_endpoint_is_one_input_and_the_dashboards_tell_them_apart() {
             .collect();
         t.insert("span".into(), "300s".into());
         t.insert("span_s".into(), "300".into());
+        t.insert("span_lookback".into(), "300s".into());
         let ctx = spl::Context {
             store: &store,
             macros: &macros,

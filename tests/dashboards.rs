@@ -779,8 +779,15 @@ fn check_dashboard(xml: &str, known: &Known) -> Vec<String> {
             .children()
             .find(|c| c.has_tag_name("latest"))
             .and_then(|e| e.text());
+        // A chart's search starts at $chart_earliest$, which the span search
+        // computes from the time picker's earliest (the edges of the range:
+        // src/dashboard/mod.rs, whole_buckets_stage); everything else runs
+        // over the picker's range itself.
+        let chart = s.attribute("type") != Some("annotation")
+            && s.ancestors().any(|a| a.has_tag_name("panel"))
+            && earliest == Some("$chart_earliest$");
         if s.attribute("base").is_none()
-            && (earliest != Some("$time.earliest$") || latest != Some("$time.latest$"))
+            && ((earliest != Some("$time.earliest$") && !chart) || latest != Some("$time.latest$"))
         {
             problems.push(format!(
                 "a search does not follow the time picker: {earliest:?} {latest:?}"
@@ -890,10 +897,18 @@ fn check_layout(xml: &str) -> Vec<String> {
                         ));
                     }
                 }
-                for need in ["$host$", "span=$span$", "| xyseries _time series value"] {
+                for need in ["$host$", "| xyseries _time series value"] {
                     if !q.contains(need) {
                         problems.push(format!("panel {:?}: search lacks {need}", g.title));
                     }
+                }
+                // Charted at the span: read at it, or (a gauge) at the
+                // lookback grain and carried into buckets of the span.
+                let charted = q.contains("span=$span$")
+                    || (q.contains("span=$span_lookback$")
+                        && q.contains("mvrange(floor(_time / $span_s$) * $span_s$"));
+                if !charted {
+                    problems.push(format!("panel {:?}: not charted at $span$", g.title));
                 }
                 // Binned once, by mstats: a timechart after it would bin again.
                 if q.contains("timechart") {

@@ -242,6 +242,21 @@ fn every_search_reads_known_metrics_defines_its_tokens_and_parses() {
             tokens.insert("span".into(), "300s".into());
             spl::check(text, &macros, &tokens).unwrap_or_else(|e| panic!("{id}: {e:#}\n{text}"));
         }
+        // A search's time range may use a token too (a chart's
+        // `$chart_earliest$`, set by the span search).
+        for n in doc
+            .descendants()
+            .filter(|n| n.has_tag_name("earliest") || n.has_tag_name("latest"))
+        {
+            for c in token_re.captures_iter(n.text().unwrap_or("")) {
+                assert!(
+                    defined.contains(&c[1]),
+                    "{id}: token ${}$ is not defined",
+                    &c[1]
+                );
+                used.insert(c[1].to_string());
+            }
+        }
         for t in &defined {
             if !t.starts_with("time") {
                 assert!(

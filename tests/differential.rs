@@ -115,14 +115,14 @@ fn run() -> Result<bool> {
     let ranges: Vec<TimeRange> = timeline::RANGES_S.iter().map(|&r| TimeRange::last(r)).collect();
     let mut spans = Vec::new();
     for r in &ranges {
-        let span = ours::auto_span(&tl.scrapes, *r)?;
+        let tokens = ours::span_tokens(&tl.scrapes, *r)?;
         println!(
-            "range {} ({} .. {}): the dashboards' span {span} s",
+            "range {} ({} .. {}): the dashboards' span search sets {tokens:?}",
             r.label(),
             describe_time(r.earliest_s),
             describe_time(r.latest_s)
         );
-        spans.push(span);
+        spans.push(tokens);
     }
     let mut total = 0;
     let mut agreeing = 0;
@@ -162,7 +162,7 @@ fn run() -> Result<bool> {
                 let mut lines = Vec::new();
                 for ((r, span), vars) in ranges.iter().zip(&spans).zip(&per_range) {
                     let basis = spl::RateBasis::default();
-                    match run_panel(spec, p, &label, &tl, prom, vars, *r, *span, basis, &|s| s) {
+                    match run_panel(spec, p, &label, &tl, prom, vars, *r, span, basis, &|s| s) {
                         Ok(PanelOutcome { ok, line, detail, .. }) => {
                             ok_all &= ok;
                             lines.push(format!("{:>3} {line}", r.label()));
@@ -206,7 +206,7 @@ fn run() -> Result<bool> {
     // by how much: README, "Known semantic differences".
     if filter.is_none() {
         let t = Instant::now();
-        let (range, span) = (ranges[0], spans[0]);
+        let (range, span) = (ranges[0], &spans[0]);
         for basis in spl::RateBasis::ALL
             .into_iter()
             .filter(|b| *b != spl::RateBasis::default())
@@ -244,7 +244,7 @@ fn run() -> Result<bool> {
     if filter.is_none() {
         let t = Instant::now();
         // Over 6 hours, at the dashboards' span for it.
-        let (range, span) = (ranges[1], spans[1]);
+        let (range, span) = (ranges[1], &spans[1]);
         for (spec_id, title, what, from, to) in CONTROLS {
             let Some((spec, prom, vars, p)) = resolved.iter().find_map(|(s, prom, vars)| {
                 let vars = &vars[1];
@@ -372,10 +372,11 @@ fn run_panel(
     prom: &Prometheus,
     vars: &BTreeMap<String, VarValue>,
     range: TimeRange,
-    span: i64,
+    span_tokens: &BTreeMap<String, String>,
     rate_basis: spl::RateBasis,
     mutate: &dyn Fn(String) -> String,
 ) -> Result<PanelOutcome> {
+    let span: i64 = span_tokens["span_s"].parse()?;
     let plan = dashboards::plan(spec, panel, vars, range, span)?;
     let expected = dashboards::expected(prom, spec, panel, &plan, vars, Side::Prometheus)?;
     let splunk_def =
@@ -383,6 +384,7 @@ fn run_panel(
     let ctx = OursContext {
         scrapes: &tl.scrapes,
         step_s: plan.step_s,
+        span_tokens,
         start_s: plan.start_s,
         end_s: plan.end_s,
         range,

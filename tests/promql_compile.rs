@@ -95,12 +95,55 @@ fn rates_are_per_series_before_aggregation() {
     );
 }
 
+/// The stages that carry an instant selector's rows (read at the lookback
+/// grain) into the buckets of span `s` whose last 5 minutes hold them.
+fn carry(s: &str, labels: &str) -> String {
+    format!(
+        "| where _time + 300 >= floor(_time / {s}) * {s} + {s}\n\
+         | addinfo\n\
+         | eval lookback_bucket=mvrange(floor(_time / {s}) * {s}, min(_time + 300 - {s} + 1, if(isnum(info_max_time), info_max_time, now())), {s})\n\
+         | mvexpand lookback_bucket\n\
+         | stats latest(value) AS value BY lookback_bucket {labels}\n\
+         | rename lookback_bucket AS _time"
+    )
+}
+
 #[test]
-fn gauges_are_each_series_last_sample() {
+fn gauges_are_each_series_last_sample_in_the_lookback() {
     let s = spl("sum(mattermost_websocket_broadcast_buffer_size)");
     assert_eq!(
         s,
-        "| mstats fillnull_value=\"-\" latest(mattermost_websocket_broadcast_buffer_size) AS value WHERE `mattermost_metrics_index` BY host hub span=60s\n| stats sum(value) AS value BY _time"
+        format!("| mstats fillnull_value=\"-\" latest(mattermost_websocket_broadcast_buffer_size) AS value WHERE `mattermost_metrics_index` BY host hub span=60s\n{}\n| stats sum(value) AS value BY _time", carry("60", "host hub"))
+    );
+    // Read at the greatest common divisor of the span and 5 minutes.
+    for (span, grain) in [(120, 60), (600, 300), (3600, 300), (90, 30)] {
+        let q = compile_str(
+            "go_goroutines",
+            &Options {
+                span: SpanSpec::Seconds(span),
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            q.spl,
+            format!(
+                "| mstats latest(go_goroutines) AS value WHERE `mattermost_metrics_index` BY host span={grain}s\n{}",
+                carry(&span.to_string(), "host")
+            )
+        );
+    }
+    // Over the whole range: the range's last sample.
+    let q = compile_str(
+        "go_goroutines / on(instance) sum by (instance) (increase(mattermost_http_requests_total[$__range]))",
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(q.instant);
+    assert!(
+        q.spl.starts_with("| mstats latest(go_goroutines) AS value WHERE `mattermost_metrics_index` BY host\n| rename value AS lhs"),
+        "{}",
+        q.spl
     );
 }
 
@@ -204,7 +247,7 @@ fn time_is_the_end_of_the_bucket() {
     // Prometheus evaluates a step at its end; Splunk labels a bucket by its start.
     assert_eq!(
         spl("time() - mattermost_process_start_time_seconds < 600"),
-        "| mstats latest(mattermost_process_start_time_seconds) AS value WHERE `mattermost_metrics_index` BY host span=60s\n| eval value=(_time + 60) - value\n| where isnotnull(value)\n| where value < 600"
+        format!("| mstats latest(mattermost_process_start_time_seconds) AS value WHERE `mattermost_metrics_index` BY host span=60s\n{}\n| eval value=(_time + 60) - value\n| where isnotnull(value)\n| where value < 600", carry("60", "host"))
     );
     assert!(spl("vector(time())").contains("| eval value=(_time + 60)\n"));
 }
@@ -269,7 +312,11 @@ fn the_command_prints_spl_or_exits_2() {
         .output()
         .unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
-    assert!(s.contains("AND host=\"mm1\" BY host span=$span$"), "{s}");
+    assert!(
+        s.contains("AND host=\"mm1\" BY host span=$span_lookback$\n")
+            && s.contains(&carry("$span_s$", "host")),
+        "{s}"
+    );
     let out = Command::new(bin)
         .args(["promql", "rate(x_total[5m] @ 100)"])
         .output()

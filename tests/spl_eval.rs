@@ -1349,6 +1349,7 @@ fn every_dashboard_search_parses_and_runs() {
         ("host", "(host=\"*\")"),
         ("span", "300s"),
         ("span_s", "300"),
+        ("span_lookback", "300s"),
         ("top_db_count", "(method=\"*\")"),
         ("top_db_latency", "(method=\"*\")"),
         ("top_api_count", "(handler=\"*\")"),

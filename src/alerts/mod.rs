@@ -14,10 +14,9 @@
 //!    rule over gauges only (one scrape at the input's default interval).
 //!    Each bucket's value is what Prometheus computes at the bucket's end
 //!    (the compiler's rules: the rate window is the bucket, an instant
-//!    selector is the bucket's last sample), with Prometheus' 5-minute
-//!    lookback added to the alert's instant selectors ([`lookback`]): a
-//!    series' last sample counts in the 4 one-minute buckets after its own,
-//!    so a late or lost scrape leaves no hole. The search reads what the
+//!    selector is the series' last sample in Prometheus' 5-minute lookback,
+//!    [`lookback`]): a series' last sample counts in the 4 one-minute
+//!    buckets after its own, so a late or lost scrape leaves no hole. The search reads what the
 //!    first evaluated bucket needs before it (4 minutes of samples for the
 //!    lookback; one bucket more for a rate, whose basis Splunk takes from
 //!    the previous bucket) and keeps the evaluated buckets only.
@@ -235,7 +234,8 @@ pub fn compile_rule(rule: &Rule) -> Result<Alert> {
         );
     }
 
-    let (condition, lookback_lead_s) = lookback::carry_last_samples(&q.spl, bucket_s)?;
+    let condition = q.spl.clone();
+    let lookback_lead_s = lookback::lead_s(&condition, bucket_s);
     // A rate's basis is the previous bucket's last sample: read one more.
     let rate_lead_s = if has_range(&expr) { bucket_s } else { 0 };
     let mut alert = Alert {

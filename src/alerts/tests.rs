@@ -32,11 +32,12 @@ fn a_gauge_rule_holds_in_every_minute_of_for_plus_one() {
     assert_eq!(
         a.search,
         "| mstats latest(go_goroutines) AS value WHERE `mattermost_metrics_index` BY host span=60s\n\
-         | eval lookback_from=_time, _time=mvrange(_time, _time + 300, 60)\n\
-         | mvexpand _time\n\
-         | eventstats max(lookback_from) AS lookback_newest BY _time host\n\
-         | where lookback_from == lookback_newest\n\
-         | fields - lookback_from lookback_newest\n\
+         | where _time + 300 >= floor(_time / 60) * 60 + 60\n\
+         | addinfo\n\
+         | eval lookback_bucket=mvrange(floor(_time / 60) * 60, min(_time + 300 - 60 + 1, if(isnum(info_max_time), info_max_time, now())), 60)\n\
+         | mvexpand lookback_bucket\n\
+         | stats latest(value) AS value BY lookback_bucket host\n\
+         | rename lookback_bucket AS _time\n\
          | where value > `mattermost_metrics_alert_goroutines_high_threshold`\n\
          | addinfo\n\
          | where _time >= info_max_time - 960 AND _time < info_max_time\n\
@@ -172,49 +173,15 @@ fn the_macros_block_is_replaced_in_place() {
 }
 
 #[test]
-fn the_lookback_follows_each_latest_into_its_subsearch() {
-    let spl =
-        "| mstats fillnull_value=\"-\" latest(a) AS value WHERE `i` BY host db_name span=60s\n\
-               | rename value AS lhs\n\
-               | append [| mstats latest(b) AS value WHERE `i` AND x=\"y\" BY host span=60s]\n\
-               | append [| mstats rate_sum(c) AS value WHERE `i` BY host span=60s\n  \
-               | rename value AS rhs]";
-    let (out, lead) = lookback::carry_last_samples(spl, 60).unwrap();
-    assert_eq!(lead, 240);
-    assert_eq!(
-        out,
-        "| mstats fillnull_value=\"-\" latest(a) AS value WHERE `i` BY host db_name span=60s\n\
-         | eval lookback_from=_time, _time=mvrange(_time, _time + 300, 60)\n\
-         | mvexpand _time\n\
-         | eventstats max(lookback_from) AS lookback_newest BY _time host db_name\n\
-         | where lookback_from == lookback_newest\n\
-         | fields - lookback_from lookback_newest\n\
-         | rename value AS lhs\n\
-         | append [| mstats latest(b) AS value WHERE `i` AND x=\"y\" BY host span=60s\n  \
-         | eval lookback_from=_time, _time=mvrange(_time, _time + 300, 60)\n  \
-         | mvexpand _time\n  \
-         | eventstats max(lookback_from) AS lookback_newest BY _time host\n  \
-         | where lookback_from == lookback_newest\n  \
-         | fields - lookback_from lookback_newest]\n\
-         | append [| mstats rate_sum(c) AS value WHERE `i` BY host span=60s\n  \
-         | rename value AS rhs]"
-    );
-    // Nothing to carry in a bucket as long as the lookback, nor without latest.
-    assert_eq!(
-        lookback::carry_last_samples(spl, 300).unwrap(),
-        (spl.to_string(), 0)
-    );
+fn the_lookback_reads_four_minutes_before_the_first_bucket_when_it_carries() {
+    // The compiler's instant selectors carry samples (src/spl/plan.rs, decision 3); the alert
+    // reads what its first bucket's lookback may use, and nothing for rates alone or a bucket
+    // as long as the lookback.
+    let gauge = "| mstats latest(a) AS value WHERE `i` BY host span=60s\n\
+                 | mvexpand lookback_bucket\n\
+                 | stats latest(value) AS value BY lookback_bucket host";
+    assert_eq!(lookback::lead_s(gauge, 60), 240);
+    assert_eq!(lookback::lead_s(gauge, 300), 0);
     let rates = "| mstats rate_sum(c) AS value WHERE `i` BY host span=60s";
-    assert_eq!(
-        lookback::carry_last_samples(rates, 60).unwrap(),
-        (rates.to_string(), 0)
-    );
-    let e = lookback::carry_last_samples(spl, 150)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("not the alert's bucket of 150 s"), "{e}");
-    let e = lookback::carry_last_samples(spl, 120)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("does not divide the lookback"), "{e}");
+    assert_eq!(lookback::lead_s(rates, 60), 0);
 }

@@ -30,6 +30,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                     SpanSpec::Token {
                         span: crate::dashboard::SPAN_TOKEN.into(),
                         seconds: crate::dashboard::SPAN_SECONDS_TOKEN.into(),
+                        lookback: crate::dashboard::SPAN_LOOKBACK_TOKEN.into(),
                     }
                 } else {
                     match v.parse::<u64>() {

@@ -8,7 +8,8 @@
 //! what this module writes (`scripts/dashboards` rewrites it).
 //!
 //! Grafana's notions end here: its variables become [`crate::spl::Binding`]s
-//! and Splunk tokens, its legends the `series` field of each chart.
+//! and Splunk tokens, its legends the `series` field of each chart, its
+//! aligned steps the whole buckets a chart keeps ([`whole_buckets_stage`]).
 
 mod xml;
 
@@ -339,6 +340,7 @@ impl Spec {
             span: SpanSpec::Token {
                 span: SPAN_TOKEN.into(),
                 seconds: SPAN_SECONDS_TOKEN.into(),
+                lookback: SPAN_LOOKBACK_TOKEN.into(),
             },
             node_filter: self.node_filter(),
             vars,
@@ -486,7 +488,9 @@ impl Spec {
 
     /// A target compiled, with its series named: rows of `_time` (unless
     /// instant), `series`, `value`; on a reducing panel, one row per series.
-    fn target_search(&self, panel: &Panel, t: &Target, opts: &Options) -> Result<String> {
+    /// A range query keeps only whole buckets ([`whole_buckets_stage`]);
+    /// the flag says whether the target is one.
+    fn target_search(&self, panel: &Panel, t: &Target, opts: &Options) -> Result<(String, bool)> {
         let expr = self.target_expr(panel, t)?;
         let q = spl::compile_str(&expr, opts)
             .with_context(|| format!("panel {:?}, target {expr}", panel.title))?;
@@ -497,6 +501,9 @@ impl Spec {
             );
         }
         let mut s = q.spl.clone();
+        if !q.instant {
+            s.push_str(&whole_buckets_stage(&opts.span));
+        }
         if panel.kind == PanelKind::Heatmap || panel.buckets {
             if !q.labels.iter().any(|l| l == "le") {
                 bail!(
@@ -526,7 +533,7 @@ impl Spec {
             (Some(r), false) => s.push_str(&format!("\n{}", reduce_stage(r))),
             (None, _) => s.push_str("\n| fields _time series value"),
         }
-        Ok(s)
+        Ok((s, !q.instant))
     }
 
     /// A panel's search: each shown target compiled and named by its
@@ -534,14 +541,23 @@ impl Spec {
     /// (`xyseries`: binned once, by `mstats`), a stat, bar or pie panel one
     /// row per series.
     pub fn panel_search(&self, panel: &Panel) -> Result<String> {
+        self.panel_query(panel).map(|q| q.spl)
+    }
+
+    /// A panel's search ([`Spec::panel_search`]) and the time range it
+    /// runs over.
+    pub fn panel_query(&self, panel: &Panel) -> Result<PanelQuery> {
         let opts = self.options();
         let mut parts = Vec::new();
+        let mut charted = true;
         for t in panel
             .targets
             .iter()
             .filter(|t| !t.hidden && t.omit.is_none())
         {
-            parts.push(self.target_search(panel, t, &opts)?);
+            let (s, range) = self.target_search(panel, t, &opts)?;
+            charted &= range;
+            parts.push(s);
         }
         let Some(first) = parts.first() else {
             bail!("panel {:?}: every target is hidden", panel.title);
@@ -557,8 +573,82 @@ impl Spec {
         } else {
             out.push_str("\n| xyseries _time series value");
         }
-        Ok(out)
+        Ok(PanelQuery {
+            spl: out,
+            from_chart_earliest: charted,
+        })
     }
+}
+
+/// A panel's search and where its time range starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelQuery {
+    pub spl: String,
+    /// Whether the search runs from `$chart_earliest$` ([`chart_earliest`]:
+    /// every target is a range query, which keeps whole buckets) rather
+    /// than from the time picker's earliest (a query over the whole range,
+    /// `[$__range]`, must see exactly the picker's range).
+    pub from_chart_earliest: bool,
+}
+
+/// The edges of the time range (issue 16): which buckets a chart shows.
+///
+/// Grafana asks Prometheus for steps T aligned to the step: from
+/// floor(earliest / S) * S to floor(latest / S) * S, and every step sees a
+/// whole window of data, `(T - range, T]` for a rate and the 5-minute
+/// lookback for a gauge, even before the range's start. A Splunk bucket
+/// starting at B is Prometheus' step T = B + S. The time picker's `-6h` to
+/// `now` is not aligned to S, so mstats' first and last buckets would hold
+/// only some scrapes of some hosts: a sum over hosts dips there, and a
+/// "change over range" (earliest of a per-bucket sum) would count a host's
+/// whole cumulative counter as change.
+///
+/// So a chart's search (every range query of a panel):
+///
+/// - keeps only buckets B with `B - W >= info_min_time` and
+///   `B + S <= info_max_time` (this stage): the bucket is whole, and so is
+///   the data before it that its value needs, W = [`warmup_s`] (the previous
+///   bucket, whose latest sample `rate_sum` takes as its basis, and the
+///   5-minute lookback of an instant selector). A partial bucket is never
+///   drawn, whatever range the search is run over;
+/// - runs from `$chart_earliest$` ([`chart_earliest`], set by the span
+///   search from the picker's earliest): W before the bucket of Grafana's
+///   first step, so that the chart's first bucket is Grafana's first step.
+///
+/// For a time picker range [earliest, latest) at span S a chart therefore
+/// shows the buckets B from `floor(earliest / S) * S - S` to
+/// `floor(latest / S) * S - S`, i.e. Grafana's steps T = B + S from
+/// `floor(earliest / S) * S` to `floor(latest / S) * S`, each computed from
+/// whole data. The cost is W + S more data read (at most 10 minutes, or two
+/// buckets, of a range of 250).
+pub fn whole_buckets_stage(span: &SpanSpec) -> String {
+    let s = span.seconds();
+    format!(
+        "\n| addinfo\n| where _time >= info_min_time + max({s}, {lb} - {s}) AND _time + {s} <= if(isnum(info_max_time), info_max_time, now())\n| fields - info_*",
+        lb = spl::LOOKBACK_S
+    )
+}
+
+/// How far before its first bucket a chart's search must read, for a span
+/// of `span_s` seconds: the previous bucket (the basis of `rate_sum`, Search
+/// Reference, Time functions: "uses the latest value of a metric
+/// measurement from the previous timespan as the starting basis") and the
+/// lookback of an instant selector ([`spl::LOOKBACK_S`] before the bucket's
+/// end), whichever reaches further back. The SPL of
+/// [`whole_buckets_stage`] and of the macro `mattermost_metrics_span` write
+/// the same `max(S, 300 - S)`.
+pub fn warmup_s(span_s: u64) -> u64 {
+    span_s.max(spl::LOOKBACK_S.saturating_sub(span_s))
+}
+
+/// The earliest time a chart's search runs from when the time picker's
+/// earliest is `earliest_s` and the span `span_s`: [`warmup_s`] before the
+/// bucket of Grafana's first step (never before the epoch). The macro
+/// `mattermost_metrics_span` computes it as `chart_earliest` for the
+/// dashboard's token of the same name.
+pub fn chart_earliest(earliest_s: f64, span_s: u64) -> f64 {
+    let s = span_s as f64;
+    ((earliest_s / s).floor() * s - s - warmup_s(span_s) as f64).max(0.0)
 }
 
 /// `_time` and the fields, for a BY clause.
@@ -634,6 +724,10 @@ pub const SERVER_FILTER_MACRO: &str = "mattermost_metrics_server_endpoint";
 pub const NODE_TOKEN: &str = "host";
 pub const SPAN_TOKEN: &str = "span";
 pub const SPAN_SECONDS_TOKEN: &str = "span_s";
+/// The span instant selectors read their samples at ([`spl::lookback_grain`]).
+pub const SPAN_LOOKBACK_TOKEN: &str = "span_lookback";
+/// Where a chart's search starts ([`chart_earliest`]).
+pub const CHART_EARLIEST_TOKEN: &str = "chart_earliest";
 
 /// A piece of a series name: literal text, or the value of a label field.
 enum Piece {

@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 use anyhow::{bail, Context, Result};
 
 use super::{
-    Panel, PanelKind, Spec, Variable, VariableKind, NODE_TOKEN, SPAN_SECONDS_TOKEN, SPAN_TOKEN,
+    Panel, PanelKind, PanelQuery, Spec, Variable, VariableKind, CHART_EARLIEST_TOKEN, NODE_TOKEN,
+    SPAN_LOOKBACK_TOKEN, SPAN_SECONDS_TOKEN, SPAN_TOKEN,
 };
 
 fn esc(s: &str) -> String {
@@ -50,6 +51,14 @@ fn indent_rest(s: &str, n: usize) -> String {
 const RANGE: &str =
     "          <earliest>$time.earliest$</earliest>\n          <latest>$time.latest$</latest>\n";
 
+/// A chart's range: from the span search's `chart_earliest` (the edges of
+/// the time range, [`super::whole_buckets_stage`]).
+fn chart_range() -> String {
+    format!(
+        "          <earliest>${CHART_EARLIEST_TOKEN}$</earliest>\n          <latest>$time.latest$</latest>\n"
+    )
+}
+
 pub fn write_xml(spec: &Spec) -> Result<String> {
     let mut x = String::new();
     writeln!(x, "<form version=\"1.1\" refresh=\"60\">")?;
@@ -63,15 +72,20 @@ pub fn write_xml(spec: &Spec) -> Result<String> {
         comment(&spec.grafana.uid)
     )?;
     // The span of every chart, from the time range (macro mattermost_metrics_span);
-    // the span in seconds too where a search does arithmetic with it.
+    // the span in seconds too where a search does arithmetic with it, and
+    // where charts start (the edges of the time range).
     // Every panel's search, compiled once, in the order of spec.panels().
     let searches = spec
         .panels()
-        .map(|p| spec.panel_search(p))
+        .map(|p| spec.panel_query(p))
         .collect::<Result<Vec<_>>>()?;
     let uses_seconds = searches
         .iter()
-        .any(|s| s.contains(&format!("${SPAN_SECONDS_TOKEN}$")));
+        .any(|s| s.spl.contains(&format!("${SPAN_SECONDS_TOKEN}$")));
+    let uses_chart_earliest = searches.iter().any(|s| s.from_chart_earliest);
+    let uses_lookback = searches
+        .iter()
+        .any(|s| s.spl.contains(&format!("${SPAN_LOOKBACK_TOKEN}$")));
     let mut searches = searches.into_iter();
     writeln!(x, "  <search id=\"span_search\">")?;
     writeln!(
@@ -91,6 +105,18 @@ pub fn write_xml(spec: &Spec) -> Result<String> {
         writeln!(
             x,
             "      <set token=\"{SPAN_SECONDS_TOKEN}\">$result.span_s$</set>"
+        )?;
+    }
+    if uses_lookback {
+        writeln!(
+            x,
+            "      <set token=\"{SPAN_LOOKBACK_TOKEN}\">$result.span_lookback$</set>"
+        )?;
+    }
+    if uses_chart_earliest {
+        writeln!(
+            x,
+            "      <set token=\"{CHART_EARLIEST_TOKEN}\">$result.chart_earliest$</set>"
         )?;
     }
     writeln!(x, "    </done>\n  </search>")?;
@@ -242,7 +268,8 @@ fn input(x: &mut String, spec: &Spec, v: &Variable) -> Result<()> {
     Ok(())
 }
 
-fn panel(x: &mut String, spec: &Spec, p: &Panel, search: &str) -> Result<()> {
+fn panel(x: &mut String, spec: &Spec, p: &Panel, query: &PanelQuery) -> Result<()> {
+    let search = &query.spl;
     for t in &p.targets {
         let legend = if t.legend.is_empty() {
             String::new()
@@ -288,7 +315,11 @@ fn panel(x: &mut String, spec: &Spec, p: &Panel, search: &str) -> Result<()> {
         "        <search>\n          <query>{}</query>",
         cdata(&indent_rest(search, 10))?
     )?;
-    x.push_str(RANGE);
+    if query.from_chart_earliest {
+        x.push_str(&chart_range());
+    } else {
+        x.push_str(RANGE);
+    }
     writeln!(x, "        </search>")?;
     let time_chart = matches!(
         p.kind,

@@ -11,9 +11,10 @@
 //! How a PromQL idea becomes SPL (the README's "PromQL" section has the
 //! table and the harness that checks each rule against Prometheus):
 //!
-//! - An instant selector is each series' last sample in the bucket
-//!   (`mstats latest(...)` by the series' labels), as Prometheus takes the
-//!   last sample at or before the evaluation time.
+//! - An instant selector is each series' last sample in the 5 minutes
+//!   before the bucket's end (`mstats latest(...)` by the series' labels
+//!   at a finer span, each row carried into the buckets it may serve), as
+//!   Prometheus takes the last sample in (T - 5m, T] at evaluation time T.
 //! - `rate`, `irate` and `increase` are per-series rates computed by `mstats
 //!   rate_sum` (or `rate_avg`) *before* any aggregation, never a rate of a
 //!   sum. The rate window is the chart's bucket, not the PromQL range: see
@@ -45,8 +46,13 @@ pub enum SpanSpec {
     Seconds(u64),
     /// Dashboard tokens set by the dashboard's span search: `span` holds
     /// e.g. `300s` (for `span=`), `seconds` the same number alone (for
-    /// arithmetic), both names without the `$`.
-    Token { span: String, seconds: String },
+    /// arithmetic), `lookback` the span instant selectors are read at
+    /// ([`lookback_grain`], e.g. `60s`), all names without the `$`.
+    Token {
+        span: String,
+        seconds: String,
+        lookback: String,
+    },
 }
 
 impl SpanSpec {
@@ -64,6 +70,29 @@ impl SpanSpec {
             SpanSpec::Token { seconds, .. } => format!("${seconds}$"),
         }
     }
+    /// The text after `span=` of an instant selector's `mstats`: the
+    /// [`lookback_grain`] of the span.
+    pub(crate) fn lookback_arg(&self) -> String {
+        match self {
+            SpanSpec::Seconds(s) => format!("{}s", lookback_grain(*s)),
+            SpanSpec::Token { lookback, .. } => format!("${lookback}$"),
+        }
+    }
+}
+
+/// The span an instant selector's `mstats` reads its samples at, for a
+/// chart span of `span_s` seconds: the longest span that divides both the
+/// chart's span and [`LOOKBACK_S`] (their greatest common divisor: 60 s for
+/// 2-minute buckets, 300 s for every span of 5 minutes or more), so that
+/// the 5 minutes before each bucket's end are whole buckets of it
+/// ([`plan`], decision 3). The macro `mattermost_metrics_span` computes the
+/// same for the dashboards' `span_lookback` token.
+pub fn lookback_grain(span_s: u64) -> u64 {
+    let (mut a, mut b) = (span_s, LOOKBACK_S);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// What a PromQL variable (`$name`) stands for.
@@ -174,6 +203,14 @@ pub fn compile_str(src: &str, opts: &Options) -> anyhow::Result<Query> {
 }
 
 pub use matcher::{field_of as label_field, quote};
+
+/// Prometheus' lookback delta, seconds: an instant selector evaluated at T
+/// takes each series' last sample in (T - 5m, T], and a series without one
+/// is absent at T (promql/engine.go: `defaultLookbackDelta = 5 *
+/// time.Minute`; Prometheus' docs, "Staleness"). The planner emulates it
+/// for instant selectors ([`plan`], decision 3) and the dashboards read this
+/// much data before a chart's first bucket.
+pub const LOOKBACK_S: u64 = 300;
 
 /// What `mstats` writes in a BY field a series lacks (its `fillnull_value`).
 /// PromQL reads a missing label as empty and keeps the series; `BY` would

@@ -21,10 +21,28 @@
 //!    emulating one needs every sample of every series out of the index.
 //!    For a counter whose rate is steady over the bucket the two agree; a
 //!    spike shorter than a bucket is flattened. The compiler notes it.
-//! 3. **An instant selector is the last sample** of each series in the
-//!    bucket (`latest`), as Prometheus' lookback takes the last sample at or
-//!    before the step. A series that stopped shows no value, where
-//!    Prometheus repeats its last sample for 5 minutes.
+//! 3. **An instant selector is the last sample in the lookback.**
+//!    Prometheus evaluates a step at T (= the bucket's start B + S) and
+//!    takes each series' last sample in (T - 5m, T] ([`super::LOOKBACK_S`],
+//!    promql/engine.go `defaultLookbackDelta`): a missed scrape, or a
+//!    forwarder gone for a few minutes, leaves no hole, and a series that
+//!    stopped vanishes 5 minutes after its last sample. Splunk's `latest` of
+//!    the bucket would leave a hole (a dip in a sum over hosts) and keep a
+//!    stopped series to the end of a long bucket. So `mstats latest(x)`
+//!    reads at the lookback grain G ([`super::lookback_grain`]: the
+//!    greatest common divisor of S and 300 s, so that the window is whole
+//!    buckets of G), and each row, whose sample lies in [m, m + G), serves
+//!    every bucket B whose window holds it: B from floor(m / S) * S while
+//!    B + S - 300 <= m, and B before the search's end (`mvrange` +
+//!    `mvexpand`). Per bucket and series the row of the latest m wins
+//!    (`stats latest(value)`, `_time` being m). One `mstats`, at most
+//!    300 / S + 1 rows per row; for S >= 300 only the rows of the last 300 s
+//!    of each bucket are kept. Where this differs from Prometheus: a sample
+//!    exactly on a grain boundary (the window's start is counted, its end
+//!    is the next bucket's, as everywhere in Splunk's buckets); Prometheus
+//!    drops a target's series at once when its own scrape fails (staleness
+//!    markers), which Splunk cannot tell from a late forwarder. A query over
+//!    the whole range (point 5) keeps the range's last sample.
 //! 4. **Rates before aggregation.** `sum by (g) (rate(x[..]))` is `mstats
 //!    rate_sum(x) BY g`: Splunk computes each series' rate, then sums them
 //!    (Search Reference, rate_sum). `avg` uses `rate_avg`; other
@@ -72,6 +90,7 @@ pub enum Head {
         metric: String,
         filters: Vec<String>,
         by: Vec<String>,
+        grain: Grain,
     },
     /// One row per bucket of the search range (no labels), `value` = this.
     Steps { value: String },
@@ -83,6 +102,15 @@ pub enum Head {
         carry: Vec<String>,
         combine: Combine,
     },
+}
+
+/// The span an `mstats` head reads at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    /// The chart's span: one row per bucket.
+    Bucket,
+    /// The lookback grain of an instant selector (point 3).
+    Lookback,
 }
 
 /// What a join does with the matched `lhs` and `rhs` values.
@@ -337,17 +365,47 @@ impl Planner<'_> {
                 metric: crate::convert::names::metric_name(&sel.metric).into_owned(),
                 filters: search,
                 by: by.clone(),
+                grain: Grain::Bucket,
             },
             stages,
             labels: by,
         }
     }
 
-    /// Point 3: each series' last sample.
+    /// Point 3: each series' last sample in the lookback.
     fn selector(&mut self, sel: &Selector, _span: Span) -> Result<Rel, CompileError> {
         let f = self.filters(sel)?;
         let by = self.series_labels(sel);
-        Ok(self.mstats("latest", sel, by, f.wheres, f.search))
+        let mut rel = self.mstats("latest", sel, by, f.wheres, f.search);
+        if !self.instant {
+            self.lookback(&mut rel);
+        }
+        Ok(rel)
+    }
+
+    /// Point 3: `rel`, each series' `latest` at the lookback grain, made
+    /// each series' last sample in the 5 minutes before each bucket's end.
+    fn lookback(&self, rel: &mut Rel) {
+        if let Head::Mstats { grain, .. } = &mut rel.head {
+            *grain = Grain::Lookback;
+        }
+        let s = self.opts.span.seconds();
+        let lb = super::LOOKBACK_S;
+        // A row too early in its bucket to reach the bucket's window (S > 300).
+        rel.stages.push(format!(
+            "where _time + {lb} >= floor(_time / {s}) * {s} + {s}"
+        ));
+        rel.stages.push("addinfo".into());
+        // Buckets B with B <= m < B + S and B + S - 300 <= m, inside the search.
+        rel.stages.push(format!(
+            "eval lookback_bucket=mvrange(floor(_time / {s}) * {s}, min(_time + {lb} - {s} + 1, if(isnum(info_max_time), info_max_time, now())), {s})"
+        ));
+        rel.stages.push("mvexpand lookback_bucket".into());
+        rel.stages.push(format!(
+            "stats latest(value) AS value BY lookback_bucket {}",
+            rel.labels.join(" ")
+        ));
+        rel.stages.push("rename lookback_bucket AS _time".into());
     }
 
     /// The selector and range of a rate-like function's argument.

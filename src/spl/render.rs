@@ -1,6 +1,6 @@
 //! The renderer: a planned relation as SPL text, one command a line.
 
-use super::plan::{Combine, Head, Rel};
+use super::plan::{Combine, Grain, Head, Rel};
 use super::{Options, SpanSpec};
 
 pub fn render(rel: &Rel, opts: &Options, instant: bool) -> String {
@@ -53,6 +53,14 @@ impl Renderer<'_> {
         &self.opts.span
     }
 
+    /// The `span=` of an `mstats` reading at `grain`.
+    fn span_at(&self, grain: Grain) -> String {
+        match grain {
+            Grain::Bucket => self.span().span_arg(),
+            Grain::Lookback => self.span().lookback_arg(),
+        }
+    }
+
     fn commands(&self, rel: &Rel, depth: usize, cmds: &mut Vec<String>) {
         match &rel.head {
             Head::Mstats {
@@ -60,6 +68,7 @@ impl Renderer<'_> {
                 metric,
                 filters,
                 by,
+                grain,
             } => {
                 // A series without one of the BY labels keeps its rows
                 // (super::ABSENT); host is always there.
@@ -86,7 +95,7 @@ impl Renderer<'_> {
                 }
                 if !self.instant {
                     s.push_str(" span=");
-                    s.push_str(&self.span().span_arg());
+                    s.push_str(&self.span_at(*grain));
                 }
                 cmds.push(s);
             }

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use anyhow::{anyhow, bail, Context, Result};
 
 use mattermost_metrics::convert::ConvertOptions;
-use mattermost_metrics::dashboard::{Panel, Spec, VariableKind, SPAN_SECONDS_TOKEN, SPAN_TOKEN};
+use mattermost_metrics::dashboard::{Panel, Spec, VariableKind, CHART_EARLIEST_TOKEN};
 use mattermost_metrics::emit;
 use mattermost_metrics::exposition::Format;
 use mattermost_metrics::pipeline::convert_scrape;
@@ -35,6 +35,9 @@ pub struct OursContext<'a> {
     pub scrapes: &'a [Scrape],
     /// Step (= Splunk span) in seconds.
     pub step_s: i64,
+    /// What the dashboard's `span_search` sets (`span`, `span_s`, `span_lookback`,
+    /// `chart_earliest`), from [`span_tokens`].
+    pub span_tokens: &'a BTreeMap<String, String>,
     /// First and last evaluation time (s), multiples of `step_s` (where a one-number panel's
     /// value is compared).
     pub start_s: i64,
@@ -140,8 +143,7 @@ pub fn panel_series(
     let macros = macros();
 
     let mut tokens = ctx.tokens.clone();
-    tokens.insert(SPAN_TOKEN.to_string(), format!("{}s", ctx.step_s));
-    tokens.insert(SPAN_SECONDS_TOKEN.to_string(), ctx.step_s.to_string());
+    tokens.extend(ctx.span_tokens.iter().map(|(k, v)| (k.clone(), v.clone())));
 
     // The dashboard's hidden searches set the top-10 tokens, over the
     // dashboard's whole time range (Prometheus: an instant query at the
@@ -170,12 +172,22 @@ pub fn panel_series(
         tokens.insert(spec.token_of(v), filter);
     }
 
-    let search = mutate(spec.panel_search(panel)?);
-    // Over the time picker's range as it is: a bucket starting at T is Prometheus' step T + S.
+    let query = spec.panel_query(panel)?;
+    let search = mutate(query.spl);
+    // Over the time picker's range as it is, a chart from `$chart_earliest$` as its
+    // `<earliest>` says: a bucket starting at T is Prometheus' step T + S.
+    let earliest_s = if query.from_chart_earliest {
+        ctx.span_tokens
+            .get(CHART_EARLIEST_TOKEN)
+            .and_then(|v| v.parse::<f64>().ok())
+            .ok_or_else(|| anyhow!("the span search set no {CHART_EARLIEST_TOKEN}"))?
+    } else {
+        ctx.range.earliest_s as f64
+    };
     let pctx = spl::Context {
         store,
         macros,
-        earliest_s: ctx.range.earliest_s as f64,
+        earliest_s,
         latest_s: ctx.range.latest_s as f64,
         tokens,
         rate_basis: ctx.rate_basis,
@@ -223,9 +235,10 @@ pub fn panel_series(
         .collect())
 }
 
-/// The dashboards' span for `range`: what their `span_search` (`| makeresults | addinfo |
-/// `mattermost_metrics_span``) computes over it, run in the evaluator with the app's macros.
-pub fn auto_span(scrapes: &[Scrape], range: TimeRange) -> Result<i64> {
+/// The tokens the dashboards' `span_search` (`| makeresults | addinfo |
+/// `mattermost_metrics_span``) sets for `range`, run in the evaluator with the app's macros:
+/// each field of its one result as text, as `<set token="x">$result.x$</set>` does.
+pub fn span_tokens(scrapes: &[Scrape], range: TimeRange) -> Result<BTreeMap<String, String>> {
     let ctx = spl::Context {
         store: store(scrapes)?,
         macros: macros(),
@@ -235,10 +248,18 @@ pub fn auto_span(scrapes: &[Scrape], range: TimeRange) -> Result<i64> {
         rate_basis: spl::RateBasis::default(),
     };
     let rows = spl::run("| makeresults | addinfo | `mattermost_metrics_span`", &ctx)?;
-    rows.first()
-        .and_then(|r| r.num("span_s"))
-        .map(|s| s as i64)
-        .ok_or_else(|| anyhow!("the span search gave no span_s: {rows:?}"))
+    let row = rows
+        .first()
+        .ok_or_else(|| anyhow!("the span search gave no result"))?;
+    let tokens: BTreeMap<String, String> = row
+        .0
+        .iter()
+        .map(|(k, v)| (k.clone(), v.text()))
+        .collect();
+    if !tokens.get("span_s").is_some_and(|s| s.parse::<i64>().is_ok()) {
+        bail!("the span search gave no span_s: {tokens:?}");
+    }
+    Ok(tokens)
 }
 
 /// Steps where the two engines differ by construction, each with its reason. None today:
