@@ -401,8 +401,8 @@ fn run_panel(
     };
     let v = compare(&expected, &actual, &bounds, &known);
     let mut line = format!(
-        "step {} s: {} points, {} edge, {} without a Splunk rate, {} without a Prometheus rate",
-        plan.step_s, v.compared, v.edges, v.no_splunk_rate, v.no_prometheus_rate
+        "step {} s: {} points, {} edge, {} without a Splunk rate, {} without a Prometheus rate, {} without a basis",
+        plan.step_s, v.compared, v.edges, v.no_splunk_rate, v.no_prometheus_rate, v.no_basis
     );
     if !v.largest.series.is_empty() {
         line.push_str(&format!(
@@ -441,7 +441,9 @@ fn run_panel(
             .filter(|p| p.1.is_finite() && !plan.is_edge(p.0))
             .map(|p| p.0)
             .collect();
-        drawn.len().saturating_sub(v.skipped + v.no_splunk_rate)
+        drawn
+            .len()
+            .saturating_sub(v.skipped + v.no_splunk_rate + v.no_basis)
     };
     if !finite(&expected) && !finite(&actual) {
         match empty_reason {

@@ -98,6 +98,9 @@ pub struct Verdict {
     /// Steps where Prometheus' own rate has no value (fewer than two samples in its window)
     /// and ours was held to Splunk's definition instead.
     pub no_prometheus_rate: usize,
+    /// Steps of a rate-derived series where Prometheus cannot compute Splunk's definition: no
+    /// sample in the 5 minutes before the bucket (the series' first bucket); not compared.
+    pub no_basis: usize,
     /// Steps (or whole series) that disagree.
     pub disagreements: usize,
     /// The first disagreement in series-name then time order, described for a person.
@@ -116,6 +119,11 @@ pub struct Verdict {
 pub const REL_TOL: f64 = 1e-9;
 /// Absolute tolerance, for values at or near 0.
 pub const ABS_TOL: f64 = 1e-9;
+/// What Splunk's definition computed by Prometheus loses to its clock: `timestamp()` gives a
+/// sample's time as f64 seconds since the epoch (about 1.77e9 here, so 2^-52 * 1.77e9 = 4e-7 s
+/// of rounding at each end), and the rate divides by the difference of two of them, at least
+/// 10 s apart (two jittered 15 s scrapes): 2 * 4e-7 / 10 = 8e-8 relative, rounded up.
+pub const TIMESTAMP_REL_TOL: f64 = 1e-7;
 
 /// `2026-01-01T01:30:00Z (1767231000)`.
 pub fn describe_time(t_s: i64) -> String {
@@ -151,6 +159,7 @@ struct PairResult {
     edges: usize,
     no_splunk_rate: usize,
     no_prometheus_rate: usize,
+    no_basis: usize,
     bad: Vec<(i64, Option<f64>, Option<f64>, String)>,
     known: Vec<String>,
     largest: Largest,
@@ -164,6 +173,7 @@ enum Step {
     Edge,
     NoSplunkRate,
     NoPrometheusRate,
+    NoBasis,
     Bad(String),
 }
 
@@ -184,13 +194,17 @@ fn judge(e: Option<f64>, a: Option<f64>, s: Option<Option<f64>>, edge: bool) -> 
             }
         }
         // Rate-derived: between what the two definitions make of the same samples.
-        (Some(s), Some(e), Some(a)) => {
-            let s = s.unwrap_or(e);
-            let (lo, hi) = (e.min(s) - slack(e), e.max(s) + slack(e));
+        // No basis for Splunk's definition through Prometheus (`x offset B` finds no sample in
+        // the 5 minutes before the bucket: the series' first bucket, where Splunk's rate takes
+        // its own first point as the basis and PromQL has no way to say so).
+        (Some(None), Some(_), Some(_)) => Step::NoBasis,
+        (Some(Some(s)), Some(e), Some(a)) => {
+            let slack_s = slack(s) + TIMESTAMP_REL_TOL * s.abs();
+            let (lo, hi) = (e.min(s) - slack(e).max(slack_s), e.max(s) + slack(e).max(slack_s));
             if lo <= a && a <= hi {
                 Step::Compared {
                     diff: (a - e).abs(),
-                    bound: (s - e).abs() + slack(e),
+                    bound: (s - e).abs() + slack(e).max(slack_s),
                 }
             } else {
                 Step::Bad(format!(
@@ -199,7 +213,9 @@ fn judge(e: Option<f64>, a: Option<f64>, s: Option<Option<f64>>, edge: bool) -> 
             }
         }
         (Some(None), Some(_), None) => Step::NoSplunkRate,
-        (Some(Some(s)), None, Some(a)) if (a - s).abs() <= slack(s) => Step::NoPrometheusRate,
+        (Some(Some(s)), None, Some(a)) if (a - s).abs() <= slack(s) + TIMESTAMP_REL_TOL * s.abs() => {
+            Step::NoPrometheusRate
+        }
         (Some(Some(s)), None, Some(_)) => Step::Bad(format!(
             "Prometheus has no rate here; Splunk's definition gives {s}"
         )),
@@ -271,6 +287,7 @@ fn compare_pair(
             Step::Edge => r.edges += 1,
             Step::NoSplunkRate => r.no_splunk_rate += 1,
             Step::NoPrometheusRate => r.no_prometheus_rate += 1,
+            Step::NoBasis => r.no_basis += 1,
             Step::Bad(why) => {
                 if let (Some(e), Some(a)) = (ev, av) {
                     r.compared += 1;
@@ -349,6 +366,7 @@ pub fn compare(
             v.edges += r.edges;
             v.no_splunk_rate += r.no_splunk_rate;
             v.no_prometheus_rate += r.no_prometheus_rate;
+            v.no_basis += r.no_basis;
             v.largest_bad = v.largest_bad.max(r.largest_bad);
             if r.largest.diff >= v.largest.diff && !r.largest.series.is_empty() {
                 v.largest = r.largest.clone();
