@@ -114,7 +114,7 @@ fn mstats_over_a_million_time_bins_is_an_error() {
 }
 
 #[test]
-fn streamstats_without_a_window_over_10000_results_is_an_error() {
+fn streamstats_without_a_window_over_a_group_of_10000_results_is_an_error() {
     let s = store(10_001);
     let q = format!("{PER_SERIES} | sort 0 -num(v) | streamstats count AS rank");
     let h = limit_hit(run(&s, &q, 60.0));
@@ -129,6 +129,19 @@ fn streamstats_without_a_window_over_10000_results_is_an_error() {
     let s = store(10_001);
     let windowed = format!("{PER_SERIES} | streamstats window=1 count AS rank");
     assert_eq!(run(&s, &windowed, 60.0).unwrap().len(), 10_001);
+    // Groups that each span few results (sorted by group, as the quantile
+    // macro's running maximum) are whole however many results there are.
+    let grouped = format!(
+        "{PER_SERIES} | eval g=floor(v / 100) | sort 0 g | streamstats max(v) AS m BY g"
+    );
+    assert_eq!(run(&s, &grouped, 60.0).unwrap().len(), 10_001);
+    // Groups interleaved over the whole input (a rank per g over results
+    // sorted by value) span it all.
+    let interleaved = format!(
+        "{PER_SERIES} | eval g=v % 2 | sort 0 -num(v) | streamstats count AS rank BY g"
+    );
+    let h = limit_hit(run(&s, &interleaved, 60.0));
+    assert_eq!((h.command, h.count), ("streamstats", 10_000.0 + 1.0));
     // A window above the maximum is itself a hit.
     let wide = format!("{PER_SERIES} | streamstats window=10001 count AS rank");
     let h = limit_hit(run(&store(1), &wide, 60.0));

@@ -136,10 +136,14 @@ pub enum Cmd {
 ///   in the limits.conf file applies to your streamstats searches"
 ///   (https://help.splunk.com/splunk-enterprise/spl-search-reference/9.4/search-commands/streamstats);
 ///   limits.conf `[stats|sistats] max_stream_window`: "For the streamstats
-///   command, the maximum allow window size. Default: 10000". Read
-///   cautiously: a window-less streamstats over more than 10,000 results
-///   may no longer see all previous results (a rank could restart), so
-///   more than 10,000 input results is a hit, as is a window above 10,000.
+///   command, the maximum allow window size. Default: 10000". The docs do
+///   not say whether that window is counted per BY group or over all
+///   results; either way a result's statistic is whole when its group's
+///   first result is fewer than 10,000 results back. So a hit is a group
+///   that spans more than 10,000 results in input order (a `topk` rank
+///   by `_time` over results sorted by value spans them all; a running
+///   maximum over results sorted by group spans its own few), and a window
+///   above 10,000.
 /// - `sort` without a count: "If no count is specified, the default limit
 ///   of 10000 is used" (Search Reference > sort).
 /// - `timechart ... BY` without `limit=`: "limit ... Default: top10"; the
@@ -785,13 +789,16 @@ fn run_one(cmd: &Cmd, rows: Vec<Row>, ctx: &Context, env: &Env) -> Result<Vec<Ro
                     lim.max_stream_window as f64,
                 ));
             }
-            if opts.window == 0 && rows.len() > lim.max_stream_window {
-                return Err(hit(
-                    "max_stream_window (limits.conf [stats|sistats]), results without window=",
-                    "streamstats",
-                    rows.len() as f64,
-                    lim.max_stream_window as f64,
-                ));
+            if opts.window == 0 {
+                let reach = group_reach(&rows, by);
+                if reach > lim.max_stream_window {
+                    return Err(hit(
+                        "max_stream_window (limits.conf [stats|sistats]), results a group spans without window=",
+                        "streamstats",
+                        reach as f64,
+                        lim.max_stream_window as f64,
+                    ));
+                }
             }
             stats::streamstats(rows, opts, aggs, by)?
         }
@@ -1009,6 +1016,21 @@ fn run_one(cmd: &Cmd, rows: Vec<Row>, ctx: &Context, env: &Env) -> Result<Vec<Ro
             out
         }
     })
+}
+
+/// The most results any group spans in input order, from its first result
+/// to its last, both counted (the whole input without BY fields; a result
+/// missing one is in no group).
+fn group_reach(rows: &[Row], by: &[String]) -> usize {
+    let mut first: std::collections::HashMap<Vec<String>, usize> = std::collections::HashMap::new();
+    let mut reach = 0;
+    for (i, r) in rows.iter().enumerate() {
+        let key: Option<Vec<String>> = by.iter().map(|f| r.get(f).map(Field::text)).collect();
+        let Some(key) = key else { continue };
+        let start = *first.entry(key).or_insert(i);
+        reach = reach.max(i - start + 1);
+    }
+    reach
 }
 
 /// Compares two values for sort. Search Reference > sort > sort-by-clause:
