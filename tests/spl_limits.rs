@@ -131,15 +131,13 @@ fn streamstats_without_a_window_over_a_group_of_10000_results_is_an_error() {
     assert_eq!(run(&s, &windowed, 60.0).unwrap().len(), 10_001);
     // Groups that each span few results (sorted by group, as the quantile
     // macro's running maximum) are whole however many results there are.
-    let grouped = format!(
-        "{PER_SERIES} | eval g=floor(v / 100) | sort 0 g | streamstats max(v) AS m BY g"
-    );
+    let grouped =
+        format!("{PER_SERIES} | eval g=floor(v / 100) | sort 0 g | streamstats max(v) AS m BY g");
     assert_eq!(run(&s, &grouped, 60.0).unwrap().len(), 10_001);
     // Groups interleaved over the whole input (a rank per g over results
     // sorted by value) span it all.
-    let interleaved = format!(
-        "{PER_SERIES} | eval g=v % 2 | sort 0 -num(v) | streamstats count AS rank BY g"
-    );
+    let interleaved =
+        format!("{PER_SERIES} | eval g=v % 2 | sort 0 -num(v) | streamstats count AS rank BY g");
     let h = limit_hit(run(&s, &interleaved, 60.0));
     assert_eq!((h.command, h.count), ("streamstats", 10_000.0 + 1.0));
     // A window above the maximum is itself a hit.
