@@ -832,6 +832,7 @@ fn check_layout(xml: &str) -> Vec<String> {
     if sections != SECTIONS {
         problems.push(format!("rows are {sections:?}, Grafana's are {SECTIONS:?}"));
     }
+    let operand = Regex::new(r"^(?:(?:lhs|rhs)_)*(?:lhs|rhs)$").unwrap();
     for g in GRAFANA {
         let matches: Vec<_> = found.iter().filter(|(_, t, _)| t == g.title).collect();
         if matches.len() != 1 {
@@ -917,9 +918,17 @@ fn check_layout(xml: &str) -> Vec<String> {
                         g.title
                     ));
                 }
-                // One mstats per metric: never avg() beside rate_sum() in one call.
+                // Each target its own mstats: never one target's avg()
+                // beside another's rate_sum() in one call. Several
+                // aggregations in one mstats are the operands of one vector
+                // match (the compiler's point 6), named lhs, rhs, rhs_lhs...
                 for line in q.lines().filter(|l| l.contains("mstats ")) {
-                    if line.matches(" AS ").count() > 1 {
+                    let names: Vec<&str> = line
+                        .split(" AS ")
+                        .skip(1)
+                        .map(|rest| rest.split(' ').next().unwrap_or(""))
+                        .collect();
+                    if names.len() > 1 && !names.iter().all(|n| operand.is_match(n)) {
                         problems.push(format!(
                             "panel {:?}: one mstats computes several metrics: {line}",
                             g.title

@@ -328,3 +328,88 @@ fn the_command_prints_spl_or_exits_2() {
         "{err}"
     );
 }
+
+#[test]
+fn operands_of_one_scan_are_matched_in_one_mstats_without_a_subsearch() {
+    // The KPI dashboard's "Mean API Request Time": both operands are rates of
+    // the same series; one mstats computes both per row, no append (whose
+    // subsearch would stop at 50,000 rows: nodes x handlers x buckets).
+    assert_eq!(
+        spl("sum(rate(mattermost_api_time_sum[5m])) by (handler) / sum(rate(mattermost_api_time_count[5m])) by (handler)"),
+        "| mstats fillnull_value=\"-\" rate_sum(mattermost_api_time_sum) AS lhs rate_sum(mattermost_api_time_count) AS rhs WHERE `mattermost_metrics_index` BY handler span=60s\n\
+         | where isnotnull(lhs) AND isnotnull(rhs)\n\
+         | eval value=lhs / rhs\n\
+         | fields - lhs rhs\n\
+         | where isnotnull(value)"
+    );
+    // An operand's own stages run on its field, renamed to `value` and back.
+    assert_eq!(
+        spl("1000 * rate(mattermost_api_time_sum[1m]) / rate(mattermost_api_time_count[1m])"),
+        "| mstats fillnull_value=\"-\" rate_sum(mattermost_api_time_sum) AS lhs rate_sum(mattermost_api_time_count) AS rhs WHERE `mattermost_metrics_index` BY host handler method status_code origin_client page_load_context span=60s\n\
+         | rename lhs AS value\n\
+         | eval value=1000 * value\n\
+         | where isnotnull(value)\n\
+         | rename value AS lhs\n\
+         | where isnotnull(lhs) AND isnotnull(rhs)\n\
+         | eval value=lhs / rhs\n\
+         | fields - lhs rhs\n\
+         | where isnotnull(value)"
+    );
+    // "Memory Cache Hit Rate": three operands, one scan; the condition on
+    // labels that each selector carries runs once.
+    let s = spl("mattermost_cache_mem_hit_total{instance=~\"$server\"}/(mattermost_cache_mem_miss_total{instance=~\"$server\"} + mattermost_cache_mem_hit_total{instance=~\"$server\"})");
+    assert!(s.starts_with("| mstats fillnull_value=\"-\" latest(mattermost_cache_mem_hit_total) AS lhs latest(mattermost_cache_mem_miss_total) AS rhs_lhs latest(mattermost_cache_mem_hit_total) AS rhs_rhs WHERE `mattermost_metrics_index` BY host name span=60s\n| where isnotnull(rhs_lhs) AND isnotnull(rhs_rhs)\n| eval rhs=rhs_lhs + rhs_rhs\n"), "{s}");
+    assert_eq!(s.matches("where match(host").count(), 1, "{s}");
+    assert!(!s.contains("append"), "{s}");
+    // A filtering comparison on one operand (the Calls dashboard's
+    // `a_sum / (a_count > 0)`).
+    let s = spl("rate(rtcd_rtc_client_rtt_sum[2m]) / (rate(rtcd_rtc_client_rtt_count[2m]) > 0)");
+    assert!(
+        s.contains("AS lhs rate_sum(rtcd_rtc_client_rtt_count) AS rhs WHERE"),
+        "{s}"
+    );
+    assert!(
+        s.contains("\n| rename rhs AS value\n| where value > 0\n| rename value AS rhs\n"),
+        "{s}"
+    );
+    assert!(!s.contains("append"), "{s}");
+}
+
+#[test]
+fn operands_that_are_not_one_scan_still_match_through_append() {
+    // Different filters, an operand aggregated by stats, a match on some
+    // labels, a set operator: rows are not pairs of one scan.
+    for e in [
+        "sum by (instance) (rate(mattermost_api_time_count{status_code=~\"5..\"}[5m])) / sum by (instance) (rate(mattermost_api_time_count[5m]))",
+        "sum by (instance) (rate(mattermost_websocket_reconnects_total[5m])) / sum by (instance) (mattermost_http_websockets_total)",
+        "mattermost_http_websockets_total / on(instance) go_goroutines",
+        "go_goroutines and go_threads",
+        "sum(go_goroutines) or vector(0)",
+    ] {
+        let s = spl(e);
+        assert!(s.contains("\n| append [| "), "{e}:\n{s}");
+    }
+}
+
+#[test]
+fn labels_of_metrics_outside_the_catalogue_reach_by() {
+    // A matcher's label: mstats must return it for the `where` after it,
+    // and PromQL returns it.
+    assert_eq!(
+        spl("my_unknown_metric{a=\"x*\"}"),
+        "| mstats fillnull_value=\"-\" latest(my_unknown_metric) AS value WHERE `mattermost_metrics_index` BY host a span=60s\n| where a==\"x*\""
+    );
+    // A `by` label above the selector is assumed present.
+    assert_eq!(
+        spl("sum by (b) (my_unknown_metric{a=\"x\"})"),
+        "| mstats fillnull_value=\"-\" latest(my_unknown_metric) AS value WHERE `mattermost_metrics_index` AND a=\"x\" BY host b a span=60s\n| stats sum(value) AS value BY _time b"
+    );
+    // So is an `on` label.
+    let s = spl("my_unknown_metric / on(c) other_unknown_metric");
+    assert!(s.starts_with("| mstats fillnull_value=\"-\" latest(my_unknown_metric) AS value WHERE `mattermost_metrics_index` BY host c span=60s"), "{s}");
+    // A catalogued metric keeps the catalogue's labels only.
+    assert_eq!(
+        spl("go_goroutines{job=\"x\"}"),
+        "| mstats latest(go_goroutines) AS value WHERE `mattermost_metrics_index` AND job=\"x\" BY host span=60s"
+    );
+}

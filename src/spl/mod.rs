@@ -21,8 +21,10 @@
 //!   [`plan`] for why and what that changes.
 //! - `instance` is Splunk's `host` (the Mattermost node); `job` is the `job`
 //!   dimension that an input adds through its Dimensions setting.
-//! - Binary operators between vectors match series on their labels with
-//!   `append` + `stats ... BY _time <labels>`; with a scalar they are `eval`.
+//! - Binary operators between vectors match series on their labels: in one
+//!   `mstats` with an aggregation per operand when both are scans of the
+//!   same series (each row a matched pair), else with `append` + `stats ...
+//!   BY _time <labels>`; with a scalar they are `eval`.
 //! - `histogram_quantile` is the app's macro `mattermost_metrics_histogram_quantile`,
 //!   which computes what Prometheus' bucketQuantile computes.
 //!

@@ -51,8 +51,20 @@
 //!    time range (no span), as Grafana's stat panels and `query_result`
 //!    variables ask Prometheus at the range's end.
 //! 6. **Vector matching** is one-to-one on the label fields (both sides must
-//!    have the same ones, or `on`/`ignoring` says which to match on), done
-//!    with `append` and `stats first(..) BY _time <labels>`.
+//!    have the same ones, or `on`/`ignoring` says which to match on). When
+//!    both operands are scans of the index with the same filters and BY
+//!    fields followed only by row-by-row stages, matched on all their labels
+//!    by arithmetic or a filtering comparison (`a_sum / a_count`,
+//!    `hit / (miss + hit)`, `a / (b > 0)`), they are one `mstats` with an
+//!    aggregation per operand (`rate_sum(a) AS lhs rate_sum(b) AS rhs`):
+//!    each row is a matched pair and `eval` combines it. Otherwise the right
+//!    operand comes through `append` and pairs form by `stats first(..) BY
+//!    _time <labels>`. A subsearch returns at most 50,000 rows (Search
+//!    Reference, append: maxout), and a scan's rows grow with series x
+//!    buckets: 10 nodes x 200 API handlers x 168 buckets of a 7-day chart
+//!    pass it many times over. `append` stays where an operand is grouped
+//!    by `stats` first (its rows are groups x buckets), filtered
+//!    differently, matched on some of its labels, or `or`/`and`/`unless`.
 //! 7. **Non-finite results**: Splunk's eval gives null for a division by
 //!    zero where PromQL gives NaN or ±Inf; a chart draws neither.
 //! 8. **Grouping by a label the series lack**: PromQL groups them under an
@@ -63,6 +75,8 @@
 //!    evaluates a step at its end, where Splunk labels a bucket by its
 //!    start. It needs `_time`, so it is not available in a query over the
 //!    whole range (point 5).
+
+use std::collections::HashMap;
 
 use super::catalog;
 use super::matcher::{self, Filter};
@@ -84,17 +98,18 @@ pub struct Rel {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Head {
-    /// `| mstats FUNC(metric) AS value WHERE <index> <filters> BY <by> span=..`
+    /// `| mstats F(metric) AS value [F2(metric2) AS f2 ...] WHERE <index>
+    /// <filters> BY <by> span=..`: one scan of the index, whose
+    /// aggregations `calc` names and combines into `value` (point 6).
     Mstats {
-        func: &'static str,
-        metric: String,
         filters: Vec<String>,
         by: Vec<String>,
         grain: Grain,
+        calc: Calc,
     },
     /// One row per bucket of the search range (no labels), `value` = this.
     Steps { value: String },
-    /// Two relations matched on labels.
+    /// Two relations matched on labels, the right one through `append`.
     Join {
         lhs: Box<Rel>,
         rhs: Box<Rel>,
@@ -113,18 +128,88 @@ pub enum Grain {
     Lookback,
 }
 
+/// What one `mstats` computes from its aggregations: each row holds every
+/// aggregation of one group and bucket, so operands matched on all their
+/// labels are matched by the row itself (point 6).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Calc {
+    /// One aggregation; `stages` (row by row: `eval`, `where`) turn it into
+    /// this operand's value.
+    Metric {
+        func: &'static str,
+        metric: String,
+        stages: Vec<String>,
+    },
+    /// Two operands combined as a join would, then `stages`.
+    Match {
+        lhs: Box<Calc>,
+        rhs: Box<Calc>,
+        combine: Combine,
+        stages: Vec<String>,
+    },
+}
+
+impl Calc {
+    fn stages_mut(&mut self) -> &mut Vec<String> {
+        match self {
+            Calc::Metric { stages, .. } | Calc::Match { stages, .. } => stages,
+        }
+    }
+
+    fn push_stages(&mut self, more: Vec<String>) {
+        self.stages_mut().extend(more);
+    }
+
+    /// Moves every `where` that reads no `value` (a condition on labels)
+    /// out of this calculation into `out`, once each.
+    fn hoist_label_filters(&mut self, out: &mut Vec<String>) {
+        if let Calc::Match { lhs, rhs, .. } = self {
+            lhs.hoist_label_filters(out);
+            rhs.hoist_label_filters(out);
+        }
+        self.stages_mut().retain(|s| {
+            let on_labels = s.starts_with("where ") && !mentions_value(s);
+            if on_labels {
+                push_unique(out, s.clone());
+            }
+            !on_labels
+        });
+    }
+}
+
+/// Whether a stage names the field `value` (as a whole word).
+fn mentions_value(stage: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    stage.match_indices("value").any(|(i, m)| {
+        !stage[..i].chars().next_back().is_some_and(word)
+            && !stage[i + m.len()..].chars().next().is_some_and(word)
+    })
+}
+
 /// What a join does with the matched `lhs` and `rhs` values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Combine {
-    /// `value` = this eval expression over `lhs` and `rhs`; rows where
-    /// either side is missing are dropped.
-    Arith(String),
-    /// Keep `lhs` where this condition over `lhs` and `rhs` holds.
-    Filter(String),
+    /// `value` = `lhs OP rhs` (a comparison as 1 or 0); rows where either
+    /// side is missing are dropped.
+    Arith(BinOp),
+    /// Keep `lhs` where the comparison `lhs OP rhs` holds.
+    Filter(BinOp),
     /// PromQL `or`: every lhs row, and rhs rows whose labels lhs lacks.
     Or,
     /// PromQL `and` (true) / `unless` (false): lhs rows whose labels rhs has / lacks.
     Has(bool),
+}
+
+impl Combine {
+    /// The eval expression of an `Arith` over the fields `l` and `r`, or the
+    /// condition of a `Filter`.
+    pub(super) fn expr(&self, l: &str, r: &str) -> String {
+        match self {
+            Combine::Arith(op) => scalar_op(*op, l, r, true),
+            Combine::Filter(op) => scalar_op(*op, l, r, false),
+            Combine::Or | Combine::Has(_) => unreachable!("set operators have no expression"),
+        }
+    }
 }
 
 pub struct Planned {
@@ -134,10 +219,13 @@ pub struct Planned {
 }
 
 pub fn plan(expr: &Expr, opts: &Options) -> Result<Planned, CompileError> {
+    let mut assumed = HashMap::new();
+    named_above_unknown(expr, &[], &mut assumed);
     let mut p = Planner {
         opts,
         instant: uses_whole_range(expr),
         notes: Vec::new(),
+        assumed,
     };
     match p.node(expr)? {
         Node::Vector(rel) => Ok(Planned {
@@ -149,6 +237,62 @@ pub fn plan(expr: &Expr, opts: &Options) -> Result<Planned, CompileError> {
             message: "a scalar expression has no series to chart; wrap it in `vector(...)`".into(),
             span: expr.span,
         }),
+    }
+}
+
+/// Point 8: for each selector of a metric the catalogue does not know, the
+/// labels (as fields) that a `by` or `on` clause above it names. Nothing
+/// says which labels such a metric has; a label the query groups or
+/// matches by is taken to be one of them, so that it reaches `mstats BY`.
+fn named_above_unknown(e: &Expr, above: &[String], out: &mut HashMap<String, Vec<String>>) {
+    let with = |labels: &[String]| {
+        let mut v = above.to_vec();
+        for l in labels {
+            push_unique(&mut v, matcher::field_of(l));
+        }
+        v
+    };
+    match &e.kind {
+        ExprKind::Selector(s) | ExprKind::Matrix { selector: s, .. } => {
+            if catalog::lookup(&s.metric).is_none() {
+                let entry = out.entry(s.metric.clone()).or_default();
+                for l in above {
+                    push_unique(entry, l.clone());
+                }
+            }
+        }
+        ExprKind::Call { args, .. } => {
+            for a in args {
+                named_above_unknown(a, above, out);
+            }
+        }
+        ExprKind::Aggregate {
+            grouping,
+            expr,
+            param,
+            ..
+        } => {
+            let inner = match grouping {
+                Some(g) if !g.without => with(&g.labels),
+                _ => above.to_vec(),
+            };
+            named_above_unknown(expr, &inner, out);
+            if let Some(p) = param {
+                named_above_unknown(p, above, out);
+            }
+        }
+        ExprKind::Binary {
+            lhs, rhs, matching, ..
+        } => {
+            let inner = match matching {
+                Some(m) if m.on => with(&m.labels),
+                _ => above.to_vec(),
+            };
+            named_above_unknown(lhs, &inner, out);
+            named_above_unknown(rhs, &inner, out);
+        }
+        ExprKind::Negate(x) | ExprKind::Paren(x) => named_above_unknown(x, above, out),
+        ExprKind::Number(_) | ExprKind::Variable(_) => {}
     }
 }
 
@@ -188,6 +332,10 @@ struct Planner<'a> {
     opts: &'a Options,
     instant: bool,
     notes: Vec<String>,
+    /// Labels assumed present on metrics outside the catalogue (point 8):
+    /// those that a `by (...)` or `on (...)` above one of their selectors
+    /// names.
+    assumed: HashMap<String, Vec<String>>,
 }
 
 fn err<T>(span: Span, message: impl Into<String>) -> Result<T, CompileError> {
@@ -320,26 +468,35 @@ impl Planner<'_> {
     /// The fields that tell this selector's series apart.
     fn series_labels(&mut self, sel: &Selector) -> Vec<String> {
         let mut labels = vec!["host".to_string()];
-        match catalog::lookup(&sel.metric) {
+        let known = catalog::lookup(&sel.metric);
+        match known {
             Some(entry) => {
                 for l in &entry.labels {
                     push_unique(&mut labels, matcher::field_of(l));
                 }
             }
-            None => self.notes.push(format!(
-                "metric `{}` is not in the catalogue: its series are told apart by host and the labels the selector names",
-                sel.metric
-            )),
+            None => {
+                self.notes.push(format!(
+                    "metric `{}` is not in the catalogue: its series are told apart by host and the labels the query names",
+                    sel.metric
+                ));
+                // Point 8: labels a `by` or `on` above names.
+                for l in self.assumed.get(&sel.metric).into_iter().flatten() {
+                    push_unique(&mut labels, l.clone());
+                }
+            }
         }
         for m in &sel.matchers {
-            // A label that `=` pins to one value cannot tell series apart.
+            // A label that `=` pins to one value cannot tell series apart;
+            // of a metric outside the catalogue it is still a label the
+            // series have (point 8), and PromQL returns it.
             let pinned = m.op == MatchOp::Eq
                 && m.value
                     .parts
                     .iter()
                     .all(|p| matches!(p, TemplatePart::Text(_)));
             let field = matcher::field_of(&m.label);
-            if !pinned || labels.contains(&field) {
+            if !pinned || known.is_none() || labels.contains(&field) {
                 push_unique(&mut labels, field);
             }
         }
@@ -361,11 +518,14 @@ impl Planner<'_> {
         };
         Rel {
             head: Head::Mstats {
-                func,
-                metric: crate::convert::names::metric_name(&sel.metric).into_owned(),
                 filters: search,
                 by: by.clone(),
                 grain: Grain::Bucket,
+                calc: Calc::Metric {
+                    func,
+                    metric: crate::convert::names::metric_name(&sel.metric).into_owned(),
+                    stages: Vec::new(),
+                },
             },
             stages,
             labels: by,
@@ -375,7 +535,7 @@ impl Planner<'_> {
     /// Point 3: each series' last sample in the lookback.
     fn selector(&mut self, sel: &Selector, _span: Span) -> Result<Rel, CompileError> {
         let f = self.filters(sel)?;
-        let by = self.series_labels(sel);
+        let by = by_with(self.series_labels(sel), &f.need);
         let mut rel = self.mstats("latest", sel, by, f.wheres, f.search);
         if !self.instant {
             self.lookback(&mut rel);
@@ -495,7 +655,7 @@ impl Planner<'_> {
                 rel
             }
             None => {
-                let by = self.series_labels(sel);
+                let by = by_with(self.series_labels(sel), &need);
                 self.mstats("rate_sum", sel, by, wheres, search)
             }
         };
@@ -802,11 +962,12 @@ impl Planner<'_> {
                     BinOp::Or => Combine::Or,
                     BinOp::And => Combine::Has(true),
                     BinOp::Unless => Combine::Has(false),
-                    _ if is_comparison(op) && !return_bool => {
-                        Combine::Filter(scalar_op(op, "lhs", "rhs", false))
-                    }
-                    _ => Combine::Arith(scalar_op(op, "lhs", "rhs", true)),
+                    _ if is_comparison(op) && !return_bool => Combine::Filter(op),
+                    _ => Combine::Arith(op),
                 };
+                if let Some(rel) = one_scan(&a, &b, &carry, &combine) {
+                    return Ok(Node::Vector(rel));
+                }
                 let labels = a.labels.clone();
                 Ok(Node::Vector(Rel {
                     head: Head::Join {
@@ -822,6 +983,84 @@ impl Planner<'_> {
             }
         }
     }
+}
+
+/// Point 6: the two operands of a match as one `mstats`, when each is a
+/// scan of the index (of one metric, or already several) with the same
+/// filters and BY fields, followed only by row-by-row stages, and the match
+/// is on every label (nothing carried) with an operator that keeps only
+/// matched rows (arithmetic, a filtering comparison). A row of the joint
+/// scan is then exactly a matched pair, and a row a stage drops would have
+/// found no partner anyway.
+fn one_scan(a: &Rel, b: &Rel, carry: &[String], combine: &Combine) -> Option<Rel> {
+    if !carry.is_empty() || !matches!(combine, Combine::Arith(_) | Combine::Filter(_)) {
+        return None;
+    }
+    let (fa, ba, mut ca) = scan_of(a)?;
+    let (fb, bb, mut cb) = scan_of(b)?;
+    if !same_set(fa, fb) || !same_set(ba, bb) {
+        return None;
+    }
+    // A condition on labels drops the whole row whichever operand it came
+    // from, which is what the match does with a pair missing one side: it
+    // runs once, after the match.
+    let mut label_filters = Vec::new();
+    ca.hoist_label_filters(&mut label_filters);
+    cb.hoist_label_filters(&mut label_filters);
+    Some(Rel {
+        head: Head::Mstats {
+            filters: fa.clone(),
+            by: ba.clone(),
+            grain: Grain::Bucket,
+            calc: Calc::Match {
+                lhs: Box::new(ca),
+                rhs: Box::new(cb),
+                combine: combine.clone(),
+                stages: Vec::new(),
+            },
+        },
+        stages: label_filters,
+        labels: a.labels.clone(),
+    })
+}
+
+/// A relation as one scan's filters, BY fields and calculation (its
+/// stages moved into it), if it is one scan of whole buckets and stages that
+/// work row by row (an instant selector's lookback reads a finer grain and
+/// carries rows between buckets: it is not one scan of the operands' rows).
+fn scan_of(rel: &Rel) -> Option<(&Vec<String>, &Vec<String>, Calc)> {
+    let Head::Mstats {
+        filters,
+        by,
+        grain: Grain::Bucket,
+        calc,
+    } = &rel.head
+    else {
+        return None;
+    };
+    if !rel.stages.iter().all(|s| row_by_row(s)) {
+        return None;
+    }
+    let mut calc = calc.clone();
+    calc.push_stages(rel.stages.clone());
+    Some((filters, by, calc))
+}
+
+/// Whether a planned stage reads and writes one row at a time (so it can
+/// run on a row that holds other operands too): `eval`, `where`, `addinfo`
+/// and `fields -`; not `stats`, `sort`, `streamstats` or a macro.
+fn row_by_row(stage: &str) -> bool {
+    ["eval ", "where ", "fields - "]
+        .iter()
+        .any(|p| stage.starts_with(p))
+        || stage == "addinfo"
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    let (mut x, mut y) = (a.to_vec(), b.to_vec());
+    x.sort();
+    y.sort();
+    x == y
 }
 
 /// Whether every selector in `e` is of a metric the catalogue knows, so
@@ -857,7 +1096,7 @@ fn is_comparison(op: BinOp) -> bool {
 }
 
 /// `a OP b` as eval; a comparison as a value (1 or 0) when `as_value`.
-fn scalar_op(op: BinOp, a: &str, b: &str, as_value: bool) -> String {
+pub(super) fn scalar_op(op: BinOp, a: &str, b: &str, as_value: bool) -> String {
     let cmp = |sym: &str| {
         if as_value {
             format!("if({a} {sym} {b}, 1, 0)")
@@ -911,6 +1150,15 @@ fn split_and(p: &str) -> Vec<String> {
         return vec![p.to_string()];
     }
     p.split(" AND ").map(str::to_string).collect()
+}
+
+/// `by` and the fields the `where` conditions after `mstats` read: a
+/// condition on a field mstats did not return would drop every row.
+fn by_with(mut by: Vec<String>, need: &[String]) -> Vec<String> {
+    for n in need {
+        push_unique(&mut by, n.clone());
+    }
+    by
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {

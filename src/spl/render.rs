@@ -1,6 +1,6 @@
 //! The renderer: a planned relation as SPL text, one command a line.
 
-use super::plan::{Combine, Grain, Head, Rel};
+use super::plan::{Calc, Combine, Grain, Head, Rel};
 use super::{Options, SpanSpec};
 
 pub fn render(rel: &Rel, opts: &Options, instant: bool) -> String {
@@ -64,11 +64,10 @@ impl Renderer<'_> {
     fn commands(&self, rel: &Rel, depth: usize, cmds: &mut Vec<String>) {
         match &rel.head {
             Head::Mstats {
-                func,
-                metric,
                 filters,
                 by,
                 grain,
+                calc,
             } => {
                 // A series without one of the BY labels keeps its rows
                 // (super::ABSENT); host is always there.
@@ -77,8 +76,11 @@ impl Renderer<'_> {
                 } else {
                     String::new()
                 };
+                let mut aggs = Vec::new();
+                aggregations(calc, "value", &mut aggs);
                 let mut s = format!(
-                    "mstats {fill}{func}({metric}) AS value WHERE `{}`",
+                    "mstats {fill}{} WHERE `{}`",
+                    aggs.join(" "),
                     self.opts.index_macro
                 );
                 if let Some(node) = &self.opts.node_filter {
@@ -98,6 +100,7 @@ impl Renderer<'_> {
                     s.push_str(&self.span_at(*grain));
                 }
                 cmds.push(s);
+                calculate(calc, "value", cmds);
             }
             Head::Steps { value } => {
                 if self.instant {
@@ -137,20 +140,7 @@ impl Renderer<'_> {
                         }
                         st.push_str(&self.by_time(on));
                         cmds.push(st);
-                        cmds.push("where isnotnull(lhs) AND isnotnull(rhs)".into());
-                        match combine {
-                            Combine::Arith(e) => {
-                                cmds.push(format!("eval value={e}"));
-                                cmds.push("fields - lhs rhs".into());
-                                cmds.push("where isnotnull(value)".into());
-                            }
-                            Combine::Filter(c) => {
-                                cmds.push(format!("where {c}"));
-                                cmds.push("eval value=lhs".into());
-                                cmds.push("fields - lhs rhs".into());
-                            }
-                            _ => unreachable!(),
-                        }
+                        combined(combine, "lhs", "rhs", "value", cmds);
                     }
                     Combine::Or => {
                         cmds.push("eval or_side=1".into());
@@ -192,5 +182,76 @@ impl Renderer<'_> {
             }
         }
         cmds.extend(rel.stages.iter().cloned());
+    }
+}
+
+/// The operands' fields of a match whose result is `field`: `lhs` and `rhs`
+/// at the top, `<field>_lhs` and `<field>_rhs` below.
+fn operand_fields(field: &str) -> (String, String) {
+    if field == "value" {
+        ("lhs".into(), "rhs".into())
+    } else {
+        (format!("{field}_lhs"), format!("{field}_rhs"))
+    }
+}
+
+/// `FUNC(metric) AS field` for every aggregation of `calc`, left to right.
+fn aggregations(calc: &Calc, field: &str, out: &mut Vec<String>) {
+    match calc {
+        Calc::Metric { func, metric, .. } => out.push(format!("{func}({metric}) AS {field}")),
+        Calc::Match { lhs, rhs, .. } => {
+            let (l, r) = operand_fields(field);
+            aggregations(lhs, &l, out);
+            aggregations(rhs, &r, out);
+        }
+    }
+}
+
+/// The commands that turn the aggregations of `calc` into `field`: each
+/// operand's stages, written over `value`, run on its own field renamed.
+fn calculate(calc: &Calc, field: &str, cmds: &mut Vec<String>) {
+    let stages = match calc {
+        Calc::Metric { stages, .. } => stages,
+        Calc::Match {
+            lhs,
+            rhs,
+            combine,
+            stages,
+        } => {
+            let (l, r) = operand_fields(field);
+            calculate(lhs, &l, cmds);
+            calculate(rhs, &r, cmds);
+            combined(combine, &l, &r, field, cmds);
+            stages
+        }
+    };
+    if stages.is_empty() {
+        return;
+    }
+    if field != "value" {
+        cmds.push(format!("rename {field} AS value"));
+    }
+    cmds.extend(stages.iter().cloned());
+    if field != "value" {
+        cmds.push(format!("rename value AS {field}"));
+    }
+}
+
+/// A match of the fields `l` and `r` of each row into `field` (rows missing
+/// either are dropped), the operand fields removed.
+fn combined(combine: &Combine, l: &str, r: &str, field: &str, cmds: &mut Vec<String>) {
+    cmds.push(format!("where isnotnull({l}) AND isnotnull({r})"));
+    match combine {
+        Combine::Arith(_) => {
+            cmds.push(format!("eval {field}={}", combine.expr(l, r)));
+            cmds.push(format!("fields - {l} {r}"));
+            cmds.push(format!("where isnotnull({field})"));
+        }
+        Combine::Filter(_) => {
+            cmds.push(format!("where {}", combine.expr(l, r)));
+            cmds.push(format!("eval {field}={l}"));
+            cmds.push(format!("fields - {l} {r}"));
+        }
+        Combine::Or | Combine::Has(_) => unreachable!("set operators are not combined in a row"),
     }
 }

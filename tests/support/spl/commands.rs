@@ -1,7 +1,11 @@
-//! Parsing a pipeline into commands, and running them.
+//! Parsing a pipeline into commands, and running them, within Splunk's
+//! default limits.
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+use std::time::Instant;
 
 use anyhow::{anyhow, bail, Result};
 
@@ -53,9 +57,14 @@ pub enum Cmd {
         aggs: Vec<Agg>,
         by: Vec<String>,
     },
-    Timechart(Timechart),
+    Timechart {
+        t: Timechart,
+        /// Whether the search wrote `limit=` (see [`Limits`]).
+        limit_given: bool,
+    },
     Sort {
-        limit: usize,
+        /// None: no count written, the default applies (see [`Limits`]).
+        limit: Option<usize>,
         keys: Vec<SortKey>,
     },
     Append(Vec<Cmd>),
@@ -92,7 +101,202 @@ pub enum Cmd {
     },
 }
 
+/// Splunk's default limits that a search of ours could reach, each with
+/// the documentation it follows. Splunk truncates silently (or finalizes
+/// early) where one is reached; the evaluator stops with a [`LimitHit`]
+/// instead, so that the harness never agrees with Prometheus over a chart
+/// that has lost series.
+///
+/// Which limits, and which not:
+/// - `append`: Search Reference > append > Subsearch options, "maxout ...
+///   The maximum number of result rows to output from the subsearch.
+///   Default: 50000" and "maxtime ... The maximum time, in units of seconds,
+///   to spend on the subsearch before automatically finalizing. Default:
+///   60" (https://help.splunk.com/splunk-enterprise/spl-search-reference/9.4/search-commands/append;
+///   the same defaults on appendcols' page,
+///   https://help.splunk.com/splunk-cloud-platform/spl-search-reference/10.0.2503/search-commands/appendcols).
+///   The page's opening sentence "By default, subsearches return a maximum
+///   of 10,000 results" is limits.conf `[subsearch] maxout`, which "DOES
+///   NOT control subsearch results when a subsearch is called by commands
+///   such as join, append, or appendcols" (limits.conf.spec 7.3 to 9.2,
+///   `[subsearch]`): append's own 50,000 applies to append.
+/// - `join` (`[join] subsearch_maxout` 50000: "A maximum of 50,000 rows in
+///   the right-side dataset can be joined", Search Reference > join),
+///   `appendcols` (maxout 50000), `union` (50000) and a subsearch inside
+///   `search` (`[subsearch] maxout` 10000; 100 in the 10.0 spec) are not
+///   modelled: the evaluator rejects those commands (an unknown command, or
+///   an unexpected subsearch token in a predicate), so none of their rows
+///   can be truncated here.
+/// - `mstats`: limits.conf `[mstats] time_bin_limit`, "The Splunk platform
+///   estimates the number of time bins a search requires by dividing its
+///   time range by its group-by span. If range/span > 'time_bin_limit', it
+///   outputs an error." Default: 1000000 (limits.conf.spec 8.2 to 10.0).
+/// - `streamstats`: "If you don't set the time_window or the window
+///   arguments, the default of 10,000 events set by the max_stream_window
+///   in the limits.conf file applies to your streamstats searches"
+///   (https://help.splunk.com/splunk-enterprise/spl-search-reference/9.4/search-commands/streamstats);
+///   limits.conf `[stats|sistats] max_stream_window`: "For the streamstats
+///   command, the maximum allow window size. Default: 10000". The docs do
+///   not say whether that window is counted per BY group or over all
+///   results; either way a result's statistic is whole when its group's
+///   first result is fewer than 10,000 results back. So a hit is a group
+///   that spans more than 10,000 results in input order (a `topk` rank
+///   by `_time` over results sorted by value spans them all; a running
+///   maximum over results sorted by group spans its own few), and a window
+///   above 10,000.
+/// - `sort` without a count: "If no count is specified, the default limit
+///   of 10000 is used" (Search Reference > sort).
+/// - `timechart ... BY` without `limit=`: "limit ... Default: top10"; the
+///   other series go to OTHER (Search Reference > timechart). Documented
+///   semantics, but a silent cut of a chart's series: a hit unless the
+///   search wrote `limit=`.
+/// - Not limits: `stats`' `maxresultrows` (50000) "Maximum number of rows
+///   allowed in the process memory. When the search process exceeds
+///   'max_mem_usage_mb' and 'maxresultrows', data is sent to the disk"
+///   (limits.conf `[stats|sistats]`): it spills, it does not truncate. The
+///   memory caps (`max_mem_usage_mb` of eventstats, mvexpand, xyseries) are
+///   in megabytes of Splunk's own representation, which the evaluator
+///   cannot measure; the rows each command produces are recorded instead
+///   ([`take_peak`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub append_maxout: usize,
+    pub append_maxtime_s: f64,
+    pub mstats_time_bin_limit: f64,
+    pub max_stream_window: usize,
+    pub sort_default: usize,
+    pub timechart_default_limit: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            append_maxout: 50_000,
+            append_maxtime_s: 60.0,
+            mstats_time_bin_limit: 1_000_000.0,
+            max_stream_window: 10_000,
+            sort_default: 10_000,
+            timechart_default_limit: 10,
+        }
+    }
+}
+
+/// A search reached one of [`Limits`]: which limit, in which command, with
+/// how many results (or bins, or seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitHit {
+    pub limit: &'static str,
+    pub command: &'static str,
+    pub count: f64,
+    pub allowed: f64,
+}
+
+impl fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Splunk limit hit: {} {} reached {} (the default allows {}); Splunk would truncate or stop here",
+            self.command,
+            self.limit,
+            super::value::fmt_num(self.count),
+            super::value::fmt_num(self.allowed)
+        )
+    }
+}
+
+impl std::error::Error for LimitHit {}
+
+fn hit(limit: &'static str, command: &'static str, count: f64, allowed: f64) -> anyhow::Error {
+    anyhow::Error::new(LimitHit {
+        limit,
+        command,
+        count,
+        allowed,
+    })
+}
+
+/// The largest number of results one command of a search produced, and
+/// which command.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Peak {
+    pub rows: usize,
+    pub command: &'static str,
+    /// The most results an `append` subsearch returned.
+    pub append_rows: usize,
+}
+
+thread_local! {
+    static LIMITS: Cell<Limits> = Cell::new(Limits::default());
+    static PEAK: Cell<Peak> = Cell::new(Peak::default());
+}
+
+/// Runs `f` with other limits than Splunk's defaults (a test that lowers one
+/// to reach it cheaply).
+pub fn with_limits<T>(limits: Limits, f: impl FnOnce() -> T) -> T {
+    let before = LIMITS.with(|l| l.replace(limits));
+    let out = f();
+    LIMITS.with(|l| l.set(before));
+    out
+}
+
+fn limits() -> Limits {
+    LIMITS.with(Cell::get)
+}
+
+/// The peak since the last call (or the thread's start), reset to zero.
+pub fn take_peak() -> Peak {
+    PEAK.with(|p| p.take())
+}
+
+fn record_peak(rows: usize, command: &'static str) {
+    PEAK.with(|p| {
+        let mut v = p.get();
+        if rows > v.rows {
+            v.rows = rows;
+            v.command = command;
+        }
+        p.set(v);
+    });
+}
+
+fn record_append(rows: usize) {
+    PEAK.with(|p| {
+        let mut v = p.get();
+        v.append_rows = v.append_rows.max(rows);
+        p.set(v);
+    });
+}
+
 impl Cmd {
+    /// The command's name, for messages.
+    fn name(&self) -> &'static str {
+        match self {
+            Cmd::Mstats(_) => "mstats",
+            Cmd::Mcatalog(_) => "mcatalog",
+            Cmd::Makeresults { .. } => "makeresults",
+            Cmd::Addinfo => "addinfo",
+            Cmd::Eval(_) => "eval",
+            Cmd::Where(_) => "where",
+            Cmd::Search(_) => "search",
+            Cmd::Stats { .. } => "stats",
+            Cmd::Eventstats { .. } => "eventstats",
+            Cmd::Streamstats { .. } => "streamstats",
+            Cmd::Timechart { .. } => "timechart",
+            Cmd::Sort { .. } => "sort",
+            Cmd::Append(_) => "append",
+            Cmd::Appendpipe(_) => "appendpipe",
+            Cmd::Xyseries { .. } => "xyseries",
+            Cmd::Makecontinuous { .. } => "makecontinuous",
+            Cmd::Fillnull { .. } => "fillnull",
+            Cmd::Fields { .. } => "fields",
+            Cmd::Table(_) => "table",
+            Cmd::Rename(_) => "rename",
+            Cmd::Head(_) => "head",
+            Cmd::Dedup { .. } => "dedup",
+            Cmd::Mvexpand { .. } => "mvexpand",
+        }
+    }
+
     fn is_generating(&self) -> bool {
         matches!(
             self,
@@ -185,7 +389,16 @@ fn parse_command(text: &str) -> Result<Cmd> {
             let (opts, aggs, by) = stats::parse_streamstats(&mut c()?)?;
             Cmd::Streamstats { opts, aggs, by }
         }
-        "timechart" => Cmd::Timechart(stats::parse_timechart(&mut c()?)?),
+        "timechart" => {
+            let limit_given = c()?
+                .toks
+                .windows(2)
+                .any(|w| w[0].is_word_ci("limit") && w[1] == Tok::Op("=".into()));
+            Cmd::Timechart {
+                t: stats::parse_timechart(&mut c()?)?,
+                limit_given,
+            }
+        }
         "sort" => parse_sort(&mut c()?)?,
         "append" | "appendpipe" => {
             let mut c = c()?;
@@ -419,17 +632,17 @@ fn field_list(c: &mut Cursor, cmd: &str) -> Result<Vec<String>> {
 /// 0 is specified, all results are returned." A trailing `d`/`desc`
 /// reverses every key.
 fn parse_sort(c: &mut Cursor) -> Result<Cmd> {
-    let mut limit = 10000usize;
+    let mut limit = None;
     if let Some(Tok::Word(w)) = c.peek() {
         if let Ok(n) = w.parse::<usize>() {
-            limit = if n == 0 { usize::MAX } else { n };
+            limit = Some(if n == 0 { usize::MAX } else { n });
             c.next();
         }
     }
     if c.peek_option(&["limit"]).is_some() {
         let v = c.take_option_value()?;
         let n: usize = v.parse().map_err(|_| anyhow!("sort: limit={v}"))?;
-        limit = if n == 0 { usize::MAX } else { n };
+        limit = Some(if n == 0 { usize::MAX } else { n });
     }
     let mut keys = Vec::new();
     let mut reverse_all = false;
@@ -490,13 +703,27 @@ pub fn execute(cmds: &[Cmd], mut rows: Vec<Row>, ctx: &Context) -> Result<Vec<Ro
     let env = Env { now: ctx.latest_s };
     for cmd in cmds {
         rows = run_one(cmd, rows, ctx, &env)?;
+        record_peak(rows.len(), cmd.name());
     }
     Ok(rows)
 }
 
 fn run_one(cmd: &Cmd, rows: Vec<Row>, ctx: &Context, env: &Env) -> Result<Vec<Row>> {
+    let lim = limits();
     Ok(match cmd {
         Cmd::Mstats(m) => {
+            // limits.conf [mstats] time_bin_limit (see `Limits`).
+            if let Some(span) = m.span_s {
+                let bins = (ctx.latest_s - ctx.earliest_s) / span as f64;
+                if bins > lim.mstats_time_bin_limit {
+                    return Err(hit(
+                        "time_bin_limit (limits.conf [mstats], range/span)",
+                        "mstats",
+                        bins,
+                        lim.mstats_time_bin_limit,
+                    ));
+                }
+            }
             mstats::run_mstats(m, ctx.store, ctx.earliest_s, ctx.latest_s, ctx.rate_basis)?
         }
         Cmd::Mcatalog(m) => mstats::run_mcatalog(m, ctx.store, ctx.earliest_s, ctx.latest_s)?,
@@ -552,9 +779,59 @@ fn run_one(cmd: &Cmd, rows: Vec<Row>, ctx: &Context, env: &Env) -> Result<Vec<Ro
             .collect(),
         Cmd::Stats { aggs, by } => stats::stats(&rows, aggs, by)?,
         Cmd::Eventstats { aggs, by } => stats::eventstats(rows, aggs, by)?,
-        Cmd::Streamstats { opts, aggs, by } => stats::streamstats(rows, opts, aggs, by)?,
-        Cmd::Timechart(t) => stats::timechart(&rows, t, ctx.earliest_s, ctx.latest_s)?,
+        Cmd::Streamstats { opts, aggs, by } => {
+            // max_stream_window (see `Limits`).
+            if opts.window > lim.max_stream_window {
+                return Err(hit(
+                    "max_stream_window (limits.conf [stats|sistats]), window=",
+                    "streamstats",
+                    opts.window as f64,
+                    lim.max_stream_window as f64,
+                ));
+            }
+            if opts.window == 0 {
+                let reach = group_reach(&rows, by);
+                if reach > lim.max_stream_window {
+                    return Err(hit(
+                        "max_stream_window (limits.conf [stats|sistats]), results a group spans without window=",
+                        "streamstats",
+                        reach as f64,
+                        lim.max_stream_window as f64,
+                    ));
+                }
+            }
+            stats::streamstats(rows, opts, aggs, by)?
+        }
+        Cmd::Timechart { t, limit_given } => {
+            // The default limit=10 (see `Limits`).
+            if let (Some(by), false) = (&t.by, limit_given) {
+                let series: HashSet<Option<String>> =
+                    rows.iter().map(|r| r.get(by).map(Field::text)).collect();
+                let n = series.len() - usize::from(!t.usenull && series.contains(&None));
+                if n > lim.timechart_default_limit {
+                    return Err(hit(
+                        "default limit=10 series (the rest become OTHER; write limit=)",
+                        "timechart",
+                        n as f64,
+                        lim.timechart_default_limit as f64,
+                    ));
+                }
+            }
+            stats::timechart(&rows, t, ctx.earliest_s, ctx.latest_s)?
+        }
         Cmd::Sort { limit, keys } => {
+            let limit = match limit {
+                Some(n) => *n,
+                None if rows.len() > lim.sort_default => {
+                    return Err(hit(
+                        "default count 10000 (write `sort 0`)",
+                        "sort",
+                        rows.len() as f64,
+                        lim.sort_default as f64,
+                    ))
+                }
+                None => lim.sort_default,
+            };
             let mut out = rows;
             out.sort_by(|a, b| {
                 for k in keys {
@@ -568,16 +845,37 @@ fn run_one(cmd: &Cmd, rows: Vec<Row>, ctx: &Context, env: &Env) -> Result<Vec<Ro
                 }
                 Ordering::Equal
             });
-            out.truncate(*limit);
+            out.truncate(limit);
             out
         }
         // Search Reference > append: "Appends the results of a subsearch to
         // the current results"; the subsearch runs over the same time range.
-        // Its output is capped by maxout, default 50000 results.
+        // Its maxout (50000 results) and maxtime (60 s) are `Limits`: more
+        // is an error, not the silent truncation Splunk makes. The time is
+        // the evaluator's, not Splunk's: a bound on neither, recorded so
+        // that a slow subsearch is seen.
         Cmd::Append(sub) => {
+            let start = Instant::now();
+            let extra = execute(sub, Vec::new(), ctx)?;
+            let secs = start.elapsed().as_secs_f64();
+            record_append(extra.len());
+            if extra.len() > lim.append_maxout {
+                return Err(hit(
+                    "maxout (default 50000 results)",
+                    "append",
+                    extra.len() as f64,
+                    lim.append_maxout as f64,
+                ));
+            }
+            if secs > lim.append_maxtime_s {
+                return Err(hit(
+                    "maxtime (default 60 s, seconds of the subsearch)",
+                    "append",
+                    secs,
+                    lim.append_maxtime_s,
+                ));
+            }
             let mut out = rows;
-            let mut extra = execute(sub, Vec::new(), ctx)?;
-            extra.truncate(50000);
             out.extend(extra);
             out
         }
@@ -718,6 +1016,21 @@ fn run_one(cmd: &Cmd, rows: Vec<Row>, ctx: &Context, env: &Env) -> Result<Vec<Ro
             out
         }
     })
+}
+
+/// The most results any group spans in input order, from its first result
+/// to its last, both counted (the whole input without BY fields; a result
+/// missing one is in no group).
+fn group_reach(rows: &[Row], by: &[String]) -> usize {
+    let mut first: std::collections::HashMap<Vec<String>, usize> = std::collections::HashMap::new();
+    let mut reach = 0;
+    for (i, r) in rows.iter().enumerate() {
+        let key: Option<Vec<String>> = by.iter().map(|f| r.get(f).map(Field::text)).collect();
+        let Some(key) = key else { continue };
+        let start = *first.entry(key).or_insert(i);
+        reach = reach.max(i - start + 1);
+    }
+    reach
 }
 
 /// Compares two values for sort. Search Reference > sort > sort-by-clause:

@@ -37,6 +37,8 @@ use std::collections::BTreeMap;
 // Re-exported for test crates; a crate that uses only some of them must
 // not warn about the others.
 #[allow(unused_imports)]
+pub use commands::{take_peak, with_limits, LimitHit, Limits, Peak};
+#[allow(unused_imports)]
 pub use macros::Macros;
 #[allow(unused_imports)]
 pub use mstats::RateBasis;

@@ -196,6 +196,34 @@ impl Store {
             .unwrap_or(&[])
     }
 
+    /// Adds a whole series at once: `times` ascending, one value each (the
+    /// scale scenario's millions of points, without a `Point` per sample).
+    /// A series with these dimensions already present is an error of the
+    /// caller: it panics.
+    pub fn push_series(
+        &mut self,
+        metric_name: &str,
+        dims: BTreeMap<String, String>,
+        times: Vec<i64>,
+        values: Vec<f64>,
+    ) {
+        assert_eq!(times.len(), values.len(), "one value per time");
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "times ascending");
+        self.points += times.len();
+        self.last = None;
+        let metric = self.metrics.entry(metric_name.to_string()).or_default();
+        assert!(
+            !metric.index.contains_key(&dims),
+            "{metric_name} {dims:?} pushed twice"
+        );
+        metric.series.push(Series {
+            dims: dims.clone(),
+            times,
+            values,
+        });
+        metric.index.insert(dims, metric.series.len() - 1);
+    }
+
     /// Every metric name with points, sorted.
     pub fn metric_names(&self) -> Vec<&str> {
         let mut v: Vec<&str> = self

@@ -1,0 +1,206 @@
+//! Production cardinality against Splunk's default limits: every panel
+//! search of the nine dashboards (and their hidden top-10 searches) and
+//! every alert search of `savedsearches.conf`, run in the SPL evaluator
+//! with the limits enforced (`tests/support/spl`, `Limits`) over 7 days and
+//! over 24 hours of a 10-node deployment (`support/differential/scale.rs`).
+//! A limit reached is what Splunk would silently truncate: the program
+//! prints which search and which limit, and exits 1.
+//!
+//! Prints, per search, the rows of its largest intermediate result (and of
+//! its largest `append` subsearch), then `limits held: N/M searches`. A
+//! negative control runs "Mean API Request Time" as the compiler wrote it
+//! before its operands shared one `mstats` (the right operand through
+//! `append`): it must reach append's maxout of 50,000 rows; and, on one
+//! node where the old form fits, both forms must give the same rows.
+//!
+//! A program (`harness = false`, `test = false`): run by
+//! `scripts/differential`, or `cargo test --test differential_scale`.
+//! `SCALE_VERBOSE=1` prints every search, not only the ten largest.
+
+#[path = "support/differential/mod.rs"]
+mod harness;
+#[path = "support/differential/scale.rs"]
+mod scale;
+// The parser of savedsearches.conf; its scheduling helpers are not used here.
+#[allow(dead_code)]
+#[path = "support/alerts/conf.rs"]
+mod alert_conf;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use harness::phase;
+use harness::spl;
+use scale::{Outcome, Scale};
+
+fn main() {
+    harness::program("differential_scale", run)
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run() -> Result<bool> {
+    let scale = Scale::build(&|what, since| phase(what, since))?;
+    println!(
+        "    {} Mattermost nodes, {} API handlers ({} mattermost_api_time series), {} store methods, {} caches; {} series, {} samples",
+        scale::NODES,
+        scale::API_HANDLERS,
+        scale.api_series,
+        scale.store_methods,
+        scale::CACHES,
+        scale.series,
+        scale.samples
+    );
+    let macros = spl::Macros::from_conf(
+        &std::fs::read_to_string(root().join("splunk_app/default/macros.conf"))
+            .context("macros.conf")?,
+    );
+    let specs = mattermost_metrics::dashboard::load_all(&root().join("dashboards/specs"))?;
+    let alerts = alert_conf::stanzas(
+        &std::fs::read_to_string(root().join("splunk_app/default/savedsearches.conf"))
+            .context("savedsearches.conf")?,
+    )?;
+
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for (label, range) in [
+        ("7d", (scale::START_S, scale::END_S)),
+        ("24h", (scale::END_S - 86_400, scale::END_S)),
+    ] {
+        let t = Instant::now();
+        let span = scale::auto_span(&scale.store, &macros, range)?;
+        let before = outcomes.len();
+        for spec in &specs {
+            let tokens = scale::tokens(spec, &scale, &macros, range, &span, &mut outcomes, label)?;
+            for panel in spec.panels() {
+                let search = spec.panel_search(panel)?;
+                let what = format!("{label} {} / {}", spec.id, panel.title);
+                outcomes.push(scale::run(&scale.store, &macros, &tokens, range, what, &search).0);
+            }
+        }
+        for a in &alerts {
+            let search = a.get("search")?;
+            let what = format!("{label} alert {}", a.name);
+            outcomes
+                .push(scale::run(&scale.store, &macros, &BTreeMap::new(), range, what, search).0);
+        }
+        phase(
+            &format!(
+                "{label}: span {} ({} buckets), {} searches",
+                span.0,
+                (range.1 - range.0) / span.1,
+                outcomes.len() - before
+            ),
+            t,
+        );
+    }
+
+    // The searches, largest first.
+    let verbose = std::env::var_os("SCALE_VERBOSE").is_some();
+    let mut order: Vec<&Outcome> = outcomes.iter().collect();
+    order.sort_by_key(|o| std::cmp::Reverse(o.peak.rows));
+    println!("largest intermediate result of each search (rows; the command that made it; largest append subsearch):");
+    for o in order.iter().take(if verbose { usize::MAX } else { 10 }) {
+        println!("    {}", line(o));
+    }
+    let empty = |label: &str| {
+        outcomes
+            .iter()
+            .filter(|o| o.held() && o.rows == 0 && o.what.starts_with(label))
+            .count()
+    };
+    let slowest = outcomes
+        .iter()
+        .max_by(|a, b| a.secs.total_cmp(&b.secs))
+        .map(|o| format!("{:.2} s ({})", o.secs, o.what))
+        .unwrap_or_default();
+    println!(
+        "    searches that returned no row: 7d {}, 24h {} (an alert that does not fire, a metric no endpoint serves); slowest {slowest}",
+        empty("7d "),
+        empty("24h ")
+    );
+    if verbose {
+        for o in outcomes.iter().filter(|o| o.held() && o.rows == 0) {
+            println!("    no row: {}", o.what);
+        }
+    }
+    let mut ok = true;
+    for o in outcomes.iter().filter(|o| !o.held()) {
+        ok = false;
+        match (&o.limit, &o.error) {
+            (Some(h), _) => println!("LIMIT {}: {h}", o.what),
+            (_, Some(e)) => println!("ERROR {}: {e}", o.what),
+            _ => {}
+        }
+    }
+    let held = outcomes.iter().filter(|o| o.held()).count();
+    println!("limits held: {held}/{} searches", outcomes.len());
+
+    ok &= negative_control(&scale, &macros)?;
+    Ok(ok)
+}
+
+fn line(o: &Outcome) -> String {
+    let append = if o.peak.append_rows > 0 {
+        format!("; append {}", o.peak.append_rows)
+    } else {
+        String::new()
+    };
+    let verdict = if o.held() { "" } else { "  <- LIMIT/ERROR" };
+    format!(
+        "{:>9} {:<12} {:>6.2} s  {}{append}{verdict}",
+        o.peak.rows, o.peak.command, o.secs, o.what
+    )
+}
+
+/// A vector match through `append` at this scale must reach maxout; where it
+/// fits (one node, 24 hours) it must agree with the one-scan form.
+fn negative_control(scale: &Scale, macros: &spl::Macros) -> Result<bool> {
+    let t = Instant::now();
+    let old = scale::mean_api_time_through_append();
+    let new = scale::mean_api_time_one_scan()?;
+    let mut tokens = BTreeMap::new();
+    let all: Vec<String> = (0..scale::NODES).map(scale::node_name).collect();
+    let filter = |hosts: &[String]| {
+        let t: Vec<String> = hosts.iter().map(|h| format!("host=\"{h}\"")).collect();
+        format!("({})", t.join(" OR "))
+    };
+    tokens.insert("host".to_string(), filter(&all));
+    tokens.insert("span".to_string(), "3600s".to_string());
+    // A day at the 7-day chart's hourly span is enough to pass maxout
+    // many times over, at a seventh of the cost.
+    let day = (scale::END_S - 86_400, scale::END_S);
+    let (o, _) = scale::run(&scale.store, macros, &tokens, day, "control".into(), &old);
+    let caught = o
+        .limit
+        .as_ref()
+        .is_some_and(|h| h.command == "append" && h.limit.starts_with("maxout"));
+    println!(
+        "negative control: \"Mean API Request Time\" through append, 10 nodes over 24 h at span=3600s: {}",
+        match (&o.limit, &o.error) {
+            (Some(h), _) => format!("{h} ({})", if caught { "caught" } else { "the wrong limit" }),
+            (_, Some(e)) => format!("error: {e}"),
+            _ => format!("NOT caught: {} rows, append subsearch {}", o.rows, o.peak.append_rows),
+        }
+    );
+    tokens.insert("host".to_string(), filter(&all[..1]));
+    let (a, rows_old) = scale::run(&scale.store, macros, &tokens, day, "old".into(), &old);
+    let (b, rows_new) = scale::run(&scale.store, macros, &tokens, day, "new".into(), &new);
+    let same = a.held()
+        && b.held()
+        && !rows_old.is_empty()
+        && scale::canonical(&rows_old) == scale::canonical(&rows_new);
+    println!(
+        "    one node over 24 h (append subsearch {} rows): append form {} rows, one-scan form {} rows: {}",
+        a.peak.append_rows,
+        rows_old.len(),
+        rows_new.len(),
+        if same { "the same rows" } else { "DIFFERENT" }
+    );
+    phase("negative control", t);
+    Ok(caught && same)
+}
