@@ -112,7 +112,10 @@ fn run() -> Result<bool> {
     // 4. Specs, and per spec and time range its variables and panels.
     let specs = read_specs()?;
     let filter = std::env::var("DIFFERENTIAL_PANEL").ok();
-    let ranges: Vec<TimeRange> = timeline::RANGES_S.iter().map(|&r| TimeRange::last(r)).collect();
+    let ranges: Vec<TimeRange> = timeline::RANGES_S
+        .iter()
+        .map(|&r| TimeRange::last(r))
+        .collect();
     let mut spans = Vec::new();
     for r in &ranges {
         let tokens = ours::span_tokens(&tl.scrapes, *r)?;
@@ -162,8 +165,22 @@ fn run() -> Result<bool> {
                 let mut lines = Vec::new();
                 for ((r, span), vars) in ranges.iter().zip(&spans).zip(&per_range) {
                     let basis = spl::RateBasis::default();
-                    match run_panel(spec, p, &label, &tl, prom, vars, *r, span, basis, &|s| s) {
-                        Ok(PanelOutcome { ok, line, detail, .. }) => {
+                    match run_panel(
+                        spec,
+                        p,
+                        &label,
+                        &tl,
+                        prom,
+                        vars,
+                        *r,
+                        span,
+                        basis,
+                        false,
+                        &|s| s,
+                    ) {
+                        Ok(PanelOutcome {
+                            ok, line, detail, ..
+                        }) => {
                             ok_all &= ok;
                             lines.push(format!("{:>3} {line}", r.label()));
                             if !ok {
@@ -215,7 +232,19 @@ fn run() -> Result<bool> {
             let mut differ = Vec::new();
             for (spec, prom, vars) in &resolved {
                 for p in spec.panels() {
-                    let o = run_panel(spec, p, &p.title, &tl, prom, &vars[0], range, span, basis, &|s| s)?;
+                    let o = run_panel(
+                        spec,
+                        p,
+                        &p.title,
+                        &tl,
+                        prom,
+                        &vars[0],
+                        range,
+                        span,
+                        basis,
+                        false,
+                        &|s| s,
+                    )?;
                     if o.ok {
                         agree += 1;
                     } else {
@@ -245,7 +274,8 @@ fn run() -> Result<bool> {
         let t = Instant::now();
         // Over 6 hours, at the dashboards' span for it.
         let (range, span) = (ranges[1], &spans[1]);
-        for (spec_id, title, what, from, to) in CONTROLS {
+        for (spec_id, title, what, from, to) in CONTROLS.iter().chain(PICKER_CONTROLS) {
+            let picker = PICKER_CONTROLS.iter().any(|c| c.2 == *what);
             let Some((spec, prom, vars, p)) = resolved.iter().find_map(|(s, prom, vars)| {
                 let vars = &vars[1];
                 (s.id == *spec_id)
@@ -267,7 +297,19 @@ fn run() -> Result<bool> {
                 s.replace(from, to)
             };
             let noticed = !matches!(
-                run_panel(spec, p, title, &tl, prom, vars, range, span, spl::RateBasis::default(), &mutate),
+                run_panel(
+                    spec,
+                    p,
+                    title,
+                    &tl,
+                    prom,
+                    vars,
+                    range,
+                    span,
+                    spl::RateBasis::default(),
+                    picker,
+                    &mutate
+                ),
                 Ok(PanelOutcome { ok: true, .. })
             );
             if noticed {
@@ -284,10 +326,19 @@ fn run() -> Result<bool> {
     Ok(agreeing == total && caught == tried)
 }
 
-/// Mistakes a compiler could make, planted in one panel's search each:
-/// (dashboard, panel, what, text replaced everywhere in the search,
-/// replacement). Each must make its panel disagree with Prometheus.
-const CONTROLS: &[(&str, &str, &str, &str, &str)] = &[
+/// A mistake a compiler could make, planted in one panel's search: (dashboard, panel, what,
+/// text replaced everywhere in the search, replacement). Each must make its panel disagree
+/// with Prometheus.
+type Control = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// Mistakes a compiler could make, planted in one panel's search each (see [`Control`]).
+const CONTROLS: &[Control] = &[
     (
         "mattermost_performance_monitoring",
         "CPU Utilization Percentage",
@@ -353,6 +404,16 @@ const CONTROLS: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Mistakes planted in a chart's search that also run it over the time picker's range as it
+/// is, not from `$chart_earliest$`: the search as it was before whole buckets.
+const PICKER_CONTROLS: &[Control] = &[(
+    "mattermost_notification_health",
+    "Websocket Sent vs. Not Sent",
+    "a change over the range that keeps the partial first (and last) bucket",
+    "_time >= info_min_time + max($span_s$, 300 - $span_s$) AND _time + $span_s$ <= if(isnum(info_max_time), info_max_time, now())",
+    "_time >= info_min_time",
+)];
+
 struct PanelOutcome {
     ok: bool,
     /// The largest relative difference of a disagreeing step (0 when none).
@@ -374,13 +435,13 @@ fn run_panel(
     range: TimeRange,
     span_tokens: &BTreeMap<String, String>,
     rate_basis: spl::RateBasis,
+    picker_earliest: bool,
     mutate: &dyn Fn(String) -> String,
 ) -> Result<PanelOutcome> {
     let span: i64 = span_tokens["span_s"].parse()?;
     let plan = dashboards::plan(spec, panel, vars, range, span)?;
     let expected = dashboards::expected(prom, spec, panel, &plan, vars, Side::Prometheus)?;
-    let splunk_def =
-        dashboards::expected(prom, spec, panel, &plan, vars, Side::SplunkDefinition)?;
+    let splunk_def = dashboards::expected(prom, spec, panel, &plan, vars, Side::SplunkDefinition)?;
     let ctx = OursContext {
         scrapes: &tl.scrapes,
         step_s: plan.step_s,
@@ -389,6 +450,7 @@ fn run_panel(
         end_s: plan.end_s,
         range,
         rate_basis,
+        picker_earliest,
         tokens: vars.values().filter_map(|v| v.token.clone()).collect(),
     };
     let actual = ours::panel_series(spec, panel, &ctx, mutate).context("ours::panel_series")?;
@@ -689,14 +751,16 @@ fn check_timeline(tl: &Timeline) -> Result<()> {
     use timeline::*;
     let scheduled = SCRAPES_PER_ENDPOINT * ENDPOINTS.len();
     let present_n = (0..ENDPOINTS.len())
-        .map(|ep| (0..SCRAPES_PER_ENDPOINT).filter(|&k| present(ep, k)).count())
+        .map(|ep| {
+            (0..SCRAPES_PER_ENDPOINT)
+                .filter(|&k| present(ep, k))
+                .count()
+        })
         .sum::<usize>();
     // As rough as production: some scrapes missing (about 1 %, and the forwarder gap), but
     // not so many that a panel has nothing to compare.
     ensure(
-        tl.scrapes.len() == present_n
-            && present_n < scheduled
-            && present_n * 100 > scheduled * 97,
+        tl.scrapes.len() == present_n && present_n < scheduled && present_n * 100 > scheduled * 97,
         || format!("{} scrapes of {scheduled} scheduled", tl.scrapes.len()),
     )?;
     for w in tl.scrapes.windows(2) {
@@ -720,14 +784,15 @@ fn check_timeline(tl: &Timeline) -> Result<()> {
         } else {
             off
         };
-        ensure(
-            s.time_ms % 60_000 != 0 && jitter.abs() <= JITTER_MS,
-            || format!("scrape time {} on a minute boundary or off its schedule", s.time_ms),
-        )?;
+        ensure(s.time_ms % 60_000 != 0 && jitter.abs() <= JITTER_MS, || {
+            format!(
+                "scrape time {} on a minute boundary or off its schedule",
+                s.time_ms
+            )
+        })?;
         jitters.insert(jitter);
         ensure(
-            !(ep.host == GAP_HOST
-                && (GAP_FROM_S * 1000..GAP_TO_S * 1000).contains(&s.time_ms)),
+            !(ep.host == GAP_HOST && (GAP_FROM_S * 1000..GAP_TO_S * 1000).contains(&s.time_ms)),
             || format!("{} scraped while its forwarder is down", s.node),
         )?;
     }
@@ -737,12 +802,21 @@ fn check_timeline(tl: &Timeline) -> Result<()> {
         ensure(
             (0..SCRAPES_PER_ENDPOINT).all(|k| scrape_time_ms(ep, k) != RESTART_AT_S * 1000)
                 && (0..SCRAPES_PER_ENDPOINT).any(|k| {
-                    present(ep, k) && (RESTART_AT_S - 60..RESTART_AT_S).contains(&(scrape_time_ms(ep, k) / 1000))
+                    present(ep, k)
+                        && (RESTART_AT_S - 60..RESTART_AT_S)
+                            .contains(&(scrape_time_ms(ep, k) / 1000))
                 })
                 && (0..SCRAPES_PER_ENDPOINT).any(|k| {
-                    present(ep, k) && (RESTART_AT_S..RESTART_AT_S + 60).contains(&(scrape_time_ms(ep, k) / 1000))
+                    present(ep, k)
+                        && (RESTART_AT_S..RESTART_AT_S + 60)
+                            .contains(&(scrape_time_ms(ep, k) / 1000))
                 }),
-            || format!("{}: no scrape just before and just after the restart", e.url()),
+            || {
+                format!(
+                    "{}: no scrape just before and just after the restart",
+                    e.url()
+                )
+            },
         )?;
     }
     // Every endpoint serves what the dashboards chart of it; the client-side families only the
@@ -787,7 +861,11 @@ fn check_timeline(tl: &Timeline) -> Result<()> {
             .find(|&k| present(ep, k))
             .unwrap_or(0)
     };
-    let first_k = |ep: usize| (0..SCRAPES_PER_ENDPOINT).find(|&k| present(ep, k)).unwrap_or(0);
+    let first_k = |ep: usize| {
+        (0..SCRAPES_PER_ENDPOINT)
+            .find(|&k| present(ep, k))
+            .unwrap_or(0)
+    };
     for (ep, e) in ENDPOINTS.iter().enumerate() {
         for k in [first_k(ep), restart_k(ep), last_k(ep)] {
             let t_ms = scrape_time_ms(ep, k);
@@ -905,7 +983,8 @@ fn check_family(f: &timeline::Family) -> Result<()> {
             // the scrapes, up to one count (integer counters) or one quantum (float ones) of
             // rounding.
             let seg = segment_of(t0 / 1000);
-            let same_segment = (t0 / 1000 - START_S) / SEGMENT_S == (t1 / 1000 - START_S) / SEGMENT_S;
+            let same_segment =
+                (t0 / 1000 - START_S) / SEGMENT_S == (t1 / 1000 - START_S) / SEGMENT_S;
             // (A histogram's cumulative buckets and count add up one rounded counter per
             // bucket, and some counters are such a count, e.g. the cluster's requests; a
             // histogram's `_sum` weighs them by their values and is checked through them.)
@@ -913,14 +992,17 @@ fn check_family(f: &timeline::Family) -> Result<()> {
             let is_sum = s.name.ends_with("_sum") && f.kind != Kind::Counter;
             if !reset && same_segment && t0 / 1000 - START_S >= 0 && !is_sum {
                 let want = rates[seg] * (t1 - t0) as f64 / 1000.0;
-                ensure((b - a - want).abs() <= counts + 0.0001 + 1e-12 * b.abs(), || {
-                    format!(
-                        "{} on {}: grew by {} at scrape {k}, its rate says {want}",
-                        s.name,
-                        ENDPOINTS[ep].url(),
-                        b - a
-                    )
-                })?;
+                ensure(
+                    (b - a - want).abs() <= counts + 0.0001 + 1e-12 * b.abs(),
+                    || {
+                        format!(
+                            "{} on {}: grew by {} at scrape {k}, its rate says {want}",
+                            s.name,
+                            ENDPOINTS[ep].url(),
+                            b - a
+                        )
+                    },
+                )?;
             }
         }
     }
@@ -1156,7 +1238,10 @@ fn check_prometheus(tl: &Timeline, prom: &[&Prometheus]) -> Result<()> {
         let got = instant(prom, &expr, t)?;
         let exact = formula(name, &|_| true, t);
         ensure(exact > 0.0 && rel_close(got, exact, 1e-9), || {
-            format!("{expr} at {}: {got}, its formula over the samples {exact}", describe_time(t))
+            format!(
+                "{expr} at {}: {got}, its formula over the samples {exact}",
+                describe_time(t)
+            )
         })?;
         let want = tl.true_rate(name, 1, |_| true);
         ensure(rel_close(got, want, f64::max(tol, 0.05)), || {
@@ -1176,9 +1261,12 @@ fn check_prometheus(tl: &Timeline, prom: &[&Prometheus]) -> Result<()> {
             &|s| s.endpoint().host_name() == h,
             t,
         );
-        ensure(cpus > 0 && rel_close(got, exact, 1e-9) && (got - cpus as f64).abs() < 0.05 * cpus as f64, || {
-            format!("{expr}: {got} (formula {exact}) for {cpus} CPUs")
-        })?;
+        ensure(
+            cpus > 0
+                && rel_close(got, exact, 1e-9)
+                && (got - cpus as f64).abs() < 0.05 * cpus as f64,
+            || format!("{expr}: {got} (formula {exact}) for {cpus} CPUs"),
+        )?;
     }
 
     // Quantiles of histograms with each kind of bucket layout, inside segment 3.
@@ -1221,11 +1309,23 @@ fn check_prometheus(tl: &Timeline, prom: &[&Prometheus]) -> Result<()> {
             format!("histogram_quantile({q}, sum by (le) (rate({family}_bucket{selector}[5m])))");
         let got = instant(prom, &expr, t)?;
         let keep = |s: &timeline::Series| keep.is_none_or(|(k, v)| s.label(k) == v);
-        let exact = true_quantile(tl, family, q, |s| tl.prometheus_rate(s, t, 300).unwrap_or(0.0), keep);
+        let exact = true_quantile(
+            tl,
+            family,
+            q,
+            |s| tl.prometheus_rate(s, t, 300).unwrap_or(0.0),
+            keep,
+        );
         let want = true_quantile(tl, family, q, |s| s.rates.expect("rates")[3], keep);
-        ensure(got.is_finite() && rel_close(got, exact, 1e-9) && rel_close(got, want, 0.05), || {
-            format!("{expr} at {}: {got}, its formula over the samples {exact}, generated {want}", describe_time(t))
-        })?;
+        ensure(
+            got.is_finite() && rel_close(got, exact, 1e-9) && rel_close(got, want, 0.05),
+            || {
+                format!(
+                    "{expr} at {}: {got}, its formula over the samples {exact}, generated {want}",
+                    describe_time(t)
+                )
+            },
+        )?;
     }
     // A summary's quantiles are stored as written.
     let k = (100..).find(|&k| present(0, k)).expect("a scrape");
@@ -1251,9 +1351,10 @@ fn check_prometheus(tl: &Timeline, prom: &[&Prometheus]) -> Result<()> {
     let keep = |s: &timeline::Series| s.endpoint == RESTART_NODE;
     let exact = formula("mattermost_http_requests_total", &keep, t);
     let want = tl.true_rate("mattermost_http_requests_total", segment_of(t), keep);
-    ensure(got > 0.0 && rel_close(got, exact, 1e-9) && rel_close(got, want, 0.25), || {
-        format!("{expr} across the restart: {got}, formula {exact}, generated {want}")
-    })?;
+    ensure(
+        got > 0.0 && rel_close(got, exact, 1e-9) && rel_close(got, want, 0.25),
+        || format!("{expr} across the restart: {got}, formula {exact}, generated {want}"),
+    )?;
     // ... the start time gauge moved ...
     let start = format!("mattermost_process_start_time_seconds{{instance=\"{restarting}:8067\"}}");
     let before = instant(prom, &start, RESTART_AT_S - 30)?;

@@ -97,14 +97,14 @@ const CONTROLS: &[(&str, &str, &str, &str)] = &[
     (
         "MattermostGoroutinesHigh",
         "no lookback: the condition needs a sample in every bucket (the old compiled form)",
-        "_time=mvrange(_time, _time + 300, 60)",
-        "_time=mvrange(_time, _time + 60, 60)",
+        "min(_time + 300 - 60 + 1,",
+        "min(_time + 60 - 60 + 1,",
     ),
     (
         "MattermostReplicaLagHigh",
         "a lookback of 10 minutes instead of Prometheus' 5",
-        "_time=mvrange(_time, _time + 300, 60)",
-        "_time=mvrange(_time, _time + 600, 60)",
+        "min(_time + 300 - 60 + 1,",
+        "min(_time + 600 - 60 + 1,",
     ),
     (
         "MattermostRestarted",

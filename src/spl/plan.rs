@@ -537,7 +537,10 @@ impl Planner<'_> {
         let f = self.filters(sel)?;
         let by = by_with(self.series_labels(sel), &f.need);
         let mut rel = self.mstats("latest", sel, by, f.wheres, f.search);
-        if !self.instant {
+        // A fixed bucket of exactly the lookback needs nothing carried: the
+        // last sample in it is the one Prometheus takes at its end.
+        let whole = matches!(self.opts.span, super::SpanSpec::Seconds(s) if s == super::LOOKBACK_S);
+        if !self.instant && !whole {
             self.lookback(&mut rel);
         }
         Ok(rel)

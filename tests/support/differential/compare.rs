@@ -200,7 +200,10 @@ fn judge(e: Option<f64>, a: Option<f64>, s: Option<Option<f64>>, edge: bool) -> 
         (Some(None), Some(_), Some(_)) => Step::NoBasis,
         (Some(Some(s)), Some(e), Some(a)) => {
             let slack_s = slack(s) + TIMESTAMP_REL_TOL * s.abs();
-            let (lo, hi) = (e.min(s) - slack(e).max(slack_s), e.max(s) + slack(e).max(slack_s));
+            let (lo, hi) = (
+                e.min(s) - slack(e).max(slack_s),
+                e.max(s) + slack(e).max(slack_s),
+            );
             if lo <= a && a <= hi {
                 Step::Compared {
                     diff: (a - e).abs(),
@@ -213,7 +216,9 @@ fn judge(e: Option<f64>, a: Option<f64>, s: Option<Option<f64>>, edge: bool) -> 
             }
         }
         (Some(None), Some(_), None) => Step::NoSplunkRate,
-        (Some(Some(s)), None, Some(a)) if (a - s).abs() <= slack(s) + TIMESTAMP_REL_TOL * s.abs() => {
+        (Some(Some(s)), None, Some(a))
+            if (a - s).abs() <= slack(s) + TIMESTAMP_REL_TOL * s.abs() =>
+        {
             Step::NoPrometheusRate
         }
         (Some(Some(s)), None, Some(_)) => Step::Bad(format!(
@@ -243,7 +248,12 @@ fn compare_pair(
         let list = s?;
         let mut best: Option<f64> = None;
         for ser in list {
-            if let Some(v) = ser.points.iter().find(|p| p.0 == t).and_then(|p| finite(p.1)) {
+            if let Some(v) = ser
+                .points
+                .iter()
+                .find(|p| p.0 == t)
+                .and_then(|p| finite(p.1))
+            {
                 let closer = match (best, a) {
                     (Some(b), Some(a)) => (v - a).abs() < (b - a).abs(),
                     (None, _) => true,
@@ -571,22 +581,56 @@ pub fn self_check() -> Result<(), String> {
         return Err("compare self-check: one of two same-named series missing".into());
     }
     // A rate-derived series: held to Splunk's definition's distance from Prometheus'.
-    let e = [s("r", &[(60, 1.0), (120, 2.0), (180, 3.0), (240, f64::NAN)])];
-    let def = [s("r", &[(60, 1.2), (120, f64::NAN), (180, 3.0), (240, 4.0)])];
+    let e = [s(
+        "r",
+        &[(60, 1.0), (120, 2.0), (180, 3.0), (240, f64::NAN)],
+    )];
+    let def = [s(
+        "r",
+        &[(60, 1.2), (120, f64::NAN), (180, 3.0), (240, 4.0)],
+    )];
     let edge = |t: i64| t == 180;
     let b = Bounds {
         splunk_def: &def,
         edge: &edge,
     };
     for (what, ours, want) in [
-        ("inside the bound", vec![(60, 1.15), (180, 3.0), (240, 4.0)], true),
-        ("beyond the bound", vec![(60, 1.3), (180, 3.0), (240, 4.0)], false),
-        ("on Prometheus' side of it", vec![(60, 0.9), (180, 3.0), (240, 4.0)], false),
-        ("no rate where the definition has none", vec![(60, 1.2), (240, 4.0)], true),
-        ("a point at the edge, if drawn, compared", vec![(60, 1.2), (180, 9.0), (240, 4.0)], false),
-        ("where Prometheus has no rate: the definition's", vec![(60, 1.2), (240, 4.5)], false),
+        (
+            "inside the bound",
+            vec![(60, 1.15), (180, 3.0), (240, 4.0)],
+            true,
+        ),
+        (
+            "beyond the bound",
+            vec![(60, 1.3), (180, 3.0), (240, 4.0)],
+            false,
+        ),
+        (
+            "on Prometheus' side of it",
+            vec![(60, 0.9), (180, 3.0), (240, 4.0)],
+            false,
+        ),
+        (
+            "no rate where the definition has none",
+            vec![(60, 1.2), (240, 4.0)],
+            true,
+        ),
+        (
+            "a point at the edge, if drawn, compared",
+            vec![(60, 1.2), (180, 9.0), (240, 4.0)],
+            false,
+        ),
+        (
+            "where Prometheus has no rate: the definition's",
+            vec![(60, 1.2), (240, 4.5)],
+            false,
+        ),
         // (Neither chart draws a point there.)
-        ("where Prometheus has no rate: nothing", vec![(60, 1.2)], true),
+        (
+            "where Prometheus has no rate: nothing",
+            vec![(60, 1.2)],
+            true,
+        ),
     ] {
         let v = compare(&e, &[s("r", &ours)], &b, &[]);
         if v.agree != want {

@@ -146,8 +146,10 @@ pub fn resolve(
                 // label_values(metric, label) with All selected: every value.
                 let metric = v.metric.as_deref().unwrap_or_default();
                 let field = v.field.as_deref().unwrap_or_default();
-                let expr =
-                    format!("count by ({field}) (count_over_time({metric}[{}s]))", range.len_s());
+                let expr = format!(
+                    "count by ({field}) (count_over_time({metric}[{}s]))",
+                    range.len_s()
+                );
                 let mut values: Vec<String> = prom
                     .query(&expr, range.latest_s)?
                     .iter()
@@ -291,7 +293,11 @@ pub fn plan(
     let start_s = range.earliest_s.div_euclid(step_s) * step_s;
     let end_s = range.latest_s.div_euclid(step_s) * step_s;
     let mut targets = Vec::new();
-    for t in panel.targets.iter().filter(|t| !t.hidden && t.omit.is_none()) {
+    for t in panel
+        .targets
+        .iter()
+        .filter(|t| !t.hidden && t.omit.is_none())
+    {
         let e = spec.target_expr(panel, t)?;
         let prom_expr = substitute(&e, vars, step_s, range.len_s())?;
         let q = mattermost_metrics::spl::compile_str(&e, &opts)
@@ -515,7 +521,12 @@ pub fn instance_host(instance: &str) -> &str {
 
 /// Checks of the pure helpers, run by the harness before any panel.
 pub fn self_check() -> Result<(), String> {
-    for (len, want) in [(3600, "1h"), (6 * 3600, "6h"), (86_400, "24h"), (7 * 86_400, "7d")] {
+    for (len, want) in [
+        (3600, "1h"),
+        (6 * 3600, "6h"),
+        (86_400, "24h"),
+        (7 * 86_400, "7d"),
+    ] {
         let r = TimeRange::last(len);
         if r.label() != want || r.len_s() != len || r.latest_s % 60 == 0 {
             return Err(format!("TimeRange::last({len}) = {r:?} ({})", r.label()));

@@ -47,6 +47,9 @@ pub struct OursContext<'a> {
     /// Which reading of Splunk's open points on rate_sum/rate_avg the evaluator takes
     /// (`spl::RateBasis`: what the first bucket of a search uses as its basis).
     pub rate_basis: spl::RateBasis,
+    /// Run a chart over the time picker's range as it is, not from `$chart_earliest$` (a
+    /// negative control: the searches as they were before whole buckets).
+    pub picker_earliest: bool,
     /// The dashboard's tokens as its inputs set them for the variables'
     /// values the reference used (`host` -> `(host="mm-node-1" OR ...)`).
     pub tokens: BTreeMap<String, String>,
@@ -79,7 +82,14 @@ fn store(scrapes: &[Scrape]) -> Result<&'static spl::Store> {
                 // input adds none.
                 let job = (s.job != timeline::JOB_MATTERMOST).then_some(s.job.as_str());
                 let source = format!("http://{}:{}{}", s.node, s.port, s.path);
-                points.push(indexed_point(&transforms, &s.node, &source, job, dp, &mut raw))
+                points.push(indexed_point(
+                    &transforms,
+                    &s.node,
+                    &source,
+                    job,
+                    dp,
+                    &mut raw,
+                ))
             },
         )
         .map_err(|e| anyhow!("scrape of {} at {}: {e}", s.node, s.time_ms))?;
@@ -176,7 +186,7 @@ pub fn panel_series(
     let search = mutate(query.spl);
     // Over the time picker's range as it is, a chart from `$chart_earliest$` as its
     // `<earliest>` says: a bucket starting at T is Prometheus' step T + S.
-    let earliest_s = if query.from_chart_earliest {
+    let earliest_s = if query.from_chart_earliest && !ctx.picker_earliest {
         ctx.span_tokens
             .get(CHART_EARLIEST_TOKEN)
             .and_then(|v| v.parse::<f64>().ok())
@@ -251,12 +261,12 @@ pub fn span_tokens(scrapes: &[Scrape], range: TimeRange) -> Result<BTreeMap<Stri
     let row = rows
         .first()
         .ok_or_else(|| anyhow!("the span search gave no result"))?;
-    let tokens: BTreeMap<String, String> = row
-        .0
-        .iter()
-        .map(|(k, v)| (k.clone(), v.text()))
-        .collect();
-    if !tokens.get("span_s").is_some_and(|s| s.parse::<i64>().is_ok()) {
+    let tokens: BTreeMap<String, String> =
+        row.0.iter().map(|(k, v)| (k.clone(), v.text())).collect();
+    if !tokens
+        .get("span_s")
+        .is_some_and(|s| s.parse::<i64>().is_ok())
+    {
         bail!("the span search gave no span_s: {tokens:?}");
     }
     Ok(tokens)

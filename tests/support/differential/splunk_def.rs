@@ -144,12 +144,16 @@ fn selector_text(s: &Selector) -> Result<String> {
 
 /// Checks of the rewrite, run by the harness before any panel.
 pub fn self_check() -> Result<(), String> {
-    let got = splunk_expr("sum(increase(x{a=\"b\\\\.c\"}[10m])) / 2", 120).map_err(|e| e.to_string())?;
+    let got =
+        splunk_expr("sum(increase(x{a=\"b\\\\.c\"}[10m])) / 2", 120).map_err(|e| e.to_string())?;
     let want = format!("sum(({} * 600)) / 2", splunk_rate("x{a=\"b\\\\.c\"}", 120));
     if got.as_deref() != Some(want.as_str()) {
         return Err(format!("splunk_expr: {got:?}, want {want:?}"));
     }
-    if splunk_expr("sum(go_goroutines)", 120).map_err(|e| e.to_string())?.is_some() {
+    if splunk_expr("sum(go_goroutines)", 120)
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
         return Err("splunk_expr rewrote a gauge".into());
     }
     Ok(())

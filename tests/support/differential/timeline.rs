@@ -546,8 +546,16 @@ impl Timeline {
         }
         let threshold = avg * 1.1;
         let mut interval = sampled;
-        interval += if to_start < threshold { to_start } else { avg / 2.0 };
-        interval += if to_end < threshold { to_end } else { avg / 2.0 };
+        interval += if to_start < threshold {
+            to_start
+        } else {
+            avg / 2.0
+        };
+        interval += if to_end < threshold {
+            to_end
+        } else {
+            avg / 2.0
+        };
         Some(result * (interval / sampled) / range_s as f64)
     }
 
