@@ -140,8 +140,9 @@ fn gauges_are_each_series_last_sample_in_the_lookback() {
     )
     .unwrap();
     assert!(q.instant);
+    // (No lookback there, so the two operands are one scan.)
     assert!(
-        q.spl.starts_with("| mstats latest(go_goroutines) AS value WHERE `mattermost_metrics_index` BY host\n| rename value AS lhs"),
+        q.spl.starts_with("| mstats latest(go_goroutines) AS lhs rate_sum(mattermost_http_requests_total) AS rhs WHERE `mattermost_metrics_index` BY host\n"),
         "{}",
         q.spl
     );
@@ -355,12 +356,13 @@ fn operands_of_one_scan_are_matched_in_one_mstats_without_a_subsearch() {
          | fields - lhs rhs\n\
          | where isnotnull(value)"
     );
-    // "Memory Cache Hit Rate": three operands, one scan; the condition on
-    // labels that each selector carries runs once.
-    let s = spl("mattermost_cache_mem_hit_total{instance=~\"$server\"}/(mattermost_cache_mem_miss_total{instance=~\"$server\"} + mattermost_cache_mem_hit_total{instance=~\"$server\"})");
-    assert!(s.starts_with("| mstats fillnull_value=\"-\" latest(mattermost_cache_mem_hit_total) AS lhs latest(mattermost_cache_mem_miss_total) AS rhs_lhs latest(mattermost_cache_mem_hit_total) AS rhs_rhs WHERE `mattermost_metrics_index` BY host name span=60s\n| where isnotnull(rhs_lhs) AND isnotnull(rhs_rhs)\n| eval rhs=rhs_lhs + rhs_rhs\n"), "{s}");
-    assert_eq!(s.matches("where match(host").count(), 1, "{s}");
-    assert!(!s.contains("append"), "{s}");
+    // "Memory Cache Hit Rate" over a range: instant selectors carry each
+    // series' last sample into the next buckets (the lookback) before they
+    // are matched, so they are not one scan of whole buckets and match
+    // through append (rows: nodes x caches x buckets, within the 50,000 of
+    // append at production cardinality: tests/differential_scale.rs).
+    let e = "mattermost_cache_mem_hit_total{instance=~\"$server\"}/(mattermost_cache_mem_miss_total{instance=~\"$server\"} + mattermost_cache_mem_hit_total{instance=~\"$server\"})";
+    assert!(spl(e).contains("\n| append [| "), "{}", spl(e));
     // A filtering comparison on one operand (the Calls dashboard's
     // `a_sum / (a_count > 0)`).
     let s = spl("rate(rtcd_rtc_client_rtt_sum[2m]) / (rate(rtcd_rtc_client_rtt_count[2m]) > 0)");
@@ -395,21 +397,28 @@ fn operands_that_are_not_one_scan_still_match_through_append() {
 fn labels_of_metrics_outside_the_catalogue_reach_by() {
     // A matcher's label: mstats must return it for the `where` after it,
     // and PromQL returns it.
-    assert_eq!(
-        spl("my_unknown_metric{a=\"x*\"}"),
-        "| mstats fillnull_value=\"-\" latest(my_unknown_metric) AS value WHERE `mattermost_metrics_index` BY host a span=60s\n| where a==\"x*\""
+    // (Then each series' lookback, `gauges_are_each_series_last_sample_in_the_lookback`.)
+    let s = spl("my_unknown_metric{a=\"x*\"}");
+    assert!(
+        s.starts_with("| mstats fillnull_value=\"-\" latest(my_unknown_metric) AS value WHERE `mattermost_metrics_index` BY host a span=60s\n| where a==\"x*\"\n"),
+        "{s}"
     );
+    assert!(s.contains("BY lookback_bucket host a\n"), "{s}");
     // A `by` label above the selector is assumed present.
-    assert_eq!(
-        spl("sum by (b) (my_unknown_metric{a=\"x\"})"),
-        "| mstats fillnull_value=\"-\" latest(my_unknown_metric) AS value WHERE `mattermost_metrics_index` AND a=\"x\" BY host b a span=60s\n| stats sum(value) AS value BY _time b"
+    let s = spl("sum by (b) (my_unknown_metric{a=\"x\"})");
+    assert!(
+        s.starts_with("| mstats fillnull_value=\"-\" latest(my_unknown_metric) AS value WHERE `mattermost_metrics_index` AND a=\"x\" BY host b a span=60s\n"),
+        "{s}"
+    );
+    assert!(
+        s.ends_with("BY lookback_bucket host b a\n| rename lookback_bucket AS _time\n| stats sum(value) AS value BY _time b"),
+        "{s}"
     );
     // So is an `on` label.
     let s = spl("my_unknown_metric / on(c) other_unknown_metric");
     assert!(s.starts_with("| mstats fillnull_value=\"-\" latest(my_unknown_metric) AS value WHERE `mattermost_metrics_index` BY host c span=60s"), "{s}");
     // A catalogued metric keeps the catalogue's labels only.
-    assert_eq!(
-        spl("go_goroutines{job=\"x\"}"),
-        "| mstats latest(go_goroutines) AS value WHERE `mattermost_metrics_index` AND job=\"x\" BY host span=60s"
-    );
+    assert!(spl("go_goroutines{job=\"x\"}").starts_with(
+        "| mstats latest(go_goroutines) AS value WHERE `mattermost_metrics_index` AND job=\"x\" BY host span=60s\n"
+    ));
 }

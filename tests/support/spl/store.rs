@@ -210,18 +210,15 @@ impl Store {
         assert_eq!(times.len(), values.len(), "one value per time");
         assert!(times.windows(2).all(|w| w[0] <= w[1]), "times ascending");
         self.points += times.len();
-        self.last = None;
-        let metric = self.metrics.entry(metric_name.to_string()).or_default();
+        let mi = self.metric_index(metric_name);
+        let metric = &mut self.metrics[mi].1;
         assert!(
             !metric.index.contains_key(&dims),
             "{metric_name} {dims:?} pushed twice"
         );
-        metric.series.push(Series {
-            dims: dims.clone(),
-            times,
-            values,
-        });
-        metric.index.insert(dims, metric.series.len() - 1);
+        let si = metric.find_or_insert(dims);
+        metric.series[si].times = times;
+        metric.series[si].values = values;
     }
 
     /// Every metric name with points, sorted.
