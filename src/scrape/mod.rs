@@ -78,7 +78,8 @@ mod tls;
 pub use address::{check_url, redact_url, UrlProblem};
 use error::{classify, Ctx, Phase};
 pub use error::{ScrapeError, TlsProblem};
-use tls::{load_ca_bundle, load_client_cert};
+pub(crate) use tls::load_ca_bundle;
+use tls::load_client_cert;
 
 /// What the front end calls the settings that an error message tells the
 /// admin to change, so that the message names one that exists there.
