@@ -40,13 +40,14 @@ pub const SECRETS_APP: &str = SCHEME;
 /// How scrape errors name this input's settings.
 const SETTING_NAMES: SettingNames = SettingNames {
     max_body: "Largest scrape, max_body_mb",
+    auth: Some("Authentication (bearer or basic) and Token or password"),
     ..SettingNames::FIELDS
 };
 
 /// `--scheme`.
-pub fn print_scheme() -> ExitCode {
-    print!("{}", scheme::scheme_xml());
-    ExitCode::SUCCESS
+pub fn print_scheme() -> Result<ExitCode> {
+    crate::cli::print_stdout(&scheme::scheme_xml())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_stdin() -> Result<String> {
@@ -70,7 +71,10 @@ pub fn validate_arguments() -> ExitCode {
         Err(msg) => {
             let log = Logger::new(stanza.as_deref());
             log.error(format!("validation failed: {msg}"));
-            println!("<error><message>{}</message></error>", xml::escape(&msg));
+            let _ = crate::cli::print_stdout(&format!(
+                "<error><message>{}</message></error>\n",
+                xml::escape(&msg)
+            ));
             ExitCode::FAILURE
         }
     }

@@ -337,6 +337,8 @@ pub enum Parsed {
     Run(Box<Config>),
     /// `-h`, `-help`, `--help`.
     Help,
+    /// `-version`, `--version` (as prometheus2splunk took it).
+    Version,
 }
 
 /// Every problem found, one sentence each, naming the flag or variable.
@@ -434,6 +436,9 @@ pub fn parse(
         };
         if name == "h" || name == "help" {
             return Ok(Parsed::Help);
+        }
+        if name == "version" {
+            return Ok(Parsed::Version);
         }
         let Some(spec) = FLAGS.iter().find(|f| f.name == name) else {
             errors.push(format!(
@@ -946,17 +951,28 @@ pub fn usage() -> String {
             {
                 " duration"
             }
+            // A number shows as one, as Go's flag package shows an int.
+            Kind::Value if f.default.is_some_and(|d| d.parse::<u64>().is_ok()) => " int",
             _ => " string",
         };
         let _ = writeln!(s, "  -{}{arg}", f.name);
         let _ = write!(s, "        {}", f.help);
         if let Some(d) = f.default {
-            if f.kind != Kind::Bool {
-                let _ = write!(s, " (default {d:?})");
+            match arg {
+                "" => {}
+                " string" => {
+                    let _ = write!(s, " (default {d:?})");
+                }
+                _ => {
+                    let _ = write!(s, " (default {d})");
+                }
             }
         }
         s.push('\n');
     }
+    s.push_str(
+        "  -version\n        print the version and exit\n  -help\n        print this help and exit\n",
+    );
     s
 }
 

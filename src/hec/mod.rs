@@ -52,6 +52,7 @@ const SETTING_NAMES: SettingNames = SettingNames {
     ca_bundle: "-scrape_ca_bundle",
     no_verify: "-allow_insecure",
     client_cert: None,
+    auth: None,
 };
 
 /// Exit status for invalid settings.
@@ -64,7 +65,11 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     let env = |k: &str| std::env::var(k).ok();
     let cfg = match config::parse(&args, &env, &machine_hostname()) {
         Ok(Parsed::Help) => {
-            print!("{}", config::usage());
+            crate::cli::print_stdout(&config::usage())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ok(Parsed::Version) => {
+            crate::cli::print_stdout(&crate::cli::version_line())?;
             return Ok(ExitCode::SUCCESS);
         }
         Ok(Parsed::Run(cfg)) => *cfg,

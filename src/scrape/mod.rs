@@ -93,6 +93,9 @@ pub struct SettingNames {
     pub no_verify: &'static str,
     /// The client certificate and key; `None` where the front end has none.
     pub client_cert: Option<&'static str>,
+    /// The credentials sent to the endpoint (bearer token, basic auth);
+    /// `None` where the front end has none.
+    pub auth: Option<&'static str>,
 }
 
 impl SettingNames {
@@ -102,6 +105,7 @@ impl SettingNames {
         ca_bundle: "ca_bundle",
         no_verify: "verify_tls = false",
         client_cert: Some("client_cert and client_key"),
+        auth: Some("a bearer token or basic auth (auth)"),
     };
 }
 
@@ -422,6 +426,7 @@ impl Scraper {
                 auth_sent: self.authorization.is_some(),
                 redirected_to,
                 body: self.quote(&page, &content_type),
+                auth_setting: self.names.auth,
             });
         }
 
