@@ -82,7 +82,8 @@ pub fn validate_arguments() -> ExitCode {
 
 fn validate(def: &Definition) -> Result<(), String> {
     let item = &def.stanzas[0];
-    let settings = InputSettings::from_params(&item.param_map()).map_err(|e| e.to_string())?;
+    let settings = InputSettings::from_params(&item.param_map(), &def.server_host)
+        .map_err(|e| e.to_string())?;
     let secret = match &settings.secret {
         SecretParam::Empty => None,
         SecretParam::Clear(s) => Some(s.clone()),
@@ -192,7 +193,7 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
     let log = Logger::new(Some(&stanza.name));
     let params = stanza.param_map();
     let start_ms = pipeline::now_ms();
-    let settings = match InputSettings::from_params(&params) {
+    let settings = match InputSettings::from_params(&params, &def.server_host) {
         Ok(s) => s,
         Err(e) => {
             log.error(format!("invalid settings, not scraping: {e}"));

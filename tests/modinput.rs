@@ -271,6 +271,19 @@ fn full_mattermost_scrape_openmetrics_gzip() {
 }
 
 #[test]
+fn the_host_of_more_settings_is_the_events_host() {
+    let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")));
+    // splunkd passes the forwarder's own name (hf1) when Host is not set.
+    let r = run_input(&server.url(), &[("host", "mm1-from-more-settings")]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let events = parse_stream(&r.stdout);
+    assert!(!events.is_empty());
+    assert!(events
+        .iter()
+        .all(|e| e.host.as_deref() == Some("mm1-from-more-settings")));
+}
+
+#[test]
 fn filters_extra_dimensions_and_node_name() {
     let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")));
     let r = run_input(
