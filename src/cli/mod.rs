@@ -182,7 +182,9 @@ usage: mattermost_metrics                        run as splunkd's modular input 
                                                  windows_x86_64; and DIR/mattermost_metrics_hec-VERSION-linux_aarch64.tar.gz
        mattermost_metrics convert [--input-format auto|prometheus|openmetrics]
                                   [--output raw|json] [--strict] [--keep-created]
-                                  [--include REGEX] [--exclude REGEX] [FILE|-]
+                                  [--include REGEX] [--exclude REGEX] [--sizing [--interval SECONDS]] [FILE|-]
+                                                 print the data points a scrape gives (--sizing: per metric name, the
+                                                 points per scrape and the licence GB a day at --interval, default 60)
        mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] [--port PORT=JOB ...] [--] 'EXPR'
                                                  print the SPL search that computes a PromQL expression
                                                  (an EXPR may begin with -, as in '-go_goroutines')
@@ -192,7 +194,7 @@ usage: mattermost_metrics                        run as splunkd's modular input 
        mattermost_metrics alerts RULES.yml [--macros MACROS.conf | --readme]
                                                  print the savedsearches.conf compiled from Prometheus alerting
                                                  rules (--macros: that macros.conf with the thresholds updated;
-                                                 --readme: the README's table of alerts)
+                                                 --readme: the table of alerts in docs/alerts.md)
        mattermost_metrics alert-webhook [--execute] < PAYLOAD.json
                                                  post a Splunk alert to a Mattermost incoming webhook (the
                                                  app's alert action; splunkd runs it with --execute)
