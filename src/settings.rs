@@ -2,7 +2,7 @@
 //!
 //! [`ARGS`] is the single declaration of every argument an admin sets in
 //! Settings > Data inputs. The scheme (`--scheme`), `README/inputs.conf.spec`
-//! and the README's table are generated from it, and [`InputSettings::from_params`]
+//! and the table in docs/inputs.md are generated from it, and [`InputSettings::from_params`]
 //! validates against it, so an argument cannot exist in one place and not
 //! another (tests compare the committed files with the generated text).
 
@@ -156,11 +156,11 @@ pub const ARGS: &[ArgSpec] = &[
     ArgSpec {
         name: "include",
         title: "Include metrics",
-        description: "A regular expression; only metrics whose Prometheus name matches it in full are kept. Example: mattermost_.*|go_goroutines. Empty: all.",
+        description: "dashboards, or a regular expression. dashboards keeps only the metrics the app's own dashboards and alerts read (resolved by the binary from the dashboards it ships, so an upgrade updates it; for Mattermost servers and for Calls, rtcd and node_exporter inputs alike). A regular expression keeps only metrics whose Prometheus name matches it in full, for example mattermost_.*|go_goroutines. Empty: all.",
         data_type: DataType::String,
         required_on_create: false,
         default: None,
-        example: "mattermost_.*|go_.*",
+        example: "dashboards",
         choices: &[],
     },
     ArgSpec {
@@ -525,21 +525,15 @@ fn readable_file(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Opti
     }
 }
 
-/// A pattern matched against the whole metric name.
+/// A pattern matched against the whole metric name, or the preset
+/// `dashboards` ([`crate::preset`]).
 fn pattern(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<Regex> {
     let v = v?;
-    match Regex::new(&format!("^(?:{v})$")) {
+    match crate::preset::full_match(v) {
         Ok(r) => Some(r),
-        Err(e) => {
-            let detail = e
-                .to_string()
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim()
-                .to_string();
+        Err(detail) => {
             errors.push(format!(
-                "{title} {v:?} is not a valid regular expression: {detail}."
+                "{title} {v:?} is not a valid regular expression (nor dashboards): {detail}."
             ));
             None
         }
@@ -599,7 +593,7 @@ pub fn inputs_conf_spec() -> String {
     s
 }
 
-/// The README's table of settings, generated from [`ARGS`].
+/// The table of settings in docs/inputs.md, generated from [`ARGS`].
 pub fn markdown_table() -> String {
     let mut s = String::from("| setting | form label | meaning | default |\n|---|---|---|---|\n");
     for a in ARGS {

@@ -162,11 +162,11 @@ fn sizing_table(per_name: &std::collections::HashMap<String, u64>, interval_s: f
     s
 }
 
-/// A pattern matched against the whole metric name, as the input's
-/// Include / Exclude settings are.
+/// A pattern matched against the whole metric name, or the preset
+/// `dashboards`, as the input's Include / Exclude settings are.
 fn full_match(pattern: &str) -> Result<regex::Regex> {
-    regex::Regex::new(&format!("^(?:{pattern})$"))
-        .with_context(|| format!("invalid pattern {pattern:?}"))
+    crate::preset::full_match(pattern)
+        .map_err(|e| anyhow::anyhow!("invalid pattern {pattern:?}: {e}"))
 }
 
 fn read_stdin() -> Result<Vec<u8>> {

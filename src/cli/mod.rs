@@ -182,7 +182,7 @@ usage: mattermost_metrics                        run as splunkd's modular input 
                                                  windows_x86_64; and DIR/mattermost_metrics_hec-VERSION-linux_aarch64.tar.gz
        mattermost_metrics convert [--input-format auto|prometheus|openmetrics]
                                   [--output raw|json] [--strict] [--keep-created]
-                                  [--include REGEX] [--exclude REGEX] [--sizing [--interval SECONDS]] [FILE|-]
+                                  [--include REGEX|dashboards] [--exclude REGEX] [--sizing [--interval SECONDS]] [FILE|-]
                                                  print the data points a scrape gives (--sizing: per metric name, the
                                                  points per scrape and the licence GB a day at --interval, default 60)
        mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] [--port PORT=JOB ...] [--] 'EXPR'

@@ -141,7 +141,7 @@ pub const FLAGS: &[Flag] = &[
         name: "include_metrics",
         kind: Kind::Value,
         default: None,
-        help: "regular expression: keep only metrics whose Prometheus name matches it in full",
+        help: "dashboards (only the metrics the app's dashboards and alerts read, as this version ships them), or a regular expression: keep only metrics whose Prometheus name matches it in full",
         compat: false,
     },
     Flag {
@@ -812,12 +812,11 @@ fn default_host(url_host: &str, machine_host: &str) -> String {
 }
 
 fn pattern(v: &str, label: &str, errors: &mut Vec<String>) -> Option<Regex> {
-    // Matched in full, as the modular input's Include / Exclude.
-    match Regex::new(&format!("^(?:{v})$")) {
+    // Matched in full, as the modular input's Include / Exclude; the
+    // preset `dashboards` as well.
+    match crate::preset::full_match(v) {
         Ok(r) => Some(r),
-        Err(e) => {
-            let detail = e.to_string();
-            let detail = detail.lines().last().unwrap_or_default().trim();
+        Err(detail) => {
             errors.push(format!(
                 "{label} {v:?}: not a valid regular expression: {detail}"
             ));
