@@ -1257,15 +1257,9 @@ fn hec_over_https_with_a_ca_bundle() {
 }
 
 #[test]
-fn readme_and_unit_file_document_the_sender() {
+fn docs_and_unit_file_document_the_sender() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let start = readme
-        .find("## Standalone mode (HEC)")
-        .expect("README section");
-    let end = readme.find("\n## Parsing").unwrap();
-    assert!(start < end, "the section comes before Parsing");
-    let section = &readme[start..end];
+    let section = &std::fs::read_to_string(root.join("docs/hec.md")).unwrap();
     for (name, _) in HEC_HEALTH_METRICS {
         assert!(section.contains(&format!("| `{name}` |")), "{name}");
     }

@@ -779,7 +779,7 @@ fn a_password_in_the_url_never_reaches_events_logs_or_the_form() {
     let m = validation_message(&validate(&[("url", &url)]));
     assert!(m.contains("User name and Token or password"), "{m}");
     assert!(server.requests().is_empty(), "never scraped with it");
-    // The form and the README say where credentials go instead.
+    // The form and docs/inputs.md say where credentials go instead.
     let url_help = ARGS.iter().find(|a| a.name == "url").unwrap().description;
     assert!(url_help.contains("use Authentication"), "{url_help}");
 }

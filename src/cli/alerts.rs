@@ -2,7 +2,7 @@
 //! `savedsearches.conf` compiled from a Prometheus rule file (see
 //! [`crate::alerts`]); with `--macros`, prints that macros.conf with its
 //! block of alert thresholds rewritten instead; with `--readme`, the
-//! README's table of alerts. Notes of the compiler go to
+//! table of alerts in docs/alerts.md. Notes of the compiler go to
 //! stderr, one line each.
 
 use std::ffi::OsString;
