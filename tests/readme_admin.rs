@@ -686,3 +686,46 @@ fn the_deployment_server_recipe_delivers_changes_and_deploys_no_secret() {
         .iter()
         .all(|c| !c.path.contains("data/inputs")));
 }
+
+#[test]
+fn the_readme_charts_are_harness_data_drawn_by_the_kept_script() {
+    let readme = read("README.md");
+    let script = read("scripts/readme-charts");
+    let image = regex::Regex::new(r"!\[[^\]]*\]\((docs/images/[^)]+\.svg)\)").unwrap();
+    let shown: Vec<String> = image
+        .captures_iter(&readme)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert!(shown.len() >= 2, "{shown:?}");
+    let specs = mattermost_metrics::dashboard::load_all(&root().join("dashboards/specs")).unwrap();
+    for path in &shown {
+        let svg = read(path);
+        assert!(svg.starts_with("<svg "), "{path}");
+        assert!(
+            svg.contains("Harness data, not a screenshot"),
+            "{path} says what it is"
+        );
+        // Its title is a panel of a shipped dashboard, and the script draws it.
+        let title = svg
+            .split("font-weight=\"bold\">")
+            .nth(1)
+            .and_then(|t| t.split("</text>").next())
+            .expect("a title");
+        let mut parts = title.split(" / ");
+        let (dash, row, panel) = (parts.next(), parts.next(), parts.next());
+        let spec = specs
+            .iter()
+            .find(|s| Some(s.label.as_str()) == dash)
+            .unwrap_or_else(|| panic!("{title}: no such dashboard"));
+        assert!(
+            spec.rows.iter().any(|r| Some(r.title.as_str()) == row
+                && r.panels.iter().any(|p| Some(p.title.as_str()) == panel)),
+            "{title}: no such panel"
+        );
+        assert!(
+            script.contains(&format!("\"{title}\"")),
+            "scripts/readme-charts draws {title}"
+        );
+    }
+    assert!(script.contains("DIFFERENTIAL_PANELS_OUT="));
+}
