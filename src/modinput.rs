@@ -20,7 +20,7 @@ use crate::convert::ConvertOptions;
 use crate::emit;
 use crate::health::{self, ScrapeHealth};
 use crate::pipeline;
-use crate::scrape::{redact_url, Auth, ScrapeConfig, Scraper, Secret, SettingNames};
+use crate::scrape::{redact_url, Auth, ProxyConfig, ScrapeConfig, Scraper, Secret, SettingNames};
 use crate::settings::{AuthType, InputSettings, SecretParam, MASK};
 use crate::splunk::credentials::Splunkd;
 use crate::splunk::definition::{Definition, Stanza};
@@ -94,7 +94,10 @@ fn validate(def: &Definition) -> Result<(), String> {
                 .ok_or("The Token or password is ******** but no secret is stored for this input: type it again.")?,
         ),
     };
-    let scraper = Scraper::new(&scrape_config(&settings, secret)).map_err(|e| format!("{e:#}"))?;
+    let proxy =
+        proxy_for(&def.server_uri, &def.session_key, &settings).map_err(|e| format!("{e:#}"))?;
+    let scraper =
+        Scraper::new(&scrape_config(&settings, secret, proxy)).map_err(|e| format!("{e:#}"))?;
     let scrape = scraper.scrape().map_err(|e| e.to_string())?;
     let convert = convert_options(&settings);
     // A body the parser can make nothing of is not a metrics endpoint.
@@ -141,7 +144,11 @@ fn convert_options(s: &InputSettings) -> ConvertOptions {
     }
 }
 
-fn scrape_config(s: &InputSettings, secret: Option<Secret>) -> ScrapeConfig {
+fn scrape_config(
+    s: &InputSettings,
+    secret: Option<Secret>,
+    proxy: Option<ProxyConfig>,
+) -> ScrapeConfig {
     let auth = match (s.auth_type, secret) {
         (AuthType::Bearer, Some(t)) => Auth::Bearer(t),
         (AuthType::Basic, Some(p)) => Auth::Basic {
@@ -160,7 +167,45 @@ fn scrape_config(s: &InputSettings, secret: Option<Secret>) -> ScrapeConfig {
         auth,
         max_body_bytes: s.max_body_bytes,
         names: SETTING_NAMES,
+        proxy,
     }
+}
+
+/// The realm of the HTTP proxies' passwords in the credential store (user
+/// name = the Proxy user name).
+pub const PROXY_REALM: &str = "mattermost_metrics_proxy";
+
+/// The input's proxy, with its password from the credential store.
+fn proxy_for(
+    server_uri: &str,
+    session_key: &str,
+    s: &InputSettings,
+) -> Result<Option<ProxyConfig>> {
+    let Some(url) = &s.proxy else {
+        return Ok(None);
+    };
+    let password = match &s.proxy_username {
+        None => None,
+        Some(user) => Some(
+            Splunkd::new(server_uri, session_key, SECRETS_APP)
+                .read_password(
+                    PROXY_REALM,
+                    user,
+                    &format!("the password of proxy user {user}"),
+                )?
+                .with_context(|| {
+                    format!(
+                        "no password of proxy user {user} in the credential store (realm \
+                         {PROXY_REALM}): store it once (docs/inputs.md, Proxy)"
+                    )
+                })?,
+        ),
+    };
+    Ok(Some(ProxyConfig {
+        url: url.clone(),
+        username: s.proxy_username.clone(),
+        password,
+    }))
 }
 
 /// Run mode.
@@ -242,7 +287,8 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
     }
 
     match secret_for(def, stanza, &settings, &log).and_then(|secret| {
-        Scraper::new(&scrape_config(&settings, secret)).context("setting up the scrape")
+        let proxy = proxy_for(&def.server_uri, &def.session_key, &settings)?;
+        Scraper::new(&scrape_config(&settings, secret, proxy)).context("setting up the scrape")
     }) {
         Err(e) => log.error(format!("cannot scrape {}: {e:#}", settings.url)),
         Ok(scraper) => {

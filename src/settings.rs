@@ -154,6 +154,26 @@ pub const ARGS: &[ArgSpec] = &[
         choices: &[],
     },
     ArgSpec {
+        name: "proxy",
+        title: "HTTP proxy",
+        description: "An HTTP proxy the scrapes go through, for example http://proxy.example.com:3128 (an https Metrics URL is tunnelled with CONNECT: TLS stays end to end). No user name or password in it: set Proxy user name, and store its password once in Splunk's credential store (realm mattermost_metrics_proxy, user name = Proxy user name; see docs/inputs.md, Proxy). Empty: straight to the node.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "http://proxy.example.com:3128",
+        choices: &[],
+    },
+    ArgSpec {
+        name: "proxy_username",
+        title: "Proxy user name",
+        description: "The user name for the HTTP proxy's basic authentication; its password is read from Splunk's credential store (realm mattermost_metrics_proxy). Empty: the proxy asks for none.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "svc-splunk",
+        choices: &[],
+    },
+    ArgSpec {
         name: "include",
         title: "Include metrics",
         description: "dashboards, or a regular expression. dashboards keeps only the metrics the app's own dashboards and alerts read (resolved by the binary from the dashboards it ships, so an upgrade updates it; for Mattermost servers and for Calls, rtcd and node_exporter inputs alike). A regular expression keeps only metrics whose Prometheus name matches it in full, for example mattermost_.*|go_goroutines. Empty: all.",
@@ -263,6 +283,10 @@ pub struct InputSettings {
     pub auth_type: AuthType,
     pub username: Option<String>,
     pub secret: SecretParam,
+    /// The HTTP proxy's URL (checked: http(s), a host, no credentials).
+    pub proxy: Option<String>,
+    /// Its user name; the password is in the credential store.
+    pub proxy_username: Option<String>,
     pub include: Option<Regex>,
     pub exclude: Option<Regex>,
     pub dimensions: Vec<(String, String)>,
@@ -393,6 +417,29 @@ impl InputSettings {
             _ => {}
         }
 
+        let proxy = get("proxy").and_then(|p| match url::Url::parse(p) {
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                errors.push(format!(
+                    "HTTP proxy {:?} must not contain a user name or password: set Proxy user name and store the password in Splunk's credential store (docs/inputs.md, Proxy).",
+                    redact_url(p)
+                ));
+                None
+            }
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                Some(p.to_string())
+            }
+            _ => {
+                errors.push(format!(
+                    "HTTP proxy {:?} is not an http:// URL (for example http://proxy.example.com:3128).",
+                    redact_url(p)
+                ));
+                None
+            }
+        });
+        let proxy_username = get("proxy_username").map(str::to_string);
+        if proxy_username.is_some() && get("proxy").is_none() {
+            errors.push("Proxy user name is set but HTTP proxy is not.".to_string());
+        }
         let include = pattern(get("include"), "Include metrics", &mut errors);
         let exclude = pattern(get("exclude"), "Exclude metrics", &mut errors);
         let dimensions = match get("dimensions").map(parse_dimensions).transpose() {
@@ -445,6 +492,8 @@ impl InputSettings {
             auth_type,
             username,
             secret,
+            proxy,
+            proxy_username,
             include,
             exclude,
             dimensions,

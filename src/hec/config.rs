@@ -173,6 +173,13 @@ pub const FLAGS: &[Flag] = &[
         compat: false,
     },
     Flag {
+        name: "splunk_proxy",
+        kind: Kind::Value,
+        default: None,
+        help: "HTTP proxy to reach HEC through (CONNECT), http://[user:password@]host:port; with credentials, set it in the environment (SPLUNK_PROXY), which does not show in ps (default: HTTPS_PROXY / HTTP_PROXY of the environment, never for a loopback HEC)",
+        compat: false,
+    },
+    Flag {
         name: "splunk_timeout",
         kind: Kind::Value,
         default: Some("30s"),
@@ -261,6 +268,8 @@ pub struct Config {
     pub dimensions: Vec<(String, String)>,
     pub scrape_ca_bundle: Option<PathBuf>,
     pub splunk_ca_bundle: Option<PathBuf>,
+    /// The proxy to HEC, maybe with credentials (so a [`Secret`]).
+    pub splunk_proxy: Option<Secret>,
     pub max_body_bytes: u64,
     /// 0: no limit.
     pub sample_limit: u64,
@@ -684,6 +693,18 @@ pub fn parse(
         text("scrape_ca_bundle").and_then(|(v, l)| readable_file(&v, &l, &mut errors));
     let splunk_ca_bundle =
         text("splunk_ca_bundle").and_then(|(v, l)| readable_file(&v, &l, &mut errors));
+    let splunk_proxy = text("splunk_proxy").and_then(|(v, l)| match url::Url::parse(&v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Some(Secret::new(v))
+        }
+        _ => {
+            errors.push(format!(
+                "{l} {:?}: expected http://[user:password@]HOST:PORT (an HTTP proxy)",
+                redact_url(&v)
+            ));
+            None
+        }
+    });
     let max_body_mb = number("max_body_mb", 0.001, 4096.0, &mut errors);
     let sample_limit = number("sample_limit", 0.0, 1e9, &mut errors);
     if let Some(n) = sample_limit.filter(|n| n.fract() != 0.0) {
@@ -754,6 +775,7 @@ pub fn parse(
         dimensions,
         scrape_ca_bundle,
         splunk_ca_bundle,
+        splunk_proxy,
         max_body_bytes: (max_body_mb.expect("checked") * 1024.0 * 1024.0) as u64,
         sample_limit: sample_limit.expect("checked") as u64,
         max_queue_bytes: max_queue_bytes.expect("checked"),

@@ -88,7 +88,21 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_CONFIG));
         }
     };
-    log::init(cfg.log_level, vec![cfg.token.clone()]);
+    // The proxy's password, if any, is blanked out of every line as the token is.
+    let proxy_password = cfg
+        .splunk_proxy
+        .as_ref()
+        .and_then(|p| url::Url::parse(p.expose()).ok())
+        .and_then(|u| {
+            u.password()
+                .map(|p| crate::scrape::Secret::new(p.to_string()))
+        });
+    log::init(
+        cfg.log_level,
+        std::iter::once(cfg.token.clone())
+            .chain(proxy_password)
+            .collect(),
+    );
     for w in &cfg.warnings {
         log::warning!("{w}");
     }
@@ -239,6 +253,7 @@ fn build_targets(cfg: &Config) -> anyhow::Result<Vec<target::Target>> {
             auth: Auth::None,
             max_body_bytes: cfg.max_body_bytes,
             names: SETTING_NAMES,
+            proxy: None,
         })
         .map_err(|e| anyhow::anyhow!("-scrape_target {} (with -scrape_ca_bundle): {e:#}", t.url))?;
         out.push(target::Target {

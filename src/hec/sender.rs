@@ -109,10 +109,15 @@ impl Hec {
                 .trim_matches(['[', ']'])
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
-        let proxy = if loopback {
-            None
-        } else {
-            ureq::Proxy::try_from_env()
+        let proxy = match &cfg.splunk_proxy {
+            Some(p) => Some(ureq::Proxy::new(p.expose()).map_err(|e| {
+                anyhow!(
+                    "-splunk_proxy {}: {e}",
+                    crate::scrape::redact_url(p.expose())
+                )
+            })?),
+            None if loopback => None,
+            None => ureq::Proxy::try_from_env(),
         };
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(cfg.splunk_timeout))

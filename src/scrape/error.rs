@@ -579,6 +579,17 @@ pub(super) fn classify(err: ureq::Error, phase: Phase, ctx: &Ctx<'_>) -> ScrapeE
             url,
             detail: "connection failed".to_string(),
         },
+        E::ConnectProxyFailed(answer) => ScrapeError::Connect {
+            url,
+            detail: if answer.contains("407") {
+                format!(
+                    "the HTTP proxy refused the credentials ({answer}): check the proxy user \
+                     name and the password stored for it"
+                )
+            } else {
+                format!("the HTTP proxy refused the tunnel ({answer})")
+            },
+        },
         other => ScrapeError::Io {
             url,
             detail: other.to_string(),
