@@ -132,6 +132,21 @@ fn validate(def: &Definition) -> Result<(), String> {
             settings.url, stats.emitted, settings.sample_limit
         ));
     }
+    // What the filters keep, where the admin can look it up (a preset
+    // changes with the version: this says what it is now).
+    if let Some(include) = item
+        .param_map()
+        .get("include")
+        .filter(|v| !v.trim().is_empty())
+    {
+        Logger::new(Some(&format!("{SCHEME}://{}", item.name))).info(format_args!(
+            "validation: Include metrics {} keeps {} data points of the {} samples {} serves now",
+            crate::preset::describe(include),
+            stats.emitted,
+            report.samples,
+            settings.url
+        ));
+    }
     Ok(())
 }
 

@@ -597,6 +597,26 @@ fn validation_message(r: &Run) -> String {
 }
 
 #[test]
+fn validation_says_what_the_dashboards_preset_keeps() {
+    let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")));
+    let url = server.url();
+    let r = validate(&[("url", url.as_str()), ("include", "dashboards")]);
+    assert_eq!(r.code, Some(0), "{} {}", r.stdout, r.stderr);
+    let line = r.stderr.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with(
+            "INFO stanza=\"mattermost_metrics://node1\" validation: Include metrics dashboards ("
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        line.contains("keeps 3941 data points of the 5203 samples"),
+        "{line}"
+    );
+}
+
+#[test]
 fn validation_accepts_a_working_endpoint() {
     let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")).gzip());
     let r = validate(&[("url", &server.url()), ("interval", "60"), ("timeout", "5")]);
