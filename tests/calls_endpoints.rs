@@ -140,6 +140,7 @@ fn each_endpoint_is_one_input_and_the_dashboards_tell_them_apart() {
             earliest_s: 1_767_225_600.0,
             latest_s: 1_767_225_900.0,
             tokens: t,
+            rate_basis: spl::RateBasis::default(),
         };
         let rows = spl::run(&q.spl, &ctx).unwrap_or_else(|e| panic!("{promql}\n{}\n{e:#}", q.spl));
         let mut out: Vec<(String, f64)> = rows

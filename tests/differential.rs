@@ -10,9 +10,8 @@
 //! Phases:
 //! 1. generate the timeline (14 endpoints on 6 hosts x 3 h of 15 s scrapes,
 //!    `support/differential/timeline.rs`);
-//! 2. write it as OpenMetrics, build TSDB blocks with promtool, start a private prometheus
-//!    with every endpoint for the self-checks, then one for the servers and one for the Calls
-//!    endpoints;
+//! 2. write it as OpenMetrics, build TSDB blocks with promtool, start one private prometheus
+//!    for the servers and one for the Calls endpoints;
 //! 3. self-checks: the harness' own pieces (naming, comparison, variable substitution), the
 //!    generated data (invariants, every charted family served, top-10 unambiguous), and
 //!    Prometheus' answers against the rates and quantiles the data was generated with: if these
@@ -39,10 +38,11 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use harness::compare::{compare, describe_time, Known};
-use harness::dashboards::{self, VarValue};
+use harness::compare::{compare, describe_time, Bounds, Known};
+use harness::dashboards::{self, Side, TimeRange, VarValue};
 use harness::ours::{self, OursContext};
-use harness::prometheus::{PromClient, Prometheus};
+use harness::prometheus::Prometheus;
+use harness::spl;
 use harness::timeline::{self, Timeline};
 use mattermost_metrics::dashboard::{Panel, Spec};
 
@@ -86,56 +86,68 @@ fn run() -> Result<bool> {
     // 2. Reference engine: all the data for the self-checks, then one
     // Prometheus per kind of dashboard (see timeline::openmetrics_of).
     let t = Instant::now();
-    let om = timeline::openmetrics(&tl);
+    // The two promtool runs (most of this phase) side by side, one per core.
+    let (server_prom, calls_prom) = std::thread::scope(|scope| {
+        let server = scope.spawn(|| {
+            Prometheus::start(&timeline::openmetrics_of(&tl, &|job| {
+                job == timeline::JOB_MATTERMOST
+            }))
+        });
+        let calls = Prometheus::start(&timeline::openmetrics_of(&tl, &|job| {
+            job != timeline::JOB_MATTERMOST
+        }));
+        (server.join().expect("the server Prometheus' thread"), calls)
+    });
+    let (server_prom, calls_prom) = (server_prom?, calls_prom?);
     phase(
-        &format!("OpenMetrics written ({:.1} MB)", om.len() as f64 / 1e6),
+        &format!(
+            "Prometheus for the server endpoints and for the Calls endpoints ready (promtool {:.2} s)",
+            (server_prom.promtool_time + calls_prom.promtool_time).as_secs_f64()
+        ),
         t,
     );
+    // 3. Prometheus against the generated truth (every endpoint is in one of the two).
     let t = Instant::now();
-    {
-        let all = Prometheus::start(&om)?;
-        drop(om);
-        println!(
-            "[{:>7.2} s] Prometheus with every endpoint ready (promtool {:.2} s)",
-            t.elapsed().as_secs_f64(),
-            all.promtool_time.as_secs_f64()
-        );
-        // 3. Prometheus against the generated truth.
-        let t = Instant::now();
-        check_prometheus(&tl, &all)
-            .context("self-check of Prometheus against the generated data")?;
-        phase("self-checks against Prometheus passed", t);
-    }
-    let t = Instant::now();
-    let server_prom = Prometheus::start(&timeline::openmetrics_of(&tl, &|job| {
-        job == timeline::JOB_MATTERMOST
-    }))?;
-    let calls_prom = Prometheus::start(&timeline::openmetrics_of(&tl, &|job| {
-        job != timeline::JOB_MATTERMOST
-    }))?;
-    phase(
-        "Prometheus for the server endpoints and for the Calls endpoints ready",
-        t,
-    );
+    check_prometheus(&tl, &[&server_prom, &calls_prom])
+        .context("self-check of Prometheus against the generated data")?;
+    phase("self-checks against Prometheus passed", t);
 
-    // 4. Specs, and per spec its variables and panels.
+    // 4. Specs, and per spec and time range its variables and panels.
     let specs = read_specs()?;
     let filter = std::env::var("DIFFERENTIAL_PANEL").ok();
+    let ranges: Vec<TimeRange> = timeline::RANGES_S.iter().map(|&r| TimeRange::last(r)).collect();
+    let mut spans = Vec::new();
+    for r in &ranges {
+        let span = ours::auto_span(&tl.scrapes, *r)?;
+        println!(
+            "range {} ({} .. {}): the dashboards' span {span} s",
+            r.label(),
+            describe_time(r.earliest_s),
+            describe_time(r.latest_s)
+        );
+        spans.push(span);
+    }
     let mut total = 0;
     let mut agreeing = 0;
     let t_panels = Instant::now();
-    let mut resolved: Vec<(&Spec, &Prometheus, BTreeMap<String, VarValue>)> = Vec::new();
+    type Resolved<'a> = (&'a Spec, &'a Prometheus, Vec<BTreeMap<String, VarValue>>);
+    let mut resolved: Vec<Resolved> = Vec::new();
     for spec in &specs {
         let prom: &Prometheus = if spec.instance_ports.is_empty() {
             &server_prom
         } else {
             &calls_prom
         };
-        let vars = dashboards::resolve(spec, &tl, prom)
-            .with_context(|| format!("variables of {}", spec.id))?;
+        let mut per_range = Vec::new();
+        for r in &ranges {
+            per_range.push(
+                dashboards::resolve(spec, &tl, prom, *r)
+                    .with_context(|| format!("variables of {} over {}", spec.id, r.label()))?,
+            );
+        }
         println!("{} ({} panels)", spec.label, spec.panels().count());
-        for (k, v) in &vars {
-            println!("    ${k} = {}", v.values.join(", "));
+        for (k, v) in &per_range[1] {
+            println!("    ${k} = {} (6h)", v.values.join(", "));
         }
         for row in &spec.rows {
             for p in &row.panels {
@@ -149,30 +161,83 @@ fn run() -> Result<bool> {
                 }
                 total += 1;
                 let t = Instant::now();
-                match run_panel(spec, p, &label, &tl, prom, &vars, &|s| s) {
-                    Ok(PanelOutcome { ok, line, detail }) => {
-                        if ok {
-                            agreeing += 1;
+                let mut ok_all = true;
+                let mut lines = Vec::new();
+                for ((r, span), vars) in ranges.iter().zip(&spans).zip(&per_range) {
+                    let basis = spl::RateBasis::default();
+                    match run_panel(spec, p, &label, &tl, prom, vars, *r, *span, basis, &|s| s) {
+                        Ok(PanelOutcome { ok, line, detail, .. }) => {
+                            ok_all &= ok;
+                            lines.push(format!("{:>3} {line}", r.label()));
+                            if !ok {
+                                lines.extend(detail.into_iter().map(|d| format!("    {d}")));
+                            }
                         }
-                        println!(
-                            "{}  {label}  {line}  [{:.2} s]",
-                            if ok { "ok  " } else { "FAIL" },
-                            t.elapsed().as_secs_f64()
-                        );
-                        for d in detail {
-                            println!("      {d}");
+                        Err(e) => {
+                            ok_all = false;
+                            lines.push(format!("{:>3} error: {e:#}", r.label()));
                         }
                     }
-                    Err(e) => println!("FAIL  {label}  error: {e:#}"),
+                }
+                if ok_all {
+                    agreeing += 1;
+                }
+                println!(
+                    "{}  {label}  [{:.2} s]",
+                    if ok_all { "ok  " } else { "FAIL" },
+                    t.elapsed().as_secs_f64()
+                );
+                for l in lines {
+                    println!("      {l}");
                 }
             }
         }
-        resolved.push((spec, prom, vars));
+        resolved.push((spec, prom, per_range));
     }
-    phase(&format!("{total} panels compared"), t_panels);
+    phase(
+        &format!("{total} panels compared over {} ranges", ranges.len()),
+        t_panels,
+    );
     println!("panels agreeing: {agreeing}/{total}");
     if total == 0 {
         bail!("no panel compared (spec empty, or DIFFERENTIAL_PANEL matched nothing)");
+    }
+
+    // 4b. Splunk's docs leave open what the first bucket of a search takes as its rate basis
+    // (spl::RateBasis); the verdict above is under the evaluator's default reading. Under the
+    // others, over the shortest range (where one bucket weighs most), which panels differ and
+    // by how much: README, "Known semantic differences".
+    if filter.is_none() {
+        let t = Instant::now();
+        let (range, span) = (ranges[0], spans[0]);
+        for basis in spl::RateBasis::ALL
+            .into_iter()
+            .filter(|b| *b != spl::RateBasis::default())
+        {
+            let mut agree = 0;
+            let mut differ = Vec::new();
+            for (spec, prom, vars) in &resolved {
+                for p in spec.panels() {
+                    let o = run_panel(spec, p, &p.title, &tl, prom, &vars[0], range, span, basis, &|s| s)?;
+                    if o.ok {
+                        agree += 1;
+                    } else {
+                        differ.push(format!(
+                            "{} / {}: largest difference {:.2e}",
+                            spec.label, p.title, o.largest_bad
+                        ));
+                    }
+                }
+            }
+            println!(
+                "reading {basis:?} ({}): {agree}/{total} panels agree",
+                range.label()
+            );
+            for d in differ {
+                println!("    differs: {d}");
+            }
+        }
+        phase("the other readings of the rate basis", t);
     }
 
     // 5. Negative controls: the same comparison must catch a search that
@@ -181,8 +246,11 @@ fn run() -> Result<bool> {
     let mut tried = 0;
     if filter.is_none() {
         let t = Instant::now();
+        // Over 6 hours, at the dashboards' span for it.
+        let (range, span) = (ranges[1], spans[1]);
         for (spec_id, title, what, from, to) in CONTROLS {
             let Some((spec, prom, vars, p)) = resolved.iter().find_map(|(s, prom, vars)| {
+                let vars = &vars[1];
                 (s.id == *spec_id)
                     .then(|| {
                         s.panels()
@@ -202,7 +270,7 @@ fn run() -> Result<bool> {
                 s.replace(from, to)
             };
             let noticed = !matches!(
-                run_panel(spec, p, title, &tl, prom, vars, &mutate),
+                run_panel(spec, p, title, &tl, prom, vars, range, span, spl::RateBasis::default(), &mutate),
                 Ok(PanelOutcome { ok: true, .. })
             );
             if noticed {
@@ -223,6 +291,13 @@ fn run() -> Result<bool> {
 /// (dashboard, panel, what, text replaced everywhere in the search,
 /// replacement). Each must make its panel disagree with Prometheus.
 const CONTROLS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "mattermost_performance_monitoring",
+        "CPU Utilization Percentage",
+        "each bucket's rate from its own samples, ignoring the previous timespan's basis",
+        "rate_sum(mattermost_process_cpu_seconds_total)",
+        "rate(mattermost_process_cpu_seconds_total)",
+    ),
     (
         "mattermost_performance_monitoring",
         "Websocket Buffer Size",
@@ -283,6 +358,8 @@ const CONTROLS: &[(&str, &str, &str, &str, &str)] = &[
 
 struct PanelOutcome {
     ok: bool,
+    /// The largest relative difference of a disagreeing step (0 when none).
+    largest_bad: f64,
     /// `(n points, k known)`.
     line: String,
     /// Lines explaining a failure (and which known differences were used).
@@ -297,15 +374,22 @@ fn run_panel(
     tl: &Timeline,
     prom: &Prometheus,
     vars: &BTreeMap<String, VarValue>,
+    range: TimeRange,
+    span: i64,
+    rate_basis: spl::RateBasis,
     mutate: &dyn Fn(String) -> String,
 ) -> Result<PanelOutcome> {
-    let plan = dashboards::plan(spec, panel, vars)?;
-    let expected = dashboards::expected(prom, spec, panel, &plan, vars)?;
+    let plan = dashboards::plan(spec, panel, vars, range, span)?;
+    let expected = dashboards::expected(prom, spec, panel, &plan, vars, Side::Prometheus)?;
+    let splunk_def =
+        dashboards::expected(prom, spec, panel, &plan, vars, Side::SplunkDefinition)?;
     let ctx = OursContext {
         scrapes: &tl.scrapes,
         step_s: plan.step_s,
         start_s: plan.start_s,
         end_s: plan.end_s,
+        range,
+        rate_basis,
         tokens: vars.values().filter_map(|v| v.token.clone()).collect(),
     };
     let actual = ours::panel_series(spec, panel, &ctx, mutate).context("ours::panel_series")?;
@@ -313,11 +397,26 @@ fn run_panel(
     if let Some(dir) = std::env::var_os("DIFFERENTIAL_PANELS_OUT") {
         write_panel(Path::new(&dir), label, &plan, &expected, &actual)?;
     }
-    let v = compare(&expected, &actual, &known);
-    let line = format!(
-        "({} points, {} known)  step {} s",
-        v.compared, v.skipped, plan.step_s
+    // A one-number panel is compared at the range's end only: no edge there.
+    let edge = |t: i64| !panel.kind.reduces() && plan.is_edge(t);
+    let bounds = Bounds {
+        splunk_def: &splunk_def,
+        edge: &edge,
+    };
+    let v = compare(&expected, &actual, &bounds, &known);
+    let mut line = format!(
+        "step {} s: {} points, {} edge, {} without a Splunk rate, {} without a Prometheus rate",
+        plan.step_s, v.compared, v.edges, v.no_splunk_rate, v.no_prometheus_rate
     );
+    if !v.largest.series.is_empty() {
+        line.push_str(&format!(
+            "; largest difference {:.2e} (held to {:.2e}) in {:?} at {}",
+            v.largest.diff,
+            v.largest.bound,
+            v.largest.series,
+            describe_time(v.largest.t_s)
+        ));
+    }
     let mut detail = Vec::new();
     let empty_reason = EMPTY_BY_CONSTRUCTION
         .iter()
@@ -333,12 +432,20 @@ fn run_panel(
             v.disagreements
         ));
     }
-    // A panel of one number per series compares one point per series; a
-    // time chart at least a full series' worth.
+    // A panel of one number per series compares one point per series; a time chart at least
+    // one point at every step where Grafana draws one inside the range (a step where it draws
+    // one and ours does not is a disagreement already; this catches a chart compared on
+    // nothing).
     let needed = if panel.kind.reduces() {
         1
     } else {
-        plan.steps().saturating_sub(v.skipped)
+        let drawn: BTreeSet<i64> = expected
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|p| p.1.is_finite() && !plan.is_edge(p.0))
+            .map(|p| p.0)
+            .collect();
+        drawn.len().saturating_sub(v.skipped + v.no_splunk_rate)
     };
     if !finite(&expected) && !finite(&actual) {
         match empty_reason {
@@ -348,17 +455,22 @@ fn run_panel(
                 detail.push("no value on either side: an empty comparison proves nothing".into());
             }
         }
-    } else if v.compared < needed {
+    } else if v.compared + v.no_prometheus_rate < needed {
         ok = false;
         detail.push(format!(
             "only {} points compared; at least {needed} required",
-            v.compared
+            v.compared + v.no_prometheus_rate
         ));
     }
     for r in &v.known_used {
         detail.push(format!("known difference: {r}"));
     }
-    Ok(PanelOutcome { ok, line, detail })
+    Ok(PanelOutcome {
+        ok,
+        largest_bad: v.largest_bad,
+        line,
+        detail,
+    })
 }
 
 /// Writes one panel's series, Prometheus' and ours, to `dir/<label>.json` (see
@@ -445,6 +557,7 @@ fn read_specs() -> Result<Vec<Spec>> {
 
 fn check_pure() -> Result<()> {
     harness::compare::self_check().map_err(|e| anyhow!(e))?;
+    harness::splunk_def::self_check().map_err(|e| anyhow!(e))?;
     harness::dashboards::self_check().map_err(|e| anyhow!(e))?;
     Ok(())
 }
@@ -621,17 +734,25 @@ const CLIENT_FAMILIES: [&str; 3] = [
 /// Invariants of the generated data, independent of any engine.
 fn check_timeline(tl: &Timeline) -> Result<()> {
     use timeline::*;
+    let scheduled = SCRAPES_PER_ENDPOINT * ENDPOINTS.len();
+    let present_n = (0..ENDPOINTS.len())
+        .map(|ep| (0..SCRAPES_PER_ENDPOINT).filter(|&k| present(ep, k)).count())
+        .sum::<usize>();
+    // As rough as production: some scrapes missing (about 1 %, and the forwarder gap), but
+    // not so many that a panel has nothing to compare.
     ensure(
-        tl.scrapes.len() == SCRAPES_PER_ENDPOINT * ENDPOINTS.len(),
-        || "scrape count".into(),
+        tl.scrapes.len() == present_n
+            && present_n < scheduled
+            && present_n * 100 > scheduled * 97,
+        || format!("{} scrapes of {scheduled} scheduled", tl.scrapes.len()),
     )?;
     for w in tl.scrapes.windows(2) {
         ensure(w[0].time_ms <= w[1].time_ms, || {
             "scrapes not in time order".into()
         })?;
     }
+    let mut jitters = BTreeSet::new();
     for s in &tl.scrapes {
-        let t = s.time_ms / 1000;
         let ep = ENDPOINTS
             .iter()
             .find(|e| e.host_name() == s.node && e.job == s.job)
@@ -639,21 +760,38 @@ fn check_timeline(tl: &Timeline) -> Result<()> {
         ensure(ep.port == s.port && ep.path == s.path, || {
             format!("scrape of {} job {}: port or path", s.node, s.job)
         })?;
+        // Jittered around the schedule, never onto a minute (a bucket boundary of every span).
+        let off = (s.time_ms - (START_S + ep.offset_s) * 1000).rem_euclid(SCRAPE_INTERVAL_S * 1000);
+        let jitter = if off > SCRAPE_INTERVAL_S * 500 {
+            off - SCRAPE_INTERVAL_S * 1000
+        } else {
+            off
+        };
         ensure(
-            t % 60 != 0 && (t - START_S - ep.offset_s) % SCRAPE_INTERVAL_S == 0,
-            || format!("scrape time {t} on a minute boundary or off the 15 s grid"),
+            s.time_ms % 60_000 != 0 && jitter.abs() <= JITTER_MS,
+            || format!("scrape time {} on a minute boundary or off its schedule", s.time_ms),
+        )?;
+        jitters.insert(jitter);
+        ensure(
+            !(ep.host == GAP_HOST
+                && (GAP_FROM_S * 1000..GAP_TO_S * 1000).contains(&s.time_ms)),
+            || format!("{} scraped while its forwarder is down", s.node),
         )?;
     }
-    ensure(
-        ENDPOINTS
-            .iter()
-            .filter(|e| {
-                e.offset_s % SCRAPE_INTERVAL_S == (RESTART_AT_S - START_S) % SCRAPE_INTERVAL_S
-            })
-            .count()
-            == 0,
-        || "the restart falls on a scrape".into(),
-    )?;
+    ensure(jitters.len() > 1000, || "scrape times not jittered".into())?;
+    // The restart falls between two scrapes of each restarting endpoint, never on one.
+    for (ep, e) in ENDPOINTS.iter().enumerate().filter(|(_, e)| e.restarts) {
+        ensure(
+            (0..SCRAPES_PER_ENDPOINT).all(|k| scrape_time_ms(ep, k) != RESTART_AT_S * 1000)
+                && (0..SCRAPES_PER_ENDPOINT).any(|k| {
+                    present(ep, k) && (RESTART_AT_S - 60..RESTART_AT_S).contains(&(scrape_time_ms(ep, k) / 1000))
+                })
+                && (0..SCRAPES_PER_ENDPOINT).any(|k| {
+                    present(ep, k) && (RESTART_AT_S..RESTART_AT_S + 60).contains(&(scrape_time_ms(ep, k) / 1000))
+                }),
+            || format!("{}: no scrape just before and just after the restart", e.url()),
+        )?;
+    }
     // Every endpoint serves what the dashboards chart of it; the client-side families only the
     // nodes their clients report to, and the replica lag only the cluster leader: at least one.
     for (job, names) in CHARTED {
@@ -687,12 +825,19 @@ fn check_timeline(tl: &Timeline) -> Result<()> {
     // endpoint's first scrape, its first after the restart, and its last).
     let restart_k = |ep: usize| {
         (0..SCRAPES_PER_ENDPOINT)
-            .find(|&k| scrape_time_s(ep, k) >= RESTART_AT_S)
+            .find(|&k| present(ep, k) && scrape_time_ms(ep, k) >= RESTART_AT_S * 1000)
             .unwrap_or(0)
     };
+    let last_k = |ep: usize| {
+        (0..SCRAPES_PER_ENDPOINT)
+            .rev()
+            .find(|&k| present(ep, k))
+            .unwrap_or(0)
+    };
+    let first_k = |ep: usize| (0..SCRAPES_PER_ENDPOINT).find(|&k| present(ep, k)).unwrap_or(0);
     for (ep, e) in ENDPOINTS.iter().enumerate() {
-        for k in [0, restart_k(ep), SCRAPES_PER_ENDPOINT - 1] {
-            let t_ms = scrape_time_s(ep, k) * 1000;
+        for k in [first_k(ep), restart_k(ep), last_k(ep)] {
+            let t_ms = scrape_time_ms(ep, k);
             let s = tl
                 .scrapes
                 .iter()
@@ -793,8 +938,9 @@ fn check_family(f: &timeline::Family) -> Result<()> {
         let ep = s.endpoint;
         for k in 1..s.values.len() {
             let (a, b) = (s.values[k - 1], s.values[k]);
-            let (t0, t1) = (scrape_time_s(ep, k - 1), scrape_time_s(ep, k));
-            let reset = ENDPOINTS[ep].restarts && t0 < RESTART_AT_S && RESTART_AT_S <= t1;
+            let (t0, t1) = (scrape_time_ms(ep, k - 1), scrape_time_ms(ep, k));
+            let reset =
+                ENDPOINTS[ep].restarts && t0 < RESTART_AT_S * 1000 && RESTART_AT_S * 1000 <= t1;
             ensure(if reset { b < a || a == 0.0 } else { b >= a }, || {
                 format!(
                     "{} on {}: {a} -> {b} at scrape {k}",
@@ -802,10 +948,19 @@ fn check_family(f: &timeline::Family) -> Result<()> {
                     ENDPOINTS[ep].url()
                 )
             })?;
-            let seg = segment_of(t0);
-            if !reset && segment_of(t1) == seg && t0 - START_S >= 0 {
-                let want = rates[seg] * SCRAPE_INTERVAL_S as f64;
-                ensure((b - a - want).abs() <= 0.0101 + 1e-12 * b.abs(), || {
+            // Inside one segment a counter grows by its rate times the (jittered) time between
+            // the scrapes, up to one count (integer counters) or one quantum (float ones) of
+            // rounding.
+            let seg = segment_of(t0 / 1000);
+            let same_segment = (t0 / 1000 - START_S) / SEGMENT_S == (t1 / 1000 - START_S) / SEGMENT_S;
+            // (A histogram's cumulative buckets and count add up one rounded counter per
+            // bucket, and some counters are such a count, e.g. the cluster's requests; a
+            // histogram's `_sum` weighs them by their values and is checked through them.)
+            let counts = 20.0;
+            let is_sum = s.name.ends_with("_sum") && f.kind != Kind::Counter;
+            if !reset && same_segment && t0 / 1000 - START_S >= 0 && !is_sum {
+                let want = rates[seg] * (t1 - t0) as f64 / 1000.0;
+                ensure((b - a - want).abs() <= counts + 0.0001 + 1e-12 * b.abs(), || {
                     format!(
                         "{} on {}: grew by {} at scrape {k}, its rate says {want}",
                         s.name,
@@ -850,8 +1005,8 @@ fn check_family(f: &timeline::Family) -> Result<()> {
                     let ep = child[0].endpoint;
                     let restart = ENDPOINTS[ep].restarts
                         && k > 0
-                        && scrape_time_s(ep, k - 1) < RESTART_AT_S
-                        && RESTART_AT_S <= scrape_time_s(ep, k);
+                        && scrape_time_ms(ep, k - 1) < RESTART_AT_S * 1000
+                        && RESTART_AT_S * 1000 <= scrape_time_ms(ep, k);
                     if client && k > 0 && !restart {
                         ensure(child[n - 1].values[k] > child[n - 1].values[k - 1], || {
                             format!("{}: no observation at scrape {k}", f.name)
@@ -905,7 +1060,8 @@ fn true_totals(
                 .expect("histogram rates")
                 .iter()
                 .map(|r| r * timeline::SEGMENT_S as f64)
-                .sum();
+                .sum::<f64>()
+                * (timeline::DURATION_S / (timeline::SEGMENT_S * timeline::SEGMENTS as i64)) as f64;
             *acc.entry(value(s)).or_default() += total;
         }
     }
@@ -913,36 +1069,44 @@ fn true_totals(
     (count, mean)
 }
 
-fn instant(prom: &PromClient, expr: &str, t: i64) -> Result<f64> {
-    let r = prom.query(expr, t)?;
+/// The one value that `expr` has at `t` in the Prometheus that has it.
+fn instant(proms: &[&Prometheus], expr: &str, t: i64) -> Result<f64> {
+    let mut r = Vec::new();
+    for p in proms {
+        r.extend(p.query(expr, t)?);
+    }
     ensure(r.len() == 1 && r[0].points.len() == 1, || {
         format!("{expr} at {t}: expected one value, got {r:?}")
     })?;
     Ok(r[0].points[0].1)
 }
 
-/// The values of `label` in the answer to `expr` at the end of the data.
-fn label_values(prom: &PromClient, expr: &str, label: &str) -> Result<BTreeSet<String>> {
-    Ok(prom
-        .query(expr, timeline::END_S)?
-        .iter()
-        .filter_map(|s| s.labels.get(label).cloned())
-        .collect())
+/// The values of `label` in the answers to `expr` at the end of the data.
+fn label_values(proms: &[&Prometheus], expr: &str, label: &str) -> Result<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for p in proms {
+        out.extend(
+            p.query(expr, timeline::END_S)?
+                .iter()
+                .filter_map(|s| s.labels.get(label).cloned()),
+        );
+    }
+    Ok(out)
 }
 
 fn rel_close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * b.abs().max(1e-12)
 }
 
-/// Prometheus' `histogram_quantile(q, sum by (le) (rate(<family>_bucket[w])))` for a window
-/// `w` inside segment `segment`, computed from the generated rates of the children `keep`
-/// accepts (bucketQuantile: linear interpolation inside the bucket the rank falls in, the
+/// Prometheus' `histogram_quantile(q, sum by (le) (rate(<family>_bucket[w])))` computed from
+/// each bucket series' `rate` (the generated one of a segment, or Prometheus' own formula over
+/// the samples) of the children `keep` accepts (bucketQuantile: linear interpolation inside the bucket the rank falls in, the
 /// lower bound of the first bucket 0, the last finite bound when the rank is in `+Inf`).
 fn true_quantile(
     tl: &Timeline,
     family: &str,
     q: f64,
-    segment: usize,
+    rate: impl Fn(&timeline::Series) -> f64,
     keep: impl Fn(&timeline::Series) -> bool,
 ) -> f64 {
     let mut by_le: BTreeMap<String, f64> = BTreeMap::new();
@@ -951,7 +1115,7 @@ fn true_quantile(
         .filter(|s| keep(s))
     {
         let le = s.le.clone().expect("bucket");
-        *by_le.entry(le).or_default() += s.rates.expect("rates")[segment];
+        *by_le.entry(le).or_default() += rate(s);
     }
     let mut buckets: Vec<(f64, f64)> = by_le
         .into_iter()
@@ -980,7 +1144,7 @@ fn true_quantile(
 }
 
 /// Prometheus' answers against the rates the data was generated with.
-fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
+fn check_prometheus(tl: &Timeline, prom: &[&Prometheus]) -> Result<()> {
     use timeline::*;
     // Every series loaded (nothing dropped by retention or by the parser), under the instance
     // and job of its endpoint.
@@ -1007,9 +1171,18 @@ fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
         || format!("the server job's instances: {servers:?}"),
     )?;
 
-    // A rate inside a segment is exact: window (2400, 2700] lies in segment 1. Counters of
-    // every kind of endpoint, with and without `_total`, untyped ones, histogram sums.
+    // Rates inside a segment (window (2400, 2700] lies in segment 1): Prometheus' answer is its
+    // formula over the jittered, gappy samples exactly (1e-9), and that is the generated rate
+    // up to the counts' rounding and the extrapolation a missing edge scrape changes (5 %).
+    // Counters of every kind of endpoint, with and without `_total`, untyped ones, histogram
+    // sums.
     let t = START_S + 2700;
+    let formula = |name: &str, keep: &dyn Fn(&timeline::Series) -> bool, t: i64| -> f64 {
+        tl.series_named(name)
+            .filter(|s| keep(s))
+            .filter_map(|s| tl.prometheus_rate(s, t, 300))
+            .sum()
+    };
     for (name, tol) in [
         ("mattermost_http_requests_total", 1e-9),
         ("mattermost_api_time_sum", 1e-6),
@@ -1028,8 +1201,12 @@ fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
     ] {
         let expr = format!("sum(rate({name}[5m]))");
         let got = instant(prom, &expr, t)?;
+        let exact = formula(name, &|_| true, t);
+        ensure(exact > 0.0 && rel_close(got, exact, 1e-9), || {
+            format!("{expr} at {}: {got}, its formula over the samples {exact}", describe_time(t))
+        })?;
         let want = tl.true_rate(name, 1, |_| true);
-        ensure(want > 0.0 && rel_close(got, want, tol), || {
+        ensure(rel_close(got, want, f64::max(tol, 0.05)), || {
             format!("{expr} at {}: {got}, generated {want}", describe_time(t))
         })?;
     }
@@ -1041,8 +1218,13 @@ fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
             .series_named("node_cpu_seconds_total")
             .filter(|s| s.endpoint().host_name() == h && s.label("mode") == "idle")
             .count();
-        ensure(cpus > 0 && (got - cpus as f64).abs() < 1e-3, || {
-            format!("{expr}: {got} for {cpus} CPUs")
+        let exact = formula(
+            "node_cpu_seconds_total",
+            &|s| s.endpoint().host_name() == h,
+            t,
+        );
+        ensure(cpus > 0 && rel_close(got, exact, 1e-9) && (got - cpus as f64).abs() < 0.05 * cpus as f64, || {
+            format!("{expr}: {got} (formula {exact}) for {cpus} CPUs")
         })?;
     }
 
@@ -1085,15 +1267,15 @@ fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
         let expr =
             format!("histogram_quantile({q}, sum by (le) (rate({family}_bucket{selector}[5m])))");
         let got = instant(prom, &expr, t)?;
-        let want = true_quantile(tl, family, q, 3, |s| {
-            keep.is_none_or(|(k, v)| s.label(k) == v)
-        });
-        ensure(got.is_finite() && rel_close(got, want, 1e-9), || {
-            format!("{expr} at {}: {got}, generated {want}", describe_time(t))
+        let keep = |s: &timeline::Series| keep.is_none_or(|(k, v)| s.label(k) == v);
+        let exact = true_quantile(tl, family, q, |s| tl.prometheus_rate(s, t, 300).unwrap_or(0.0), keep);
+        let want = true_quantile(tl, family, q, |s| s.rates.expect("rates")[3], keep);
+        ensure(got.is_finite() && rel_close(got, exact, 1e-9) && rel_close(got, want, 0.05), || {
+            format!("{expr} at {}: {got}, its formula over the samples {exact}, generated {want}", describe_time(t))
         })?;
     }
     // A summary's quantiles are stored as written.
-    let k = 100;
+    let k = (100..).find(|&k| present(0, k)).expect("a scrape");
     let want = tl
         .series_named("go_gc_duration_seconds")
         .find(|s| s.endpoint == 0 && s.label("quantile") == "0.75")
@@ -1101,27 +1283,28 @@ fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
         .ok_or_else(|| anyhow!("no GC summary"))?;
     let expr =
         "go_gc_duration_seconds{instance=\"mm-node-1:8067\",job=\"mattermost\",quantile=\"0.75\"}";
-    let got = instant(prom, expr, scrape_time_s(0, k))?;
+    // (Prometheus' instant queries take whole seconds: the first second at or after it.)
+    let got = instant(prom, expr, scrape_time_ms(0, k).div_euclid(1000) + 1)?;
     ensure(got == want, || format!("{expr}: {got}, generated {want}"))?;
 
     // Across mm-node-2's restart the rate stays sane: Prometheus counts the first value after
-    // the reset as the increase, losing the 8 s between the last scrape and the restart (8/285
-    // of the window's increase), so within 5% of the generated rate, and never negative.
+    // the reset as the increase, losing the time between the last scrape and the restart, so
+    // its formula over the samples, positive, and within 25% of the generated rate.
     let restarting = NODES[RESTART_NODE];
-    let t = START_S + 5700;
+    let t = (RESTART_AT_S / 60 + 3) * 60;
     let expr =
         format!("rate(mattermost_http_requests_total{{instance=\"{restarting}:8067\"}}[5m])");
     let got = instant(prom, &expr, t)?;
-    let want = tl.true_rate("mattermost_http_requests_total", 3, |s| {
-        s.endpoint == RESTART_NODE
-    });
-    ensure(got > 0.0 && rel_close(got, want, 0.05), || {
-        format!("{expr} across the restart: {got}, generated {want}")
+    let keep = |s: &timeline::Series| s.endpoint == RESTART_NODE;
+    let exact = formula("mattermost_http_requests_total", &keep, t);
+    let want = tl.true_rate("mattermost_http_requests_total", segment_of(t), keep);
+    ensure(got > 0.0 && rel_close(got, exact, 1e-9) && rel_close(got, want, 0.25), || {
+        format!("{expr} across the restart: {got}, formula {exact}, generated {want}")
     })?;
     // ... the start time gauge moved ...
     let start = format!("mattermost_process_start_time_seconds{{instance=\"{restarting}:8067\"}}");
     let before = instant(prom, &start, RESTART_AT_S - 30)?;
-    let after = instant(prom, &start, RESTART_AT_S + 30)?;
+    let after = instant(prom, &start, RESTART_AT_S + 150)?;
     ensure(
         after > before && (after - RESTART_AT_S as f64).abs() < 1.0,
         || format!("start time {before} -> {after}"),
@@ -1146,7 +1329,7 @@ fn check_prometheus(tl: &Timeline, prom: &Prometheus) -> Result<()> {
 
     // Latency climbs in the slow segment: API p99 about 0.19 s before, about 2.4 s during.
     let q = "histogram_quantile(0.99, sum by (le) (rate(mattermost_api_time_bucket[5m])))";
-    let normal = instant(prom, q, START_S + 900)?;
+    let normal = instant(prom, q, START_S + 960)?;
     let slow = instant(prom, q, START_S + SLOW_SEGMENT as i64 * SEGMENT_S + 900)?;
     ensure(normal < 0.3 && slow > 1.0, || {
         format!("API p99: {normal} s normally, {slow} s in the slow segment")

@@ -36,7 +36,7 @@ use alerts_support::timeline::{self, Scenario, Timeline, NODES};
 use harness::ours::indexed_point;
 use harness::{spl, splunk};
 use mattermost_metrics::alerts::{self, Alert, RuleFile};
-use mattermost_metrics::convert::ConvertOptions;
+use mattermost_metrics::convert::{float, ConvertOptions, DataPoint};
 use mattermost_metrics::exposition::Format;
 use mattermost_metrics::health::{self, ScrapeHealth};
 use mattermost_metrics::pipeline::convert_scrape;
@@ -93,6 +93,18 @@ const CONTROLS: &[(&str, &str, &str, &str)] = &[
         "a threshold ten times the rule's",
         "`mattermost_metrics_alert_replica_lag_high_threshold`",
         "100",
+    ),
+    (
+        "MattermostGoroutinesHigh",
+        "no lookback: the condition needs a sample in every bucket (the old compiled form)",
+        "_time=mvrange(_time, _time + 300, 60)",
+        "_time=mvrange(_time, _time + 60, 60)",
+    ),
+    (
+        "MattermostReplicaLagHigh",
+        "a lookback of 10 minutes instead of Prometheus' 5",
+        "_time=mvrange(_time, _time + 300, 60)",
+        "_time=mvrange(_time, _time + 600, 60)",
     ),
     (
         "MattermostRestarted",
@@ -170,11 +182,15 @@ fn run() -> Result<bool> {
     for s in timeline::scenarios() {
         let tl = Timeline::generate(&s);
         let store = index(&tl, &transforms)?;
+        let samples = same_samples(&tl, &store)
+            .with_context(|| format!("timeline {}: the engines' samples", s.name))?;
+        let lost = tl.recorded.iter().flatten().filter(|r| !**r).count();
         println!(
-            "    {:<17} {} series, {} data points in Splunk: {}",
+            "    {:<17} {} series, {samples} samples in both engines ({} data points in Splunk), {lost} of {} scrapes lost: {}",
             s.name,
             tl.series.len() + NODES.len(),
             store.len(),
+            NODES.len() * timeline::SCRAPES,
             s.story
         );
         loaded.push(Loaded {
@@ -303,15 +319,23 @@ fn work_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The timeline as Splunk holds it: every scrape through the input's parse -> convert -> event
-/// text and our transforms, and the input's health data points (`up` = 0 for a failed scrape).
+/// The timeline as Splunk holds it: every recorded scrape, at the instant it happened, through
+/// the input's parse -> convert -> event text and our transforms, and the input's health data
+/// points (`up` = 0 for a failed scrape); a lost scrape leaves nothing.
 fn index(tl: &Timeline, transforms: &[splunk::Transform]) -> Result<spl::Store> {
     let mut store = spl::Store::new();
     let mut raw = Vec::new();
     for k in 0..timeline::SCRAPES {
-        let time_ms = timeline::scrape_time_s(k) * 1000;
         for (node, name) in NODES.iter().enumerate() {
-            let mut points = Vec::new();
+            if !tl.recorded[node][k] {
+                // Lost on the way: not even the health data point arrives.
+                continue;
+            }
+            let time_ms = tl.times[node][k] * 1000;
+            let source = format!("http://{name}:8067/metrics");
+            let mut index_point = |dp: &DataPoint<'_>| {
+                store.push(indexed_point(transforms, name, &source, None, dp, &mut raw))
+            };
             if let Some(body) = tl.body(node, k) {
                 convert_scrape(
                     body.as_bytes(),
@@ -319,7 +343,7 @@ fn index(tl: &Timeline, transforms: &[splunk::Transform]) -> Result<spl::Store> 
                     false,
                     &ConvertOptions::default(),
                     time_ms,
-                    |dp| points.push(indexed_point(transforms, name, &format!("http://{name}:8067/metrics"), None, dp, &mut raw)),
+                    &mut index_point,
                 )
                 .map_err(|e| anyhow!("scrape of {name} at {time_ms}: {e}"))?;
             }
@@ -327,15 +351,56 @@ fn index(tl: &Timeline, transforms: &[splunk::Transform]) -> Result<spl::Store> 
                 up: tl.up[node][k],
                 ..ScrapeHealth::default()
             };
-            health::data_points(health::scrape_values(&h), time_ms, &[], |dp| {
-                points.push(indexed_point(transforms, name, &format!("http://{name}:8067/metrics"), None, dp, &mut raw))
-            });
-            for p in points {
-                store.push(p);
-            }
+            health::data_points(health::scrape_values(&h), time_ms, &[], &mut index_point);
         }
     }
     Ok(store)
+}
+
+/// That Prometheus gets exactly the samples Splunk indexes: every promtool input series, read
+/// back from its notation, is the indexed series of the same metric and labels (`instance` is
+/// `host`), instant for instant and value for value. The number of samples compared.
+fn same_samples(tl: &Timeline, store: &spl::Store) -> Result<usize> {
+    let mut n = 0;
+    for (series, values) in tl.promtool_series() {
+        let (name, labels) = series
+            .split_once('{')
+            .ok_or_else(|| anyhow!("{series}: no labels"))?;
+        let labels = promtool::go_map(&format!("{{{labels}"))?;
+        let metric = mattermost_metrics::convert::names::metric_name(name);
+        let found: Vec<&spl::Series> = store
+            .series(&metric)
+            .iter()
+            .filter(|s| {
+                labels.iter().all(|(k, v)| match k.as_str() {
+                    "instance" => s.dims.get("host") == Some(v),
+                    // The input writes bounds in their canonical form (`1` as `1.0`).
+                    "le" => float::canonical_bound_text(v)
+                        .is_some_and(|c| s.dims.get(k).map(String::as_str) == Some(c.as_str())),
+                    _ => s.dims.get(k) == Some(v),
+                })
+            })
+            .collect();
+        let [indexed] = found.as_slice() else {
+            anyhow::bail!("{series}: {} indexed series of {metric} match", found.len());
+        };
+        let want = promtool::samples(&values, timeline::PROMTOOL_STEP_S)?;
+        let got: Vec<(i64, f64)> = indexed
+            .times
+            .iter()
+            .copied()
+            .zip(indexed.values.iter().copied())
+            .collect();
+        if let Some(i) = (0..want.len().max(got.len())).find(|&i| want.get(i) != got.get(i)) {
+            anyhow::bail!(
+                "{series}: sample {i} is {:?} in promtool's input, {:?} in Splunk",
+                want.get(i),
+                got.get(i)
+            );
+        }
+        n += want.len();
+    }
+    Ok(n)
 }
 
 /// Runs `search` (alert `s`'s, or a mutation of it) at every minute its cron schedule names
@@ -371,6 +436,7 @@ fn evaluate(
                 earliest_s: from as f64,
                 latest_s: to as f64,
                 tokens: BTreeMap::new(),
+                rate_basis: spl::RateBasis::default(),
             };
             let rows = spl::run(search, &ctx)
                 .with_context(|| format!("{} at {run_at} s\n{search}", s.alert.name))?;

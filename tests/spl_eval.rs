@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use regex::Regex;
-use spl::{Context, Field, Macros, Point, Row, Store};
+use spl::{Context, Field, Macros, Point, RateBasis, Row, Store};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -56,6 +56,18 @@ fn run_with(
     e: f64,
     l: f64,
 ) -> anyhow::Result<Vec<Row>> {
+    run_basis(store, macros, tokens, q, e, l, RateBasis::default())
+}
+
+fn run_basis(
+    store: &Store,
+    macros: &Macros,
+    tokens: &[(&str, &str)],
+    q: &str,
+    e: f64,
+    l: f64,
+    rate_basis: RateBasis,
+) -> anyhow::Result<Vec<Row>> {
     let ctx = Context {
         store,
         macros,
@@ -65,6 +77,7 @@ fn run_with(
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+        rate_basis,
     };
     spl::run(q, &ctx)
 }
@@ -181,24 +194,188 @@ fn mstats_avg_latest_rate_sum_per_bucket_with_a_counter_reset() {
 }
 
 #[test]
-fn a_series_with_one_point_in_a_bucket_has_no_rate() {
-    // host a: points at 0, 30 (bucket 0) and 70 (bucket 60, alone).
-    let s = store_of(vec![
-        pt(0.0, M, 0.0, &[("host", "a")]),
-        pt(30.0, M, 30.0, &[("host", "a")]),
-        pt(70.0, M, 70.0, &[("host", "a")]),
+fn a_series_with_one_point_in_a_bucket_gets_a_rate_from_the_previous_timespan() {
+    // host a: points at 0, 30 (bucket 0) and 70 (bucket 60, alone); host b:
+    // 10 (bucket 0), nothing in bucket 60, 130 (bucket 120, alone).
+    let s = counters(&[
+        ("a", &[(0.0, 0.0), (30.0, 30.0), (70.0, 70.0)]),
+        ("b", &[(10.0, 10.0), (130.0, 250.0)]),
     ]);
     let rows = run(
         &s,
-        "| mstats rate_sum(m_total) AS r count(m_total) AS n WHERE index=wss_metrics span=60s",
+        "| mstats rate_sum(m_total) AS r rate_avg(m_total) AS ra count(m_total) AS n WHERE index=wss_metrics BY host span=60s",
         0.0,
-        120.0,
+        180.0,
     );
-    assert_eq!(rows.len(), 2);
-    close(num(&rows[0], "r"), 1.0);
-    // The bucket exists (it has a point) but its rate is null.
-    assert_eq!(num(&rows[1], "r"), None);
-    close(num(&rows[1], "n"), 1.0);
+    let got: Vec<(f64, String, Option<f64>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                num(r, "_time").unwrap(),
+                text(r, "host").unwrap(),
+                num(r, "r"),
+            )
+        })
+        .collect();
+    // a, bucket 0: its own two points, 30 over 30 s. b, bucket 0: one point
+    // and nothing read before it: null.
+    // a, bucket 60: basis 30 at t=30 (the previous timespan), 40 over 40 s.
+    // b, bucket 120: no point in the previous timespan (60): the basis is
+    // pulled across timespans, 10 at t=10: 240 over 120 s.
+    assert_eq!(
+        got,
+        vec![
+            (0.0, "a".into(), Some(1.0)),
+            (0.0, "b".into(), None),
+            (60.0, "a".into(), Some(1.0)),
+            (120.0, "b".into(), Some(2.0)),
+        ]
+    );
+    close(num(&rows[3], "ra"), 2.0);
+    close(num(&rows[2], "n"), 1.0);
+}
+
+/// Counters `m_total`, one per host: (t, value) points.
+fn counters(hosts: &[(&str, &[(f64, f64)])]) -> Store {
+    let mut pts = Vec::new();
+    for (host, points) in hosts {
+        for &(t, v) in *points {
+            pts.push(pt(t, M, v, &[("host", host)]));
+        }
+    }
+    store_of(pts)
+}
+
+/// One counter `m_total` of `host`: (t, value) points.
+fn counter(host: &str, points: &[(f64, f64)]) -> Store {
+    counters(&[(host, points)])
+}
+
+#[test]
+fn rate_sum_counts_the_increase_and_a_reset_across_a_bucket_boundary() {
+    // Buckets of 60 s over [0, 120); bucket 60's rate starts from bucket
+    // 0's latest value, at t=50.
+    // - The counter jumps from 50 to 100 between t=50 and t=70: (110 - 50) /
+    //   (110 - 50) = 1, not (110 - 100) / 40; rate(X) has no
+    //   previous-timespan basis and keeps the bucket's own 10 / 40.
+    // - 150 at t=50, then the process restarts: 5 at t=70, 45 at t=110. The
+    //   counter lost 150 at the reset, added back: 45 - 150 + 150 = 45 over
+    //   60 s; rate(X) in the bucket alone: 40 / 40.
+    for (points, want, want_plain) in [
+        (
+            [(0.0, 0.0), (50.0, 50.0), (70.0, 100.0), (110.0, 110.0)],
+            [1.0, 1.0],
+            10.0 / 40.0,
+        ),
+        (
+            [(0.0, 100.0), (50.0, 150.0), (70.0, 5.0), (110.0, 45.0)],
+            [1.0, 0.75],
+            1.0,
+        ),
+    ] {
+        let s = counter("a", &points);
+        let rows = run(
+            &s,
+            "| mstats rate_sum(m_total) AS r rate(m_total) AS plain WHERE index=wss_metrics span=60s",
+            0.0,
+            120.0,
+        );
+        assert_eq!(rows.len(), 2);
+        close(num(&rows[0], "r"), want[0]);
+        close(num(&rows[1], "r"), want[1]);
+        close(num(&rows[1], "plain"), want_plain);
+    }
+}
+
+#[test]
+fn with_two_resets_only_the_largest_value_lost_is_added_back() {
+    // Time functions, rate: "handles the largest value reset if there is at
+    // least one reset". 10 30 | 5 25 | 3 8 loses 30 and 25: 8 - 10 + 30 =
+    // 28 over 50 s (Prometheus would add back both: 53). Then with the
+    // larger loss second: 10 20 | 5 40 | 3 8: 8 - 10 + 40 = 38.
+    for (host, values, want) in [
+        ("a", [10.0, 30.0, 5.0, 25.0, 3.0, 8.0], 28.0 / 50.0),
+        ("b", [10.0, 20.0, 5.0, 40.0, 3.0, 8.0], 38.0 / 50.0),
+    ] {
+        let pts: Vec<(f64, f64)> = values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (10.0 * i as f64, v))
+            .collect();
+        let s = counter(host, &pts);
+        let rows = run(
+            &s,
+            "| mstats rate(m_total) AS r rate_sum(m_total) AS rs rate_avg(m_total) AS ra WHERE index=wss_metrics span=60s",
+            0.0,
+            60.0,
+        );
+        assert_eq!(rows.len(), 1);
+        for f in ["r", "rs", "ra"] {
+            close(num(&rows[0], f), want);
+        }
+    }
+}
+
+#[test]
+fn each_rate_basis_reading_decides_the_first_bucket() {
+    // Range [65, 180), span 60: buckets 60 (first, starts before earliest)
+    // and 120. host a: 50 at t=50 (before earliest, in the timespan before
+    // the first), 100 at 70, 130 at 100 | 160 at 130, 200 at 170. host b:
+    // 0 at t=-10 (two timespans before the first: never read), 80 at 70 |
+    // 140 at 130.
+    let s = counters(&[
+        (
+            "a",
+            &[
+                (50.0, 50.0),
+                (70.0, 100.0),
+                (100.0, 130.0),
+                (130.0, 160.0),
+                (170.0, 200.0),
+            ],
+        ),
+        ("b", &[(-10.0, 0.0), (70.0, 80.0), (130.0, 140.0)]),
+    ]);
+    let q = "| mstats rate_sum(m_total) AS r WHERE index=wss_metrics BY host span=60s";
+    let q_all = "| mstats rate_sum(m_total) AS r WHERE index=wss_metrics BY host";
+    let per = |basis: RateBasis, q: &str| -> Vec<Option<f64>> {
+        run_basis(&s, &app_macros(), &[], q, 65.0, 180.0, basis)
+            .unwrap()
+            .iter()
+            .map(|r| num(r, "r"))
+            .collect()
+    };
+    // Rows: (60, a), (60, b), (120, a), (120, b).
+    // ReadsBeforeEarliest: a's first bucket from 50 at t=50: 80 over 50 s.
+    // b has no point read before its first: one point there, null.
+    assert_eq!(
+        per(RateBasis::ReadsBeforeEarliest, q),
+        vec![Some(1.6), None, Some(1.0), Some(1.0)]
+    );
+    // OwnPointsOnly: a's first bucket from its own first point, 30 over 30 s.
+    assert_eq!(
+        per(RateBasis::OwnPointsOnly, q),
+        vec![Some(1.0), None, Some(1.0), Some(1.0)]
+    );
+    // FirstBucketDropped: no rate in the first bucket at all.
+    assert_eq!(
+        per(RateBasis::FirstBucketDropped, q),
+        vec![None, None, Some(1.0), Some(1.0)]
+    );
+    // No span: the whole range is one timespan. Reading before earliest
+    // goes back one range length (to -50): a from 50 at t=50, 150 over
+    // 120 s; b from 0 at t=-10, 140 over 140 s. Otherwise from the own first
+    // points: a 100 over 100 s, b 60 over 60 s.
+    assert_eq!(
+        per(RateBasis::ReadsBeforeEarliest, q_all),
+        vec![Some(1.25), Some(1.0)]
+    );
+    for basis in [RateBasis::OwnPointsOnly, RateBasis::FirstBucketDropped] {
+        assert_eq!(per(basis, q_all), vec![Some(1.0), Some(1.0)]);
+    }
+    // The default is the reading that applies the documented rule to every
+    // timespan.
+    assert_eq!(RateBasis::default(), RateBasis::ReadsBeforeEarliest);
 }
 
 #[test]
@@ -326,9 +503,49 @@ fn where_clause_ne_not_wildcards_and_case() {
         hosts("| mstats sum(m_total) AS v WHERE index=wss_metrics AND NOT handler=\"x\" BY host"),
         ["b", "c"]
     );
-    // Wildcards, case-insensitive values, OR, parentheses.
+    // Wildcards, case-sensitive values (mstats: "The WHERE clause is
+    // case-sensitive when it filters mstats results by field values."), OR,
+    // parentheses.
     assert_eq!(
-        hosts("| mstats sum(m_total) AS v WHERE `mattermost_metrics_index` AND handler=X* BY host"),
+        hosts("| mstats sum(m_total) AS v WHERE `mattermost_metrics_index` AND handler=x* BY host"),
+        ["a"]
+    );
+    assert!(hosts(
+        "| mstats sum(m_total) AS v WHERE `mattermost_metrics_index` AND handler=X* BY host"
+    )
+    .is_empty());
+    assert!(hosts("| mstats sum(m_total) AS v WHERE index=WSS_METRICS BY host").is_empty());
+    assert_eq!(
+        hosts("| mstats sum(m_total) AS v WHERE index=wss_metrics handler!=\"X\" BY host"),
+        ["a", "b"]
+    );
+    assert_eq!(
+        hosts("| mstats sum(m_total) AS v WHERE index=wss_metrics AND NOT handler=\"X\" BY host"),
+        ["a", "b", "c"]
+    );
+    // mcatalog is a metrics search command too ("All metrics search
+    // commands are case sensitive.").
+    assert!(run(
+        &s,
+        "| mcatalog values(host) AS h WHERE index=wss_metrics AND host=A",
+        0.0,
+        60.0
+    )
+    .is_empty());
+    assert_eq!(
+        run(
+            &s,
+            "| mcatalog values(host) AS h WHERE index=wss_metrics AND host=a",
+            0.0,
+            60.0
+        )
+        .len(),
+        1
+    );
+    // The search command keeps its own rule: "By default, searches are
+    // case-insensitive".
+    assert_eq!(
+        hosts("| mstats sum(m_total) AS v WHERE index=wss_metrics BY host | search host=A"),
         ["a"]
     );
     assert_eq!(
@@ -1222,6 +1439,7 @@ fn rate_sum_over_500_series_then_stats_is_fast() {
         earliest_s: 0.0,
         latest_s: 7200.0,
         tokens: BTreeMap::new(),
+        rate_basis: spl::RateBasis::default(),
     };
     let start = Instant::now();
     let rows = spl::run(
@@ -1237,4 +1455,108 @@ fn rate_sum_over_500_series_then_stats_is_fast() {
         close(num(r, "total"), 50.0 * 120.0);
     }
     assert!(took.as_secs_f64() < 1.0, "took {took:?}");
+}
+
+/// The search after token substitution (no macros).
+fn subst(search: &str, tokens: &[(&str, &str)]) -> anyhow::Result<String> {
+    let t: BTreeMap<String, String> = tokens
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    spl::expand(search, &Macros::default(), &t)
+}
+
+#[test]
+fn tokens_substitute_as_simple_xml_does() {
+    let t = [("a", "x"), ("env:user", "admin"), ("h", "$b$")];
+    // $name$, $$ -> $, namespaces, values not scanned again, and a `$` that
+    // starts no token stays.
+    assert_eq!(subst("a=$a$ cost=$$5 $$a$", &t).unwrap(), "a=x cost=$5 $a$");
+    assert_eq!(subst("u=$env:user$", &t).unwrap(), "u=admin");
+    assert_eq!(subst("h=$h$", &t).unwrap(), "h=$b$");
+    assert_eq!(subst("price 5$", &t).unwrap(), "price 5$");
+    assert_eq!(subst("x=$a|$ y", &t).unwrap(), "x=$a|$ y");
+    assert_eq!(subst("$a b:c$", &t).unwrap(), "$a b:c$");
+    // No default filter in a search: the value lands as it is.
+    let hostile = "x\" OR host=\"*";
+    assert_eq!(
+        subst("host=\"$v$\"", &[("v", hostile)]).unwrap(),
+        "host=\"x\" OR host=\"*\""
+    );
+    // A token without a value (any run of characters but $ | : between two
+    // dollars is a token name) keeps the search from running.
+    let e = subst("a=$nope$", &t).unwrap_err().to_string();
+    assert!(e.contains("`$nope$`") && e.contains("no value"), "{e}");
+    let e = subst("| eval x=\"$\" . \"$\"", &t).unwrap_err().to_string();
+    assert!(e.contains("`$\" . \"$`"), "{e}");
+}
+
+#[test]
+fn token_filters_escape_as_splunk_does() {
+    // (A backquote left in the search would start a macro call after
+    // substitution, as in Splunk: `v` has one only for filters that
+    // escape it.)
+    let v = "a \"b\" \\c\n\t\u{1}<&>'`/ü?=";
+    let f = |filter: &str| subst(&format!("$v{filter}$"), &[("v", v)]).unwrap();
+    let v_nb = "a \"b\" \\c\n\t\u{1}<&>'/ü?=";
+    let f_nb = |filter: &str| subst(&format!("$v{filter}$"), &[("v", v_nb)]).unwrap();
+    // |s: JSON.stringify.
+    assert_eq!(f_nb("|s"), "\"a \\\"b\\\" \\\\c\\n\\t\\u0001<&>'/ü?=\"");
+    assert_eq!(f_nb("|search"), f_nb("|s"));
+    // |h: underscore's _.escape.
+    assert_eq!(
+        f("|h"),
+        "a &quot;b&quot; \\c\n\t\u{1}&lt;&amp;&gt;&#x27;&#x60;/ü?="
+    );
+    // |u: encodeURIComponent.
+    assert_eq!(
+        f("|u"),
+        "a%20%22b%22%20%5Cc%0A%09%01%3C%26%3E'%60%2F%C3%BC%3F%3D"
+    );
+    assert_eq!(
+        subst("$v|u$", &[("v", "-_.!~*'()AZaz09")]).unwrap(),
+        "-_.!~*'()AZaz09"
+    );
+    // |n: no escaping.
+    assert_eq!(f_nb("|n"), v_nb);
+    assert!(subst("$v$", &[("v", v)])
+        .unwrap_err()
+        .to_string()
+        .contains("backquote"));
+    // Old-style chains apply each letter in order; new-style chains name
+    // filters.
+    let w = [("v", "a b")];
+    assert_eq!(subst("$v|su$", &w).unwrap(), "%22a%20b%22");
+    assert_eq!(subst("$v|us$", &w).unwrap(), "\"a%20b\"");
+    assert_eq!(subst("$v|h|s$", &[("v", "<\"")]).unwrap(), "\"&lt;&quot;\"");
+    // An unknown filter (four letters are not an old-style chain) keeps
+    // the search from running.
+    for bad in ["$v|x$", "$v|suhs$", "$v|s||u$"] {
+        let e = subst(bad, &w).unwrap_err().to_string();
+        assert!(e.contains("no filter"), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn series_ids_push_like_points() {
+    let mut by_point = Store::new();
+    let mut by_id = Store::new();
+    let p = pt(10.0, M, 3.0, &[("host", "a")]);
+    let id = by_id.series_id(M, &p.dims);
+    assert_eq!(by_id.series_id(M, &p.dims), id);
+    by_id.push_value(id, 20_000, 4.0);
+    by_id.push_value(id, 10_000, 3.0);
+    by_point.push(pt(20.0, M, 4.0, &[("host", "a")]));
+    by_point.push(p);
+    for s in [&by_point, &by_id] {
+        let series = s.series(M);
+        assert_eq!(series.len(), 1);
+        assert_eq!(series[0].times, vec![10_000, 20_000]);
+        assert_eq!(series[0].values, vec![3.0, 4.0]);
+        assert_eq!(s.len(), 2);
+    }
+    // A series created without points is not a metric with points.
+    let mut empty = Store::new();
+    empty.series_id("x", &BTreeMap::new());
+    assert!(empty.metric_names().is_empty());
 }

@@ -14,10 +14,16 @@
 //!    rule over gauges only (one scrape at the input's default interval).
 //!    Each bucket's value is what Prometheus computes at the bucket's end
 //!    (the compiler's rules: the rate window is the bucket, an instant
-//!    selector is the bucket's last sample).
+//!    selector is the bucket's last sample), with Prometheus' 5-minute
+//!    lookback added to the alert's instant selectors ([`lookback`]): a
+//!    series' last sample counts in the 4 one-minute buckets after its own,
+//!    so a late or lost scrape leaves no hole. The search reads what the
+//!    first evaluated bucket needs before it (4 minutes of samples for the
+//!    lookback; one bucket more for a rate, whose basis Splunk takes from
+//!    the previous bucket) and keeps the evaluated buckets only.
 //! 2. **`for`.** Prometheus fires when the condition has held at every
-//!    evaluation over `for`. The search covers `for` + one bucket, that is
-//!    `for / bucket + 1` buckets ending at the evaluation time, keeps the
+//!    evaluation over `for`. The search evaluates `for` + one bucket, that
+//!    is `for / bucket + 1` buckets ending at the evaluation time, keeps the
 //!    buckets where the condition holds, and fires for a series only when
 //!    it held in every one of them: Prometheus' check, sampled at the
 //!    bucket ends instead of every minute.
@@ -37,6 +43,7 @@
 //!    is 0, which means "any" and has nothing to tune).
 //! 6. **Disabled** until an admin enables the alert and gives it an action.
 
+mod lookback;
 mod rules;
 
 use std::collections::BTreeMap;
@@ -50,6 +57,7 @@ use crate::promql::{
 };
 use crate::spl::{self, Binding, Options, SpanSpec};
 
+pub use lookback::LOOKBACK_S;
 pub use rules::{duration_s, Group, Rule, RuleFile};
 
 /// The rule file, relative to the repository.
@@ -93,6 +101,9 @@ pub struct Alert {
     pub for_s: u64,
     /// The width of a bucket, seconds (point 1).
     pub bucket_s: u64,
+    /// What the search reads before its first evaluated bucket, seconds
+    /// (point 1): samples for the lookback, a rate's basis.
+    pub lead_s: u64,
     /// The rule's labels (`severity`, ...), `alertname` not included.
     pub labels: BTreeMap<String, String>,
     /// `summary`, `description`, `rationale`, as the rule writes them.
@@ -112,9 +123,18 @@ impl Alert {
         self.for_s / self.bucket_s + 1
     }
 
-    /// `dispatch.earliest_time`: `for` + one bucket before the data's end.
+    /// The evaluated buckets' span, seconds: `for` + one bucket.
+    pub fn window_s(&self) -> u64 {
+        self.for_s + self.bucket_s
+    }
+
+    /// `dispatch.earliest_time`: the evaluated buckets and what they need
+    /// before them (the lead), before the data's end.
     pub fn earliest_time(&self) -> String {
-        format!("-{}m@m", (self.for_s + self.bucket_s + DELAY_S) / 60)
+        format!(
+            "-{}m@m",
+            (self.lead_s + self.window_s() + DELAY_S).div_ceil(60)
+        )
     }
 
     /// `dispatch.latest_time`.
@@ -215,11 +235,15 @@ pub fn compile_rule(rule: &Rule) -> Result<Alert> {
         );
     }
 
+    let (condition, lookback_lead_s) = lookback::carry_last_samples(&q.spl, bucket_s)?;
+    // A rate's basis is the previous bucket's last sample: read one more.
+    let rate_lead_s = if has_range(&expr) { bucket_s } else { 0 };
     let mut alert = Alert {
         name,
         expr: rule.expr.clone(),
         for_s,
         bucket_s,
+        lead_s: lookback_lead_s.max(rate_lead_s),
         labels: rule.labels.clone(),
         annotations: rule.annotations.clone(),
         threshold,
@@ -227,7 +251,7 @@ pub fn compile_rule(rule: &Rule) -> Result<Alert> {
         search: String::new(),
         notes: q.notes.clone(),
     };
-    alert.search = alert_search(&alert, &q.spl)?;
+    alert.search = alert_search(&alert, &condition)?;
     Ok(alert)
 }
 
@@ -327,6 +351,15 @@ fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         ExprKind::Negate(x) | ExprKind::Paren(x) => walk(x, f),
         _ => {}
     }
+}
+
+/// Whether the rule has a range (a rate).
+fn has_range(e: &Expr) -> bool {
+    let mut found = false;
+    walk(e, &mut |x| {
+        found |= matches!(x.kind, ExprKind::Matrix { .. })
+    });
+    found
 }
 
 /// Point 1: the range every `[...]` of the rule shares, or one minute.
@@ -481,8 +514,8 @@ pub fn template_to_eval(text: &str, fields: &[String]) -> Result<String> {
     Ok(parts.join(" . "))
 }
 
-/// Points 2 and 4: the condition's buckets counted per series, the rows an
-/// alert action receives.
+/// Points 1, 2 and 4: the evaluated buckets of the condition, counted per
+/// series, the rows an alert action receives.
 fn alert_search(a: &Alert, condition: &str) -> Result<String> {
     let by = if a.series_labels.is_empty() {
         String::new()
@@ -508,7 +541,8 @@ fn alert_search(a: &Alert, condition: &str) -> Result<String> {
     let mut s = String::from(condition);
     write!(
         s,
-        "\n| stats count AS held_buckets latest(value) AS value{by}\n| where held_buckets >= {}\n| eval {}\n| table {}",
+        "\n| addinfo\n| where _time >= info_max_time - {} AND _time < info_max_time\n| fields - info_*\n| stats count AS held_buckets latest(value) AS value{by}\n| where held_buckets >= {}\n| eval {}\n| table {}",
+        a.window_s(),
         a.buckets(),
         evals.join(", "),
         table.join(" ")
@@ -636,7 +670,10 @@ pub fn readme_table(alerts: &[Alert]) -> String {
     }
     let runs_per_hour = 3600 / SCHEDULE_S;
     let per_minute = alerts.len() as f64 * 60.0 / SCHEDULE_S as f64;
-    let windows: Vec<u64> = alerts.iter().map(|a| (a.for_s + a.bucket_s) / 60).collect();
+    let windows: Vec<u64> = alerts
+        .iter()
+        .map(|a| (a.lead_s + a.window_s()).div_ceil(60))
+        .collect();
     let _ = write!(
         s,
         "\nCost with all {} enabled: each runs every {} minutes ({runs_per_hour} times an hour), so **{per_minute} searches a minute** in all, each reading {} to {} minutes of the metrics it names (`cron_schedule = {}`).\n",

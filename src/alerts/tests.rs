@@ -17,7 +17,9 @@ fn a_gauge_rule_holds_in_every_minute_of_for_plus_one() {
     let a = compile("alert: MattermostGoroutinesHigh\nexpr: go_goroutines > 50000\nfor: 15m\n")
         .unwrap();
     assert_eq!((a.bucket_s, a.buckets()), (60, 16));
-    assert_eq!(a.earliest_time(), "-17m@m");
+    // 16 evaluated minutes, the 4 before them for the lookback, the delay.
+    assert_eq!(a.lead_s, 240);
+    assert_eq!(a.earliest_time(), "-21m@m");
     assert_eq!(a.latest_time(), "-1m@m");
     assert_eq!(
         a.threshold,
@@ -30,7 +32,15 @@ fn a_gauge_rule_holds_in_every_minute_of_for_plus_one() {
     assert_eq!(
         a.search,
         "| mstats latest(go_goroutines) AS value WHERE `mattermost_metrics_index` BY host span=60s\n\
+         | eval lookback_from=_time, _time=mvrange(_time, _time + 300, 60)\n\
+         | mvexpand _time\n\
+         | eventstats max(lookback_from) AS lookback_newest BY _time host\n\
+         | where lookback_from == lookback_newest\n\
+         | fields - lookback_from lookback_newest\n\
          | where value > `mattermost_metrics_alert_goroutines_high_threshold`\n\
+         | addinfo\n\
+         | where _time >= info_max_time - 960 AND _time < info_max_time\n\
+         | fields - info_*\n\
          | stats count AS held_buckets latest(value) AS value BY host\n\
          | where held_buckets >= 16\n\
          | eval alertname=\"MattermostGoroutinesHigh\", severity=\"warning\", summary=host . \" is slow\", description=\"Look at \" . host . \".\"\n\
@@ -45,8 +55,15 @@ fn a_rate_rule_uses_its_range_as_the_bucket() {
     )
     .unwrap();
     assert_eq!((a.bucket_s, a.buckets()), (300, 3));
-    assert_eq!(a.earliest_time(), "-16m@m");
+    // One bucket more than the evaluated three: the first one's rate basis.
+    assert_eq!(a.lead_s, 300);
+    assert_eq!(a.earliest_time(), "-21m@m");
     assert!(a.search.contains("span=300s"), "{}", a.search);
+    // A 5-minute bucket's last sample is the one the lookback finds at its end.
+    assert!(!a.search.contains("lookback"), "{}", a.search);
+    assert!(a
+        .search
+        .contains("| where _time >= info_max_time - 900 AND _time < info_max_time\n"));
     assert!(a
         .search
         .contains("| where value > `mattermost_metrics_alert_x_threshold`"));
@@ -152,4 +169,52 @@ fn the_macros_block_is_replaced_in_place() {
     assert!(once.contains("definition = 50000\n"));
     let twice = update_macros_conf(&format!("{once}[after]\n"), &[a]).unwrap();
     assert_eq!(twice, format!("{once}[after]\n"));
+}
+
+#[test]
+fn the_lookback_follows_each_latest_into_its_subsearch() {
+    let spl =
+        "| mstats fillnull_value=\"-\" latest(a) AS value WHERE `i` BY host db_name span=60s\n\
+               | rename value AS lhs\n\
+               | append [| mstats latest(b) AS value WHERE `i` AND x=\"y\" BY host span=60s]\n\
+               | append [| mstats rate_sum(c) AS value WHERE `i` BY host span=60s\n  \
+               | rename value AS rhs]";
+    let (out, lead) = lookback::carry_last_samples(spl, 60).unwrap();
+    assert_eq!(lead, 240);
+    assert_eq!(
+        out,
+        "| mstats fillnull_value=\"-\" latest(a) AS value WHERE `i` BY host db_name span=60s\n\
+         | eval lookback_from=_time, _time=mvrange(_time, _time + 300, 60)\n\
+         | mvexpand _time\n\
+         | eventstats max(lookback_from) AS lookback_newest BY _time host db_name\n\
+         | where lookback_from == lookback_newest\n\
+         | fields - lookback_from lookback_newest\n\
+         | rename value AS lhs\n\
+         | append [| mstats latest(b) AS value WHERE `i` AND x=\"y\" BY host span=60s\n  \
+         | eval lookback_from=_time, _time=mvrange(_time, _time + 300, 60)\n  \
+         | mvexpand _time\n  \
+         | eventstats max(lookback_from) AS lookback_newest BY _time host\n  \
+         | where lookback_from == lookback_newest\n  \
+         | fields - lookback_from lookback_newest]\n\
+         | append [| mstats rate_sum(c) AS value WHERE `i` BY host span=60s\n  \
+         | rename value AS rhs]"
+    );
+    // Nothing to carry in a bucket as long as the lookback, nor without latest.
+    assert_eq!(
+        lookback::carry_last_samples(spl, 300).unwrap(),
+        (spl.to_string(), 0)
+    );
+    let rates = "| mstats rate_sum(c) AS value WHERE `i` BY host span=60s";
+    assert_eq!(
+        lookback::carry_last_samples(rates, 60).unwrap(),
+        (rates.to_string(), 0)
+    );
+    let e = lookback::carry_last_samples(spl, 150)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not the alert's bucket of 150 s"), "{e}");
+    let e = lookback::carry_last_samples(spl, 120)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not divide the lookback"), "{e}");
 }

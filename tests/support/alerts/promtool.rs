@@ -82,6 +82,31 @@ pub fn test_file(
     })
 }
 
+/// The samples of an `input_series` entry's `values`, in the part of
+/// promtool's notation the timelines write: numbers, `_` and `_xN` (one and
+/// N missing samples), `stale` (a staleness marker: no sample). Each entry
+/// is one step of `step_s` from 0; returns (milliseconds, value).
+pub fn samples(values: &str, step_s: i64) -> Result<Vec<(i64, f64)>> {
+    let mut out = Vec::new();
+    let mut step: i64 = 0;
+    for tok in values.split_whitespace() {
+        if let Some(n) = tok.strip_prefix("_x") {
+            step += n.parse::<i64>().with_context(|| format!("{tok:?}"))?;
+            continue;
+        }
+        match tok {
+            "_" | "stale" => {}
+            _ => out.push((
+                step * step_s * 1000,
+                tok.parse::<f64>()
+                    .with_context(|| format!("{tok:?}: not a value of the notation"))?,
+            )),
+        }
+        step += 1;
+    }
+    Ok(out)
+}
+
 /// Runs `promtool test rules` on a test file; the failures it reports
 /// (none when it passes).
 pub fn run(test_file: &Path) -> Result<Vec<Failure>> {
@@ -227,6 +252,11 @@ pub fn go_map(text: &str) -> Result<BTreeMap<String, String>> {
 }
 
 pub fn self_check() -> Result<()> {
+    anyhow::ensure!(
+        samples("_x3 1.5 stale _ _x2 7", 1)? == vec![(3000, 1.5), (8000, 7.0)],
+        "{:?}",
+        samples("_x3 1.5 stale _ _x2 7", 1)
+    );
     let report = "Unit Testing:  t.json\n  FAILED:\n    alertname: NodeDown, time: 1h7m, \n        exp:[], \n        got:[\n            0:\n              Labels:{alertname=\"NodeDown\", instance=\"a\", severity=\"critical\"}\n              Annotations:{summary=\"Node \\\"a\\\" down\"},\n            1:\n              Labels:{alertname=\"NodeDown\", instance=\"b\"}\n              Annotations:{}\n            ]\n    alertname: X, time: 5m, \n        exp:[\n            0:\n              Labels:{alertname=\"X\"}\n              Annotations:{}\n            ], \n        got:[]\n";
     let f = parse_failures(report)?;
     anyhow::ensure!(f.len() == 2, "{f:?}");

@@ -3,25 +3,41 @@
 //! a timeline plants (a node that stops, API latency that climbs for 12
 //! minutes, a counter reset, a saturated database pool, ...).
 //!
-//! The same values are written two ways: as the scrape bodies our modular
-//! input reads (text format 0.0.4, [`Timeline::body`]) and as promtool's
-//! `input_series` ([`Timeline::promtool_series`]), so both engines see the
-//! same numbers and any difference is one of the engines.
+//! The same samples are written two ways: as the scrape bodies our modular
+//! input reads (text format 0.0.4, [`Timeline::body`], stamped with
+//! [`Timeline::times`]) and as promtool's `input_series`
+//! ([`Timeline::promtool_series`]), so both engines see the same numbers at
+//! the same instants and any difference is one of the engines.
 //!
 //! Shape of the data, and why:
 //!
 //! * Times are seconds from 0, as in `promtool test rules` (its series start
-//!   at 0). Scrapes are at `30 + 60k`: never on a minute, so neither an
-//!   evaluation at a minute nor a Splunk bucket boundary meets a sample.
-//!   promtool's series step is 30 s, every other value missing (`_`).
+//!   at 0). Scrape `k` is due at `30 + 60k` and happens up to 5 s early or
+//!   late ([`JITTER_S`], drawn per node and scrape), as a busy forwarder's
+//!   scrapes do: never on a minute, so neither an evaluation at a minute nor
+//!   a Splunk bucket boundary meets a sample, and each minute holds at most
+//!   one scrape of a node.
+//! * The roughness of production: about 1 % of scrapes ([`LOST_PER_MILLE`])
+//!   never reach either engine, and a timeline can lose a node's forwarder
+//!   for some minutes ([`Incidents::forwarder_gone`]): no sample of the node
+//!   at all, not even the input's health data point. For Prometheus that is
+//!   a gap in the series, not a failed scrape (no staleness marker), so its
+//!   5-minute lookback bridges it as long as it lasts no more than 5 minutes.
+//! * promtool's `input_series` has a fixed step: it is 1 s
+//!   ([`PROMTOOL_STEP_S`]), each sample at its own second and the seconds
+//!   between written `_xN` ("N missing samples"), so Prometheus holds
+//!   exactly the samples Splunk indexes.
 //! * Counters grow at piecewise-constant rates, summed second by second from
-//!   the process' start (before 0 at the baseline rate); a restart starts
-//!   them again from 0 and moves the start-time gauge.
-//! * A node that is down is not scraped: the input writes only its health
-//!   data point `mattermost_metrics.up` = 0, and Prometheus marks every
-//!   other series stale (`stale`), as it does when a scrape fails.
+//!   the process' start (before 0 at the baseline rate) up to the scrape's
+//!   instant; a restart starts them again from 0 and moves the start-time
+//!   gauge.
+//! * A node that is down is scraped and answers nothing: the input writes
+//!   only its health data point `mattermost_metrics.up` = 0, and Prometheus
+//!   marks every other series stale (`stale`) at the first failed scrape it
+//!   holds, as it does when a scrape fails.
 //! * Gauges have a small deterministic noise, far from the thresholds when
-//!   healthy.
+//!   healthy. Every draw (noise, jitter, lost scrapes) is [`noise`] of a key
+//!   and the scrape: the same timelines on every run.
 
 use std::fmt::Write as _;
 
@@ -30,8 +46,13 @@ pub const SCRAPE_INTERVAL_S: i64 = 60;
 pub const SCRAPE_OFFSET_S: i64 = 30;
 pub const DURATION_S: i64 = 3 * 3600;
 pub const SCRAPES: usize = (DURATION_S / SCRAPE_INTERVAL_S) as usize;
-/// promtool's `interval`: half the scrape interval, every other value `_`.
-pub const PROMTOOL_STEP_S: i64 = 30;
+/// promtool's `interval`: one second, so that each jittered scrape is a
+/// step of its own and the steps between are missing (`_xN`).
+pub const PROMTOOL_STEP_S: i64 = 1;
+/// A scrape happens up to this many seconds before or after it is due.
+pub const JITTER_S: i64 = 5;
+/// Scrapes lost on the way (per thousand), at random, in both engines.
+pub const LOST_PER_MILLE: u32 = 10;
 /// Mattermost's histogram bounds (`prometheus.DefBuckets`).
 const LE: [&str; 12] = [
     "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf",
@@ -49,6 +70,7 @@ const SLOW: [f64; 12] = [
     0.0, 0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.2, 0.13, 0.1, 0.05, 0.0,
 ];
 
+/// When scrape `k` is due; [`Timeline::times`] has when it happened.
 pub fn scrape_time_s(k: usize) -> i64 {
     SCRAPE_OFFSET_S + SCRAPE_INTERVAL_S * k as i64
 }
@@ -84,6 +106,9 @@ pub struct Incidents {
     pub push_errors: Option<Window>,
     /// Goroutines and heap climb over the window, then stay up.
     pub leak: Option<Window>,
+    /// The node's forwarder is gone (restarting, or stuck): the scrapes due
+    /// in the window reach neither engine, the health data point included.
+    pub forwarder_gone: Option<Window>,
 }
 
 /// One timeline: a name, what happens, and which alerts it is built to fire.
@@ -146,10 +171,11 @@ pub fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "pool saturates",
-            story: "mm-node-1's master pool is nearly full and requests wait from 38 to 64 min; replica 0 lags 25 s from 97 to 118 min",
+            story: "mm-node-1's master pool is nearly full and requests wait from 38 to 64 min; replica 0 lags 25 s from 97 to 118 min, and mm-node-1's forwarder is gone from 108 to 114 min (6 scrapes: longer than the lookback)",
             incidents: Incidents {
                 pool_full: w(0, 38, 64),
                 replica_lag: w(0, 97, 118),
+                forwarder_gone: w(0, 108, 114),
                 ..Incidents::default()
             },
             fires: &[
@@ -160,13 +186,14 @@ pub fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "degraded cluster",
-            story: "gossip trouble on mm-node-3 (31-57 min), a reconnect storm on mm-node-2 (58-77 min), push errors on mm-node-1 (83-104 min), 5xx on mm-node-2 (108-127 min), a leak on mm-node-3 (goroutines and heap climb 112-151 min)",
+            story: "gossip trouble on mm-node-3 (31-57 min), a reconnect storm on mm-node-2 (58-77 min), push errors on mm-node-1 (83-104 min), 5xx on mm-node-2 (108-127 min), a leak on mm-node-3 (goroutines and heap climb 112-151 min) whose forwarder is gone from 157 to 161 min (4 scrapes, as the leak alerts fire)",
             incidents: Incidents {
                 gossip: w(2, 31, 57),
                 reconnects: w(1, 58, 77),
                 push_errors: w(0, 83, 104),
                 server_errors: w(1, 108, 127),
                 leak: w(2, 112, 151),
+                forwarder_gone: w(2, 157, 161),
                 ..Incidents::default()
             },
             fires: &[
@@ -181,7 +208,8 @@ pub fn scenarios() -> Vec<Scenario> {
     ]
 }
 
-/// One series of one node: its value at each scrape (`None`: not scraped).
+/// One series of one node: its value at each scrape (`None`: the node was
+/// down, or the scrape was lost).
 #[derive(Clone, Debug)]
 pub struct Series {
     /// The family (`mattermost_api_time` for its `_bucket`, `_sum`, `_count`).
@@ -199,8 +227,14 @@ pub struct Series {
 pub struct Timeline {
     pub scenario: Scenario,
     pub series: Vec<Series>,
-    /// Whether each node's scrape `k` succeeded.
+    /// Whether each node's scrape `k` succeeded (the node answered).
     pub up: Vec<Vec<bool>>,
+    /// Whether each node's scrape `k` reached the engines at all (lost at
+    /// random, or while the forwarder is gone: no data point of it, `up`
+    /// included).
+    pub recorded: Vec<Vec<bool>>,
+    /// When each node's scrape `k` happened, seconds (due time + jitter).
+    pub times: Vec<Vec<i64>>,
 }
 
 /// A deterministic noise in [0, 1) for (series key, scrape).
@@ -219,7 +253,9 @@ fn noise(key: &str, k: usize) -> f64 {
 struct Gen<'a> {
     inc: &'a Incidents,
     series: Vec<Series>,
-    up: Vec<Vec<bool>>,
+    /// Whether a node's scrape has values: it answered and was recorded.
+    has: Vec<Vec<bool>>,
+    times: Vec<Vec<i64>>,
     /// Each node's process start times (the first before 0).
     starts: Vec<Vec<i64>>,
 }
@@ -245,7 +281,7 @@ impl Gen<'_> {
         let values = values
             .into_iter()
             .enumerate()
-            .map(|(k, v)| self.up[node][k].then_some(v))
+            .map(|(k, v)| self.has[node][k].then_some(v))
             .collect();
         self.series.push(Series {
             family: family.to_string(),
@@ -269,20 +305,21 @@ impl Gen<'_> {
     ) {
         let key = format!("{name}{labels:?}{node}");
         let values = (0..SCRAPES)
-            .map(|k| f(scrape_time_s(k), noise(&key, k)))
+            .map(|k| f(self.times[node][k], noise(&key, k)))
             .collect();
         self.push(name, "gauge", name, node, labels, values);
     }
 
     /// A counter's value at each scrape: `rate(t)` summed second by second
-    /// since the process started (at the rate of time 0 before 0).
+    /// since the process started (at the rate of time 0 before 0) up to the
+    /// scrape's instant.
     fn integrate(&self, node: usize, rate: &dyn Fn(i64) -> f64) -> Vec<f64> {
         let mut values = Vec::with_capacity(SCRAPES);
         let mut acc = 0.0;
         let mut prev_t = 0;
         let mut prev_start = None;
         for k in 0..SCRAPES {
-            let t = scrape_time_s(k);
+            let t = self.times[node][k];
             let start = self.start_at(node, t);
             let from = if prev_start == Some(start) {
                 prev_t
@@ -374,23 +411,52 @@ fn during(w: &Option<Window>, node: usize, t: i64) -> bool {
 impl Timeline {
     pub fn generate(scenario: &Scenario) -> Timeline {
         let inc = &scenario.incidents;
+        let draw = |what: &str, node: usize, k: usize| {
+            noise(&format!("{what} {} {}", scenario.name, NODES[node]), k)
+        };
+        let times: Vec<Vec<i64>> = (0..NODES.len())
+            .map(|node| {
+                (0..SCRAPES)
+                    .map(|k| {
+                        let j = (draw("jitter", node, k) * (2 * JITTER_S + 1) as f64).floor();
+                        scrape_time_s(k) + j as i64 - JITTER_S
+                    })
+                    .collect()
+            })
+            .collect();
+        let recorded: Vec<Vec<bool>> = (0..NODES.len())
+            .map(|node| {
+                (0..SCRAPES)
+                    .map(|k| {
+                        let lost = draw("lost", node, k) * 1000.0 < LOST_PER_MILLE as f64;
+                        !lost && !during(&inc.forwarder_gone, node, scrape_time_s(k))
+                    })
+                    .collect()
+            })
+            .collect();
         let mut up = vec![vec![true; SCRAPES]; NODES.len()];
         let mut starts: Vec<Vec<i64>> = (0..NODES.len())
             .map(|n| vec![-(200_000 + 7_777 * n as i64)])
             .collect();
         if let Some(d) = inc.down {
             for (k, u) in up[d.node].iter_mut().enumerate() {
-                *u = !d.on(d.node, scrape_time_s(k));
+                *u = !d.on(d.node, times[d.node][k]);
             }
             starts[d.node].push(d.to - 20);
         }
         if let Some(r) = inc.restart {
             starts[r.node].push(r.from);
         }
+        let has = up
+            .iter()
+            .zip(&recorded)
+            .map(|(u, r)| u.iter().zip(r).map(|(u, r)| *u && *r).collect())
+            .collect();
         let mut g = Gen {
             inc,
             series: Vec::new(),
-            up,
+            has,
+            times,
             starts,
         };
         for node in 0..NODES.len() {
@@ -399,14 +465,16 @@ impl Timeline {
         Timeline {
             scenario: scenario.clone(),
             series: g.series,
-            up: g.up,
+            up,
+            recorded,
+            times: g.times,
         }
     }
 
     /// The scrape body of `node` at scrape `k`, as Mattermost serves it
-    /// (text format 0.0.4); `None` when the node is down.
+    /// (text format 0.0.4); `None` when the node is down or the scrape lost.
     pub fn body(&self, node: usize, k: usize) -> Option<String> {
-        if !self.up[node][k] {
+        if !self.up[node][k] || !self.recorded[node][k] {
             return None;
         }
         let mut out = String::new();
@@ -437,16 +505,47 @@ impl Timeline {
                     "mattermost_metrics:up{}",
                     label_text(&[], Some(NODES[node]))
                 ),
-                promtool_values(&values),
+                self.promtool_values(node, &values),
             ));
         }
         for s in &self.series {
             out.push((
                 format!("{}{}", s.name, label_text(&s.labels, Some(NODES[s.node]))),
-                promtool_values(&s.values),
+                self.promtool_values(s.node, &s.values),
             ));
         }
         out
+    }
+
+    /// One series' samples in promtool's notation at a step of
+    /// [`PROMTOOL_STEP_S`]: each recorded scrape's value at its own second,
+    /// `_xN` for the N seconds between (no sample); `stale` at the first
+    /// failed scrape the engines hold after a value, as Prometheus marks a
+    /// failed target's series. A lost scrape is no sample at all.
+    fn promtool_values(&self, node: usize, values: &[Option<f64>]) -> String {
+        let mut out: Vec<String> = Vec::new();
+        // The next step to write, and whether the last entry was a value.
+        let mut step = 0;
+        let mut was_value = false;
+        for (k, v) in values.iter().enumerate() {
+            if !self.recorded[node][k] {
+                continue;
+            }
+            let entry = match v {
+                Some(v) => format!("{v}"),
+                None if was_value => "stale".into(),
+                None => continue,
+            };
+            was_value = v.is_some();
+            let at = self.times[node][k] / PROMTOOL_STEP_S;
+            assert!(at >= step, "scrapes out of order");
+            if at > step {
+                out.push(format!("_x{}", at - step));
+            }
+            out.push(entry);
+            step = at + 1;
+        }
+        out.join(" ")
     }
 }
 
@@ -464,30 +563,11 @@ fn label_text(labels: &[(String, String)], instance: Option<&str>) -> String {
     }
 }
 
-/// One value per 30 s step, the scrape's at `30 + 60k`; `stale` at the
-/// first scrape a node misses, as Prometheus marks a failed target's series.
-fn promtool_values(values: &[Option<f64>]) -> String {
-    let mut out = vec!["_".to_string()];
-    let mut was_up = true;
-    for (k, v) in values.iter().enumerate() {
-        out.push(match v {
-            Some(v) => format!("{v}"),
-            None if was_up => "stale".into(),
-            None => "_".into(),
-        });
-        was_up = v.is_some();
-        if k + 1 < values.len() {
-            out.push("_".into());
-        }
-    }
-    out.join(" ")
-}
-
 fn generate_node(g: &mut Gen, node: usize) {
     let inc = g.inc.clone();
     let n = node as f64;
     let starts: Vec<f64> = (0..SCRAPES)
-        .map(|k| g.start_at(node, scrape_time_s(k)) as f64)
+        .map(|k| g.start_at(node, g.times[node][k]) as f64)
         .collect();
     let name = "mattermost_process_start_time_seconds";
     g.push(name, "gauge", name, node, &[], starts);

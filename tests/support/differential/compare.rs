@@ -16,10 +16,9 @@ pub struct NamedSeries {
     pub points: Vec<(i64, f64)>,
 }
 
-/// Steps not compared, because the two engines are known to differ there by construction
-/// (for example the window containing node 2's restart, where Prometheus' extrapolation and
-/// Splunk's per-bucket rate disagree). Listed with the reason, counted separately, never a
-/// wider tolerance.
+/// Steps not compared, because the two engines are known to differ there by construction.
+/// Listed with the reason, counted separately, never a wider tolerance. (None today: the
+/// rate definitions' difference is a computed bound, [`Bounds`], not a skip.)
 #[derive(Clone, Debug)]
 pub struct Known {
     /// The series (legend) concerned; `None`: every series of the panel.
@@ -32,10 +31,7 @@ pub struct Known {
 
 impl Known {
     /// The steps whose window sees `event_s`: evaluation times `T` (multiples of `step_s`)
-    /// with `T - range_s < event_s <= T`, e.g. the windows containing node 2's restart
-    /// (`timeline::RESTART_AT_S`) for a `[5m]` rate: `Known::around(None, RESTART_AT_S, 300,
-    /// step, "...")`. For `irate`/`increase` or a span-based Splunk rate, pass the range that
-    /// engine looks back over.
+    /// with `T - range_s < event_s <= T`.
     pub fn around(
         series: Option<&str>,
         event_s: i64,
@@ -55,6 +51,36 @@ impl Known {
     }
 }
 
+/// What a step may differ by, besides arithmetic.
+pub struct Bounds<'a> {
+    /// The panel drawn by Prometheus a second time with Splunk's rate definition in place of
+    /// its own (`splunk_def.rs`), for the rate-derived series (by name); a series not here is
+    /// not rate-derived and is held to [`REL_TOL`].
+    pub splunk_def: &'a [NamedSeries],
+    /// Whether the bucket of evaluation time `t` is not wholly inside the time range: the
+    /// dashboard may draw no point there (it has only part of the bucket's data).
+    pub edge: &'a dyn Fn(i64) -> bool,
+}
+
+impl Bounds<'_> {
+    /// Every series held to [`REL_TOL`], no edge.
+    pub const NONE: Bounds<'static> = Bounds {
+        splunk_def: &[],
+        edge: &|_| false,
+    };
+}
+
+/// The largest difference a comparison saw, and what it was held to there.
+#[derive(Clone, Debug, Default)]
+pub struct Largest {
+    /// |ours - Prometheus| / |Prometheus| (absolute where Prometheus is 0).
+    pub diff: f64,
+    /// The allowance at that step, relative likewise.
+    pub bound: f64,
+    pub series: String,
+    pub t_s: i64,
+}
+
 /// Outcome of [`compare`].
 #[derive(Clone, Debug, Default)]
 pub struct Verdict {
@@ -63,17 +89,31 @@ pub struct Verdict {
     pub compared: usize,
     /// Steps skipped because of a [`Known`] difference.
     pub skipped: usize,
+    /// Steps at the range's edges where the dashboard draws no point (a bucket not wholly in
+    /// the range).
+    pub edges: usize,
+    /// Steps of a rate-derived series where Splunk's definition has no value (no sample in the
+    /// bucket) and ours has none either, while Prometheus' window still has two samples.
+    pub no_splunk_rate: usize,
+    /// Steps where Prometheus' own rate has no value (fewer than two samples in its window)
+    /// and ours was held to Splunk's definition instead.
+    pub no_prometheus_rate: usize,
     /// Steps (or whole series) that disagree.
     pub disagreements: usize,
     /// The first disagreement in series-name then time order, described for a person.
     pub first_disagreement: Option<String>,
     /// The reasons of the [`Known`] entries that skipped at least one step.
     pub known_used: Vec<String>,
+    /// The largest difference seen among the compared steps.
+    pub largest: Largest,
+    /// The largest relative difference among the disagreeing steps where both sides have a
+    /// value (0 when none): how far off a disagreement is.
+    pub largest_bad: f64,
 }
 
-/// Relative tolerance: Splunk and Prometheus sum in different orders and Splunk rounds some
-/// intermediate results; 1% is far below any semantic difference the harness looks for.
-pub const REL_TOL: f64 = 0.01;
+/// Relative tolerance: both engines compute with IEEE-754 doubles from the same samples, in
+/// different orders; sums of a few thousand terms agree to far better than this.
+pub const REL_TOL: f64 = 1e-9;
 /// Absolute tolerance, for values at or near 0.
 pub const ABS_TOL: f64 = 1e-9;
 
@@ -91,9 +131,9 @@ fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-fn close(e: f64, a: f64) -> bool {
-    let d = (e - a).abs();
-    d <= ABS_TOL || d <= REL_TOL * e.abs()
+/// What arithmetic alone may change in `x`.
+fn slack(x: f64) -> f64 {
+    ABS_TOL.max(REL_TOL * x.abs())
 }
 
 fn fmt_opt(v: Option<f64>) -> String {
@@ -108,11 +148,73 @@ fn fmt_opt(v: Option<f64>) -> String {
 struct PairResult {
     compared: usize,
     skipped: usize,
-    bad: Vec<(i64, Option<f64>, Option<f64>)>,
+    edges: usize,
+    no_splunk_rate: usize,
+    no_prometheus_rate: usize,
+    bad: Vec<(i64, Option<f64>, Option<f64>, String)>,
     known: Vec<String>,
+    largest: Largest,
+    largest_bad: f64,
 }
 
-fn compare_pair(name: &str, e: &[(i64, f64)], a: &[(i64, f64)], known: &[Known]) -> PairResult {
+/// One step of a rate-derived or plain series: `e` Prometheus, `a` ours, `s` Splunk's
+/// definition through Prometheus (`None` for a series that is not rate-derived).
+enum Step {
+    Compared { diff: f64, bound: f64 },
+    Edge,
+    NoSplunkRate,
+    NoPrometheusRate,
+    Bad(String),
+}
+
+fn judge(e: Option<f64>, a: Option<f64>, s: Option<Option<f64>>, edge: bool) -> Step {
+    if a.is_none() && edge {
+        return Step::Edge;
+    }
+    match (s, e, a) {
+        // Not rate-derived: the same samples, the same arithmetic.
+        (None, Some(e), Some(a)) => {
+            if (a - e).abs() <= slack(e) {
+                Step::Compared {
+                    diff: (a - e).abs(),
+                    bound: slack(e),
+                }
+            } else {
+                Step::Bad("beyond 1e-9 of the same arithmetic".into())
+            }
+        }
+        // Rate-derived: between what the two definitions make of the same samples.
+        (Some(s), Some(e), Some(a)) => {
+            let s = s.unwrap_or(e);
+            let (lo, hi) = (e.min(s) - slack(e), e.max(s) + slack(e));
+            if lo <= a && a <= hi {
+                Step::Compared {
+                    diff: (a - e).abs(),
+                    bound: (s - e).abs() + slack(e),
+                }
+            } else {
+                Step::Bad(format!(
+                    "not between Prometheus' rate and Splunk's definition ({s}) of it"
+                ))
+            }
+        }
+        (Some(None), Some(_), None) => Step::NoSplunkRate,
+        (Some(Some(s)), None, Some(a)) if (a - s).abs() <= slack(s) => Step::NoPrometheusRate,
+        (Some(Some(s)), None, Some(_)) => Step::Bad(format!(
+            "Prometheus has no rate here; Splunk's definition gives {s}"
+        )),
+        _ => Step::Bad(String::new()),
+    }
+}
+
+fn compare_pair(
+    name: &str,
+    e: &[(i64, f64)],
+    a: &[(i64, f64)],
+    s: Option<&[&NamedSeries]>,
+    bounds: &Bounds,
+    known: &[Known],
+) -> PairResult {
     let mut steps: BTreeMap<i64, (Option<f64>, Option<f64>)> = BTreeMap::new();
     for &(t, v) in e {
         steps.entry(t).or_default().0 = finite(v);
@@ -120,6 +222,24 @@ fn compare_pair(name: &str, e: &[(i64, f64)], a: &[(i64, f64)], known: &[Known])
     for &(t, v) in a {
         steps.entry(t).or_default().1 = finite(v);
     }
+    // Splunk's definition at `t`: with several same-named series, the one closest to ours.
+    let s_at = |t: i64, a: Option<f64>| -> Option<Option<f64>> {
+        let list = s?;
+        let mut best: Option<f64> = None;
+        for ser in list {
+            if let Some(v) = ser.points.iter().find(|p| p.0 == t).and_then(|p| finite(p.1)) {
+                let closer = match (best, a) {
+                    (Some(b), Some(a)) => (v - a).abs() < (b - a).abs(),
+                    (None, _) => true,
+                    _ => false,
+                };
+                if closer {
+                    best = Some(v);
+                }
+            }
+        }
+        Some(best)
+    };
     let mut r = PairResult::default();
     for (t, (ev, av)) in steps {
         if ev.is_none() && av.is_none() {
@@ -135,13 +255,28 @@ fn compare_pair(name: &str, e: &[(i64, f64)], a: &[(i64, f64)], known: &[Known])
             }
             continue;
         }
-        match (ev, av) {
-            (Some(x), Some(y)) if close(x, y) => r.compared += 1,
-            _ => {
-                if ev.is_some() && av.is_some() {
-                    r.compared += 1;
+        match judge(ev, av, s_at(t, av), (bounds.edge)(t)) {
+            Step::Compared { diff, bound } => {
+                r.compared += 1;
+                let scale = ev.map_or(1.0, |e| e.abs()).max(1e-300);
+                if diff / scale >= r.largest.diff {
+                    r.largest = Largest {
+                        diff: diff / scale,
+                        bound: bound / scale,
+                        series: name.to_string(),
+                        t_s: t,
+                    };
                 }
-                r.bad.push((t, ev, av));
+            }
+            Step::Edge => r.edges += 1,
+            Step::NoSplunkRate => r.no_splunk_rate += 1,
+            Step::NoPrometheusRate => r.no_prometheus_rate += 1,
+            Step::Bad(why) => {
+                if let (Some(e), Some(a)) = (ev, av) {
+                    r.compared += 1;
+                    r.largest_bad = r.largest_bad.max((a - e).abs() / e.abs().max(1e-300));
+                }
+                r.bad.push((t, ev, av, why));
             }
         }
     }
@@ -155,7 +290,11 @@ fn has_value(s: &NamedSeries) -> bool {
 /// Compares `actual` (ours) with `expected` (Prometheus), series by series (matched by name)
 /// and step by step:
 ///
-/// - values agree within [`REL_TOL`] relative (to the expected value) or [`ABS_TOL`] absolute;
+/// - values agree within [`REL_TOL`] relative (to the expected value) or [`ABS_TOL`] absolute,
+///   and a rate-derived series (one in `bounds.splunk_def`) between Prometheus' answer and
+///   Splunk's definition at that step (widened by as much);
+/// - where the dashboard draws no point in a bucket not wholly inside the range, the step is
+///   counted in `edges`;
 /// - a non-finite value (NaN, ±Inf) counts as no value, on either side;
 /// - a value on one side only is a disagreement;
 /// - a series on one side only is a disagreement, unless it has no finite value at all (Grafana
@@ -166,7 +305,16 @@ fn has_value(s: &NamedSeries) -> bool {
 /// metric with another label). Such series are paired greedily, best match first (fewest
 /// disagreeing steps), so the harness asks that ours draws the same set of lines under that
 /// name, whatever their order.
-pub fn compare(expected: &[NamedSeries], actual: &[NamedSeries], known: &[Known]) -> Verdict {
+pub fn compare(
+    expected: &[NamedSeries],
+    actual: &[NamedSeries],
+    bounds: &Bounds,
+    known: &[Known],
+) -> Verdict {
+    let mut splunk_def: BTreeMap<&str, Vec<&NamedSeries>> = BTreeMap::new();
+    for s in bounds.splunk_def {
+        splunk_def.entry(&s.name).or_default().push(s);
+    }
     let mut by_name: BTreeMap<&str, (Vec<&NamedSeries>, Vec<&NamedSeries>)> = BTreeMap::new();
     for s in expected {
         by_name.entry(&s.name).or_default().0.push(s);
@@ -182,7 +330,8 @@ pub fn compare(expected: &[NamedSeries], actual: &[NamedSeries], known: &[Known]
         let mut candidates: Vec<(usize, usize, usize, PairResult)> = Vec::new();
         for (i, e) in exp.iter().enumerate() {
             for (j, a) in act.iter().enumerate() {
-                let r = compare_pair(name, &e.points, &a.points, known);
+                let s = splunk_def.get(name).map(Vec::as_slice);
+                let r = compare_pair(name, &e.points, &a.points, s, bounds, known);
                 candidates.push((r.bad.len(), i, j, r));
             }
         }
@@ -197,6 +346,13 @@ pub fn compare(expected: &[NamedSeries], actual: &[NamedSeries], known: &[Known]
             used_a[j] = true;
             v.compared += r.compared;
             v.skipped += r.skipped;
+            v.edges += r.edges;
+            v.no_splunk_rate += r.no_splunk_rate;
+            v.no_prometheus_rate += r.no_prometheus_rate;
+            v.largest_bad = v.largest_bad.max(r.largest_bad);
+            if r.largest.diff >= v.largest.diff && !r.largest.series.is_empty() {
+                v.largest = r.largest.clone();
+            }
             v.disagreements += r.bad.len();
             for reason in r.known {
                 if !v.known_used.contains(&reason) {
@@ -212,12 +368,17 @@ pub fn compare(expected: &[NamedSeries], actual: &[NamedSeries], known: &[Known]
             } else {
                 String::new()
             };
-            for (t, e, a) in r.bad {
+            for (t, e, a, why) in r.bad {
+                let why = if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {why}")
+                };
                 problems.push((
                     name.to_string(),
                     t,
                     format!(
-                        "series {name:?}{dup} at {}: expected {}, actual {}",
+                        "series {name:?}{dup} at {}: expected {}, actual {}{why}",
                         describe_time(t),
                         fmt_opt(e),
                         fmt_opt(a)
@@ -294,15 +455,15 @@ pub fn self_check() -> Result<(), String> {
     let checks: Vec<Case> = vec![
         ("identical", base.to_vec(), vec![], true, 3),
         (
-            "within 1%",
-            vec![s("a", &[(60, 1.005), (120, 2.0)]), base[1].clone()],
+            "within 1e-9",
+            vec![s("a", &[(60, 1.0 + 1e-12), (120, 2.0)]), base[1].clone()],
             vec![],
             true,
             3,
         ),
         (
-            "off by 2%",
-            vec![s("a", &[(60, 1.02), (120, 2.0)]), base[1].clone()],
+            "off by 1e-6",
+            vec![s("a", &[(60, 1.000_001), (120, 2.0)]), base[1].clone()],
             vec![],
             false,
             3,
@@ -362,7 +523,7 @@ pub fn self_check() -> Result<(), String> {
         ),
     ];
     for (what, actual, known, want_agree, want_compared) in checks {
-        let v = compare(&base, &actual, &known);
+        let v = compare(&base, &actual, &Bounds::NONE, &known);
         if v.agree != want_agree || v.compared != want_compared {
             return Err(format!(
                 "compare self-check {what:?}: agree={} compared={} (want {want_agree}, {want_compared}); {:?}",
@@ -385,11 +546,37 @@ pub fn self_check() -> Result<(), String> {
     // Same-named series pair up whatever their order.
     let e = [s("x", &[(60, 1.0)]), s("x", &[(60, 2.0)])];
     let a = [s("x", &[(60, 2.0)]), s("x", &[(60, 1.0)])];
-    if !compare(&e, &a, &[]).agree {
+    if !compare(&e, &a, &Bounds::NONE, &[]).agree {
         return Err("compare self-check: same-named series in another order".into());
     }
-    if compare(&e, &a[..1], &[]).agree {
+    if compare(&e, &a[..1], &Bounds::NONE, &[]).agree {
         return Err("compare self-check: one of two same-named series missing".into());
+    }
+    // A rate-derived series: held to Splunk's definition's distance from Prometheus'.
+    let e = [s("r", &[(60, 1.0), (120, 2.0), (180, 3.0), (240, f64::NAN)])];
+    let def = [s("r", &[(60, 1.2), (120, f64::NAN), (180, 3.0), (240, 4.0)])];
+    let edge = |t: i64| t == 180;
+    let b = Bounds {
+        splunk_def: &def,
+        edge: &edge,
+    };
+    for (what, ours, want) in [
+        ("inside the bound", vec![(60, 1.15), (180, 3.0), (240, 4.0)], true),
+        ("beyond the bound", vec![(60, 1.3), (180, 3.0), (240, 4.0)], false),
+        ("on Prometheus' side of it", vec![(60, 0.9), (180, 3.0), (240, 4.0)], false),
+        ("no rate where the definition has none", vec![(60, 1.2), (240, 4.0)], true),
+        ("a point at the edge, if drawn, compared", vec![(60, 1.2), (180, 9.0), (240, 4.0)], false),
+        ("where Prometheus has no rate: the definition's", vec![(60, 1.2), (240, 4.5)], false),
+        // (Neither chart draws a point there.)
+        ("where Prometheus has no rate: nothing", vec![(60, 1.2)], true),
+    ] {
+        let v = compare(&e, &[s("r", &ours)], &b, &[]);
+        if v.agree != want {
+            return Err(format!(
+                "compare self-check {what:?}: agree={} (want {want}); {:?}",
+                v.agree, v.first_disagreement
+            ));
+        }
     }
     Ok(())
 }

@@ -13,7 +13,8 @@ use mattermost_metrics::dashboard::{Panel, PanelKind, Reduce, Spec, VariableKind
 
 use super::compare::NamedSeries;
 use super::prometheus::{PromClient, PromSeries};
-use super::timeline::{Timeline, END_S, START_S};
+use super::splunk_def;
+use super::timeline::{Timeline, NOW_S};
 
 /// One variable's value on both sides.
 #[derive(Clone, Debug)]
@@ -27,8 +28,40 @@ pub struct VarValue {
     pub values: Vec<String>,
 }
 
-/// The whole data range, for query variables (`${__range_s}`).
-pub const VARIABLE_RANGE_S: i64 = END_S - START_S;
+/// A dashboard's time range as its time picker sets it (`-6h` to `now`): earliest <= t < latest,
+/// neither snapped to anything.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeRange {
+    pub earliest_s: i64,
+    pub latest_s: i64,
+}
+
+impl TimeRange {
+    /// The last `len_s` seconds before the harness' "now" ([`NOW_S`]).
+    pub fn last(len_s: i64) -> TimeRange {
+        TimeRange {
+            earliest_s: NOW_S - len_s,
+            latest_s: NOW_S,
+        }
+    }
+
+    /// Grafana's `${__range_s}`.
+    pub fn len_s(&self) -> i64 {
+        self.latest_s - self.earliest_s
+    }
+
+    /// `1h`, `6h`, `24h`, `7d`.
+    pub fn label(&self) -> String {
+        let n = self.len_s();
+        if n % 86_400 == 0 && n > 86_400 {
+            format!("{}d", n / 86_400)
+        } else if n % 3600 == 0 {
+            format!("{}h", n / 3600)
+        } else {
+            format!("{n}s")
+        }
+    }
+}
 
 /// Grafana's regex escaping of one value, then `(a|b)`.
 fn alternation(values: &[String]) -> String {
@@ -41,11 +74,12 @@ fn host_filter(hosts: &[String]) -> String {
 }
 
 /// Resolves every variable of `spec`, in order (a query variable may use
-/// earlier ones).
+/// earlier ones), as Grafana does for the time range `range` (query variables at its end).
 pub fn resolve(
     spec: &Spec,
     tl: &Timeline,
     prom: &PromClient,
+    range: TimeRange,
 ) -> Result<BTreeMap<String, VarValue>> {
     let mut out: BTreeMap<String, VarValue> = BTreeMap::new();
     for v in &spec.variables {
@@ -90,9 +124,9 @@ pub fn resolve(
             VariableKind::Query => {
                 let query = v.query.as_deref().unwrap_or_default();
                 let field = v.field.as_deref().unwrap_or_default();
-                let expr = substitute(query, &out, 60, VARIABLE_RANGE_S)?;
+                let expr = substitute(query, &out, 60, range.len_s())?;
                 let mut values: Vec<String> = prom
-                    .query(&expr, END_S)
+                    .query(&expr, range.latest_s)
                     .with_context(|| format!("variable {}", v.name))?
                     .iter()
                     .filter_map(|s| s.labels.get(field).cloned())
@@ -113,9 +147,9 @@ pub fn resolve(
                 let metric = v.metric.as_deref().unwrap_or_default();
                 let field = v.field.as_deref().unwrap_or_default();
                 let expr =
-                    format!("count by ({field}) (count_over_time({metric}[{VARIABLE_RANGE_S}s]))");
+                    format!("count by ({field}) (count_over_time({metric}[{}s]))", range.len_s());
                 let mut values: Vec<String> = prom
-                    .query(&expr, END_S)?
+                    .query(&expr, range.latest_s)?
                     .iter()
                     .filter_map(|s| s.labels.get(field).cloned())
                     .collect();
@@ -211,6 +245,10 @@ pub fn substitute(
 pub struct PlannedTarget {
     /// For Prometheus, variables substituted.
     pub prom_expr: String,
+    /// The same with Splunk's rate definition in place of `rate`/`irate`/`increase`, over the
+    /// dashboard's bucket (the whole range for an instant target); `None` when the target is
+    /// not rate-derived (`splunk_def.rs`).
+    pub splunk_expr: Option<String>,
     /// Labels of the compiled query (for naming as the dashboard does).
     pub labels: Vec<String>,
     pub instant: bool,
@@ -218,9 +256,13 @@ pub struct PlannedTarget {
 }
 
 pub struct PanelPlan {
+    /// The dashboard's span (Grafana's step here).
     pub step_s: i64,
+    /// First and last evaluation time: the range's ends rounded down to the step, as Grafana
+    /// aligns a Prometheus range query.
     pub start_s: i64,
     pub end_s: i64,
+    pub range: TimeRange,
     pub targets: Vec<PlannedTarget>,
 }
 
@@ -228,71 +270,48 @@ impl PanelPlan {
     pub fn steps(&self) -> usize {
         ((self.end_s - self.start_s) / self.step_s + 1) as usize
     }
-    /// What `$__range` spans: the Splunk search's range, [start - step, end).
-    pub fn range_s(&self) -> i64 {
-        self.end_s - self.start_s + self.step_s
+
+    /// Whether the Splunk bucket of evaluation time `t`, [t - step, t), is not wholly inside
+    /// the range: the dashboard has only part of its data and may draw no point there.
+    pub fn is_edge(&self, t: i64) -> bool {
+        t - self.step_s < self.range.earliest_s || t > self.range.latest_s
     }
 }
 
-/// The step of a panel: the largest fixed range among its targets once
-/// the variables are substituted (both engines then see the same windows),
-/// 120 s when there is none.
-fn step_for(exprs: &[String]) -> i64 {
-    let re = Regex::new(r"\[((?:[0-9]+(?:ms|[smhdwy]))+)\]").expect("range regex");
-    exprs
-        .iter()
-        .flat_map(|e| {
-            re.captures_iter(e)
-                .filter_map(|c| duration_s(&c[1]))
-                .collect::<Vec<_>>()
-        })
-        .max()
-        .unwrap_or(120)
-}
-
-pub fn plan(spec: &Spec, panel: &Panel, vars: &BTreeMap<String, VarValue>) -> Result<PanelPlan> {
+/// What Grafana asks Prometheus for a panel over `range`, at the dashboard's span `step_s`
+/// (Grafana's `$__interval` and `$__rate_interval` are the step; `${__range_s}` the range).
+pub fn plan(
+    spec: &Spec,
+    panel: &Panel,
+    vars: &BTreeMap<String, VarValue>,
+    range: TimeRange,
+    step_s: i64,
+) -> Result<PanelPlan> {
     let opts = spec.options();
-    let shown: Vec<&mattermost_metrics::dashboard::Target> = panel
-        .targets
-        .iter()
-        .filter(|t| !t.hidden && t.omit.is_none())
-        .collect();
-    // Ranges fixed once user variables are in (`[$decay]` -> `[30m]`).
-    let keep: BTreeMap<String, VarValue> = vars.clone();
-    let mut with_vars = Vec::new();
-    for t in &shown {
-        let e = spec.target_expr(panel, t)?;
-        // Leave Grafana's own interval variables for later.
-        let e = e
-            .replace("$__rate_interval", "\u{1}")
-            .replace("$__interval", "\u{2}")
-            .replace("${__range_s}", "\u{3}")
-            .replace("$__range", "\u{4}");
-        with_vars.push(substitute(&e, &keep, 0, 0)?);
-    }
-    let step_s = step_for(&with_vars);
-    let (start_s, end_s) = range_for(step_s);
-    let range_s = end_s - start_s + step_s;
+    let start_s = range.earliest_s.div_euclid(step_s) * step_s;
+    let end_s = range.latest_s.div_euclid(step_s) * step_s;
     let mut targets = Vec::new();
-    for (t, e) in shown.iter().zip(&with_vars) {
-        let prom_expr = e
-            .replace('\u{1}', &format!("{step_s}s"))
-            .replace('\u{2}', &format!("{step_s}s"))
-            .replace('\u{3}', &format!("{range_s}"))
-            .replace('\u{4}', &format!("{range_s}s"));
-        let q = mattermost_metrics::spl::compile_str(&spec.target_expr(panel, t)?, &opts)
+    for t in panel.targets.iter().filter(|t| !t.hidden && t.omit.is_none()) {
+        let e = spec.target_expr(panel, t)?;
+        let prom_expr = substitute(&e, vars, step_s, range.len_s())?;
+        let q = mattermost_metrics::spl::compile_str(&e, &opts)
             .with_context(|| format!("compiling {}", t.expr.as_deref().unwrap_or_default()))?;
+        let bucket_s = if q.instant { range.len_s() } else { step_s };
+        let splunk_expr = splunk_def::splunk_expr(&prom_expr, bucket_s)
+            .with_context(|| format!("Splunk's definition of {prom_expr}"))?;
         targets.push(PlannedTarget {
             prom_expr,
+            splunk_expr,
             labels: q.labels,
             instant: q.instant,
-            target: (*t).clone(),
+            target: t.clone(),
         });
     }
     Ok(PanelPlan {
         step_s,
         start_s,
         end_s,
+        range,
         targets,
     })
 }
@@ -354,19 +373,51 @@ fn reduce(r: Reduce, points: &[(i64, f64)], end_s: i64) -> Vec<(i64, f64)> {
     vec![(end_s, v)]
 }
 
-/// What Grafana draws for the panel from Prometheus' answers.
+/// Which rate definition Prometheus evaluates a panel with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Side {
+    /// The panel's PromQL as Grafana sends it: what Grafana draws.
+    Prometheus,
+    /// The rate-derived targets with Splunk's rate definition (`splunk_def.rs`), the others
+    /// left out: the bound of each rate-derived series.
+    SplunkDefinition,
+}
+
+/// What Grafana draws for the panel from Prometheus' answers (or, for
+/// [`Side::SplunkDefinition`], what it would draw with Splunk's rate).
 pub fn expected(
     prom: &PromClient,
     spec: &Spec,
     panel: &Panel,
     plan: &PanelPlan,
     vars: &BTreeMap<String, VarValue>,
+    side: Side,
 ) -> Result<Vec<NamedSeries>> {
     let values: BTreeMap<String, String> =
         vars.iter().filter_map(|(_, v)| v.token.clone()).collect();
     let mut out = Vec::new();
     for t in &plan.targets {
-        let mut series = prom.query_range(&t.prom_expr, plan.start_s, plan.end_s, plan.step_s)?;
+        let (mut series, reduce_it) = match (side, &t.splunk_expr) {
+            (Side::Prometheus, _) => (
+                prom.query_range(&t.prom_expr, plan.start_s, plan.end_s, plan.step_s)?,
+                true,
+            ),
+            (Side::SplunkDefinition, None) => continue,
+            // One answer over the whole range, at its end, as ours computes it.
+            (Side::SplunkDefinition, Some(e)) if t.instant => {
+                let mut s = prom.query(e, plan.range.latest_s)?;
+                for x in &mut s {
+                    for p in &mut x.points {
+                        p.0 = plan.end_s;
+                    }
+                }
+                (s, false)
+            }
+            (Side::SplunkDefinition, Some(e)) => (
+                prom.query_range(e, plan.start_s, plan.end_s, plan.step_s)?,
+                true,
+            ),
+        };
         if panel.kind == PanelKind::Heatmap || panel.buckets {
             series = per_bucket(series);
         }
@@ -384,9 +435,9 @@ pub fn expected(
                 }
             }
             let name = spec.target_name(&t.target, &t.labels, &s.labels, &values);
-            let points = match panel.reduce {
-                Some(r) => reduce(r, &s.points, plan.end_s),
-                None => s.points,
+            let points = match (panel.reduce, reduce_it) {
+                (Some(r), true) => reduce(r, &s.points, plan.end_s),
+                _ => s.points,
             };
             out.push(NamedSeries { name, points });
         }
@@ -416,16 +467,6 @@ pub fn duration_s(d: &str) -> Option<i64> {
         };
     }
     (consumed == d.len() && consumed > 0).then_some(total_ms / 1000)
-}
-
-/// Evaluation range of a panel with step `step_s`: every step has a full window of data.
-/// start = (data start + step) rounded up to a multiple of the step, plus one step;
-/// end = data end rounded down to a multiple of the step.
-pub fn range_for(step_s: i64) -> (i64, i64) {
-    let first = START_S + step_s;
-    let start = (first + step_s - 1).div_euclid(step_s) * step_s + step_s;
-    let end = END_S.div_euclid(step_s) * step_s;
-    (start, end)
 }
 
 /// Grafana's multi-value formatting for the Prometheus data source
@@ -474,22 +515,10 @@ pub fn instance_host(instance: &str) -> &str {
 
 /// Checks of the pure helpers, run by the harness before any panel.
 pub fn self_check() -> Result<(), String> {
-    for (e, want) in [
-        (vec!["rate(x[1m])"], 60),
-        (vec!["rate(x[5m])", "increase(y[10m])"], 600),
-        (vec!["sum(x)"], 120),
-        (vec!["rate(x[1h30m])"], 5400),
-    ] {
-        let e: Vec<String> = e.iter().map(|s| s.to_string()).collect();
-        let got = step_for(&e);
-        if got != want {
-            return Err(format!("step_for({e:?}) = {got}, want {want}"));
-        }
-    }
-    for step in [60, 120, 300, 600] {
-        let (s, e) = range_for(step);
-        if s % step != 0 || e % step != 0 || s - step < START_S + step || e > END_S {
-            return Err(format!("range_for({step}) = ({s}, {e})"));
+    for (len, want) in [(3600, "1h"), (6 * 3600, "6h"), (86_400, "24h"), (7 * 86_400, "7d")] {
+        let r = TimeRange::last(len);
+        if r.label() != want || r.len_s() != len || r.latest_s % 60 == 0 {
+            return Err(format!("TimeRange::last({len}) = {r:?} ({})", r.label()));
         }
     }
     for (instance, host) in [
@@ -537,7 +566,7 @@ pub fn self_check() -> Result<(), String> {
         ),
     ];
     for (e, want) in cases {
-        let got = substitute(e, &vars, 300, VARIABLE_RANGE_S).map_err(|e| e.to_string())?;
+        let got = substitute(e, &vars, 300, 10_800).map_err(|e| e.to_string())?;
         if got != want {
             return Err(format!("substitute({e:?}) = {got:?}, want {want:?}"));
         }

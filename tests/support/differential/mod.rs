@@ -16,6 +16,8 @@ pub mod prometheus;
 /// The SPL evaluator standing in for Splunk.
 #[path = "../spl/mod.rs"]
 pub mod spl;
+/// Splunk's rate definition written in PromQL: the bound of a rate-derived panel.
+pub mod splunk_def;
 /// splunkd's index-time transforms, applied to our event text.
 #[path = "../splunk.rs"]
 pub mod splunk;

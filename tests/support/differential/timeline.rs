@@ -1,6 +1,6 @@
 //! Deterministic synthetic scrapes of a Mattermost deployment with Calls: three Mattermost nodes
 //! (server `/metrics` and Calls plugin endpoint each), two rtcd nodes, a calls-offloader host
-//! and node_exporter on every host, three hours, every metric family the nine official
+//! and node_exporter on every host, eight hours, every metric family the nine official
 //! Mattermost Grafana dashboards chart (except the one no source defines,
 //! `mattermost_plugin_calls_cluster_mutex_local_grab_time`).
 //!
@@ -31,13 +31,18 @@
 //!
 //! ## Shape of the data, and why
 //!
-//! * Scrapes at `START_S + offset + 15k` with offsets that are not multiples of 15: no sample
-//!   lies on a minute (or 5-, 10-minute) boundary, so neither side's bucketing can depend on
-//!   whether a boundary is inclusive.
+//! * As rough as production: each scrape is scheduled at `START_S + offset + 15k` and happens
+//!   up to 5 s early or late ([`scrape_time_ms`], millisecond times, as a busy forwarder's
+//!   inputs run), about one in a hundred is missing at random, and `mm-node-3`'s forwarder is
+//!   down for four minutes ([`present`]). No sample lies on a whole minute, so no bucket
+//!   boundary of any span holds one, and neither side's bucketing can depend on whether a
+//!   boundary is inclusive. The dashboards are compared over ranges that end at [`NOW_S`], 23 s
+//!   past a minute, so the first and last buckets of every range are partial.
 //! * Counters have a piecewise-constant rate that changes exactly at multiples of
-//!   [`SEGMENT_S`] after the start. Inside a segment every scrape adds the same integer
-//!   (`rate * 15`), so a window that lies inside one segment has a rate known exactly
-//!   ([`Series::rates`]); windows straddling a change point show how each engine interpolates.
+//!   [`SEGMENT_S`] after the start (a pattern of [`SEGMENTS`] segments, repeated). Between two
+//!   scrapes a counter grows by its rate times the time between them, up to one count of
+//!   rounding ([`Series::rates`]); windows straddling a change point show how each engine
+//!   interpolates.
 //!   Float counters (CPU seconds, GC pause sums) grow at such a rate too, rounded as their
 //!   source rounds them. node_exporter's netstat values are `untyped`, as node_exporter
 //!   declares them, but are counters in substance and generated like them.
@@ -83,19 +88,41 @@ use super::mattermost_fixture::format_go_float;
 
 /// 2026-01-01T00:00:00Z.
 pub const START_S: i64 = 1_767_225_600;
-/// Three hours of data.
-pub const DURATION_S: i64 = 3 * 3600;
-/// End of the data (exclusive): every endpoint's last scrape is in the last 15 s before it.
+/// Eight hours of data: the dashboards' 1 h and 6 h ranges lie wholly inside it, with two
+/// hours before the 6 h range for `[1h]` windows and the previous bucket's basis; the 24 h and
+/// 7 d ranges see a site whose data starts eight hours ago (what a new install shows).
+pub const DURATION_S: i64 = 8 * 3600;
+/// End of the data (exclusive): every endpoint's last scrape is in the last interval before it.
 pub const END_S: i64 = START_S + DURATION_S;
+/// 15 s, as the Prometheus that Mattermost's Grafana dashboards were drawn from scrapes: their
+/// `[1m]` rates need at least two samples a minute. (The modular input's default is 60 s; a
+/// site that keeps it gets a `[1m]` panel's rate over its two-minute buckets, README "Known
+/// semantic differences".)
 pub const SCRAPE_INTERVAL_S: i64 = 15;
-/// Scrapes per endpoint.
+/// Scheduled scrapes per endpoint (some of them missing: [`present`]).
 pub const SCRAPES_PER_ENDPOINT: usize = (DURATION_S / SCRAPE_INTERVAL_S) as usize;
+/// A scrape's time is its schedule plus up to this much either way (ms), as a busy forwarder's
+/// modular inputs start late or early.
+pub const JITTER_MS: i64 = 5_000;
+/// About one scrape in this many is missing, at random (a slow node, a timed-out scrape).
+pub const MISSING_ONE_IN: u64 = 100;
+/// The host whose forwarder is down for a few minutes: every endpoint of that host writes
+/// nothing in [`GAP_FROM_S`, `GAP_TO_S`) (`mm-node-3`, inside the last hour, so every range sees it).
+pub const GAP_HOST: usize = 2;
+pub const GAP_FROM_S: i64 = END_S - 1500;
+pub const GAP_TO_S: i64 = GAP_FROM_S + 240;
 /// Counter rates and histogram distributions change at every multiple of this after
-/// [`START_S`].
+/// [`START_S`], following a pattern of [`SEGMENTS`] segments that repeats ([`segment_of`]).
 pub const SEGMENT_S: i64 = 1800;
-pub const SEGMENTS: usize = (DURATION_S / SEGMENT_S) as usize;
-/// The segment in which the server's latency climbs.
+/// Segments in the pattern (arrays of per-segment rates have this length).
+pub const SEGMENTS: usize = 6;
+/// The segment of the pattern in which the server's latency climbs.
 pub const SLOW_SEGMENT: usize = 2;
+/// "Now" for the dashboards' time pickers (`-1h` ... `now`): not a multiple of any span (nor
+/// of a minute), so the first and last buckets of every range are partial.
+pub const NOW_S: i64 = END_S - 23;
+/// The dashboards' time ranges compared (seconds before [`NOW_S`]): 1 h, 6 h, 24 h and 7 d.
+pub const RANGES_S: [i64; 4] = [3600, 6 * 3600, 24 * 3600, 7 * 86_400];
 
 /// The Mattermost nodes (Prometheus instances `<node>:8067`, Splunk hosts `<node>`). Index `i`
 /// is also the index of the node's server endpoint in [`ENDPOINTS`] and of its host in
@@ -118,9 +145,10 @@ pub const HOSTS: [&str; 6] = [
 /// Index in [`HOSTS`] (and [`NODES`], and of its server endpoint in [`ENDPOINTS`]) of the node
 /// that restarts (`mm-node-2`).
 pub const RESTART_NODE: usize = 1;
-/// When it restarts: 5550 s after the start, between two scrapes of each of its endpoints (the
-/// server's at +5542 and +5557, the plugin's at +5546 and +5561).
-pub const RESTART_AT_S: i64 = START_S + 5400 + 150;
+/// When it restarts: 45 minutes before [`NOW_S`] (so inside every range), between two scrapes
+/// of each of its endpoints (the differential's self-check makes sure no scrape is at that
+/// very instant).
+pub const RESTART_AT_S: i64 = END_S - 2700 + 40;
 
 /// `job` of the Mattermost server's own `/metrics`.
 pub const JOB_MATTERMOST: &str = "mattermost";
@@ -147,7 +175,7 @@ pub struct Endpoint {
     pub job: &'static str,
     pub port: u16,
     pub path: &'static str,
-    /// Its scrapes are at `START_S + offset_s + 15k`.
+    /// Its scrapes are scheduled at `START_S + offset_s + 15k` ([`scrape_time_ms`]).
     pub offset_s: i64,
     /// How long its process had been running at [`START_S`] (counters start from values that
     /// large).
@@ -293,7 +321,7 @@ pub struct Scrape {
     pub port: u16,
     /// URL path (`/metrics`, `/plugins/com.mattermost.calls/metrics`).
     pub path: String,
-    /// Scrape time, ms since the epoch (always a whole second here).
+    /// Scrape time, ms since the epoch (jittered: [`scrape_time_ms`]).
     pub time_ms: i64,
     /// Text format 0.0.4, as `promhttp` (or node_exporter) writes it.
     pub body: String,
@@ -312,7 +340,8 @@ pub struct Series {
     pub labels: Vec<(String, String)>,
     /// `le` of a histogram bucket, as written (`"0.005"`, `"1"`, `"+Inf"`).
     pub le: Option<String>,
-    /// Value at each scrape of the endpoint (index `k`: time [`scrape_time_s`]`(endpoint, k)`).
+    /// Value at each scheduled scrape of the endpoint (index `k`: time
+    /// [`scrape_time_ms`]`(endpoint, k)`; a scrape that is not [`present`] is generated too).
     pub values: Vec<f64>,
     /// Counters (and a histogram's or summary's buckets, `_sum`, `_count`, and untyped
     /// counters) only: the rate (per second) inside each segment. A window of data that lies
@@ -360,14 +389,61 @@ pub struct Timeline {
     pub scrapes: Vec<Scrape>,
 }
 
-/// Time (s) of scrape `k` of endpoint `ep`.
-pub fn scrape_time_s(ep: usize, k: usize) -> i64 {
+/// Scheduled time (s) of scrape `k` of endpoint `ep`, before jitter.
+pub fn scheduled_s(ep: usize, k: usize) -> i64 {
     START_S + ENDPOINTS[ep].offset_s + SCRAPE_INTERVAL_S * k as i64
 }
 
-/// Segment containing time `t_s` (clamped to the data).
+/// Time (ms) of scrape `k` of endpoint `ep`: its schedule moved by up to [`JITTER_MS`] either
+/// way (a draw keyed by endpoint and scrape), never onto a whole minute, so no sample lies on
+/// a bucket boundary of any span (both engines' windows then hold the same samples whichever
+/// side of a boundary is inclusive).
+pub fn scrape_time_ms(ep: usize, k: usize) -> i64 {
+    schedule()[ep][k].0
+}
+
+/// Whether scrape `k` of endpoint `ep` reached the index (and Prometheus): about one in
+/// [`MISSING_ONE_IN`] is missing at random, and [`GAP_HOST`]'s are missing while its forwarder
+/// is down. The values of a missing scrape are still generated (the process kept counting);
+/// nobody sees them.
+pub fn present(ep: usize, k: usize) -> bool {
+    schedule()[ep][k].1
+}
+
+/// Per endpoint and scheduled scrape: (time ms, present), drawn once.
+fn schedule() -> &'static Vec<Vec<(i64, bool)>> {
+    static SCHEDULE: std::sync::OnceLock<Vec<Vec<(i64, bool)>>> = std::sync::OnceLock::new();
+    SCHEDULE.get_or_init(|| {
+        (0..ENDPOINTS.len())
+            .map(|ep| {
+                (0..SCRAPES_PER_ENDPOINT)
+                    .map(|k| {
+                        let mut rng = Rng(0x51D3_C0DE ^ ((ep as u64) << 32) ^ k as u64);
+                        rng.next_u64();
+                        let jitter =
+                            (rng.next_u64() % (2 * JITTER_MS as u64 + 1)) as i64 - JITTER_MS;
+                        let mut t = scheduled_s(ep, k) * 1000 + jitter;
+                        if t % 60_000 == 0 {
+                            t += 1;
+                        }
+                        let gone = ENDPOINTS[ep].host == GAP_HOST
+                            && GAP_FROM_S * 1000 <= t
+                            && t < GAP_TO_S * 1000;
+                        let mut rng = Rng(0x0DD5_CA1E ^ ((ep as u64) << 32) ^ k as u64);
+                        rng.next_u64();
+                        let lost = rng.next_u64() % MISSING_ONE_IN == 0;
+                        (t, !gone && !lost)
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+/// Segment of the pattern in force at time `t_s` (the pattern repeats every
+/// `SEGMENTS * SEGMENT_S`; times before the start are in the first segment).
 pub fn segment_of(t_s: i64) -> usize {
-    (((t_s - START_S).max(0) / SEGMENT_S) as usize).min(SEGMENTS - 1)
+    (((t_s - START_S).max(0) / SEGMENT_S) as usize) % SEGMENTS
 }
 
 impl Timeline {
@@ -421,6 +497,58 @@ impl Timeline {
     /// The family of this name.
     pub fn family(&self, name: &str) -> Option<&Family> {
         self.families.iter().find(|f| f.name == name)
+    }
+
+    /// The samples of `s` that reached the index and Prometheus: (time ms, value), in time order.
+    pub fn samples<'a>(&self, s: &'a Series) -> impl Iterator<Item = (i64, f64)> + 'a {
+        let ep = s.endpoint;
+        s.values
+            .iter()
+            .enumerate()
+            .filter(move |(k, _)| present(ep, *k))
+            .map(move |(k, v)| (scrape_time_ms(ep, k), *v))
+    }
+
+    /// Prometheus 2.42's `rate(s[range_s])` at `t_s`, from the samples as stored
+    /// (promql/functions.go `extrapolatedRate`: the increase between the first and last sample
+    /// in [t - range, t], every counter reset adding back the value before it, extrapolated to
+    /// the window's edges when the first/last sample is within 1.1 average intervals of them,
+    /// else by half an interval, never below the counter's zero point; divided by the range).
+    /// None with fewer than two samples in the window.
+    pub fn prometheus_rate(&self, s: &Series, t_s: i64, range_s: i64) -> Option<f64> {
+        let (start, end) = ((t_s - range_s) * 1000, t_s * 1000);
+        let pts: Vec<(i64, f64)> = self
+            .samples(s)
+            .filter(|(t, _)| start <= *t && *t <= end)
+            .collect();
+        if pts.len() < 2 {
+            return None;
+        }
+        let (t0, v0) = pts[0];
+        let (tn, vn) = pts[pts.len() - 1];
+        let mut result = vn - v0;
+        let mut last = 0.0;
+        for &(_, v) in &pts {
+            if v < last {
+                result += last;
+            }
+            last = v;
+        }
+        let mut to_start = (t0 - start) as f64 / 1000.0;
+        let to_end = (end - tn) as f64 / 1000.0;
+        let sampled = (tn - t0) as f64 / 1000.0;
+        let avg = sampled / (pts.len() - 1) as f64;
+        if result > 0.0 && v0 >= 0.0 {
+            let to_zero = sampled * (v0 / result);
+            if to_zero < to_start {
+                to_start = to_zero;
+            }
+        }
+        let threshold = avg * 1.1;
+        let mut interval = sampled;
+        interval += if to_start < threshold { to_start } else { avg / 2.0 };
+        interval += if to_end < threshold { to_end } else { avg / 2.0 };
+        Some(result * (interval / sampled) / range_s as f64)
     }
 
     /// The rate (per second) in segment `segment` of the sum of the counters named `name` that
@@ -480,43 +608,44 @@ fn restart_of(ep: usize) -> Option<i64> {
 
 /// An integer counter that adds `per_scrape[s]` in every 15 s of segment `s`.
 ///
-/// Kept exactly in units of 1/15 (`c15`), advanced second by second in closed form, so the
-/// increment between two scrapes of one segment is exactly `per_scrape[s]`, and one across a
-/// change point mixes the two rates in proportion to the time spent in each. After a restart
-/// the counter starts from 0 at the restart instant.
+/// Kept exactly in units of 1/15000 (`c`), advanced millisecond by millisecond in closed form,
+/// so the count at a (jittered) scrape is exactly the floor of what the process counted by
+/// then: the increment between two scrapes is the rate times the time between them, up to
+/// one count of rounding, and one across a change point mixes the two rates in proportion to
+/// the time spent in each. After a restart the counter starts from 0 at the restart instant.
 fn int_counter(per_scrape: &[i64; SEGMENTS], ep: usize, phase15: i64) -> Vec<f64> {
-    let start15 = per_scrape[0] as i128 * ENDPOINTS[ep].uptime_s as i128 + phase15 as i128;
-    let mut c15 = start15;
+    const UNITS: i128 = 15_000;
+    let advance = |mut c: i128, a: i64, b: i64| {
+        for_segments(a, b, |s, ms| c += per_scrape[s] as i128 * ms as i128);
+        c
+    };
+    let mut c = (per_scrape[0] as i128 * ENDPOINTS[ep].uptime_s as i128 + phase15 as i128) * 1000;
     let mut values = Vec::with_capacity(SCRAPES_PER_ENDPOINT);
-    let mut t_prev = scrape_time_s(ep, 0);
-    let restart = restart_of(ep);
+    let mut t_prev = scrape_time_ms(ep, 0);
+    let restart = restart_of(ep).map(|r| r * 1000);
     for k in 0..SCRAPES_PER_ENDPOINT {
-        let t = scrape_time_s(ep, k);
+        let t = scrape_time_ms(ep, k);
         if k > 0 {
-            match restart {
-                Some(r) if t_prev < r && r <= t => {
-                    c15 = advance15(0, per_scrape, r, t);
-                }
-                _ => c15 = advance15(c15, per_scrape, t_prev, t),
-            }
+            c = match restart {
+                Some(r) if t_prev < r && r <= t => advance(0, r, t),
+                _ => advance(c, t_prev, t),
+            };
         }
-        values.push((c15 / 15) as f64);
+        values.push((c / UNITS) as f64);
         t_prev = t;
     }
     values
 }
 
-/// `c15` advanced from `a` to `b` (seconds), segment by segment.
-fn advance15(mut c15: i128, per_scrape: &[i64; SEGMENTS], a: i64, b: i64) -> i128 {
+/// The pieces of [`a`, `b`) (ms) in each segment: `f(segment of the pattern, ms in it)`.
+fn for_segments(a: i64, b: i64, mut f: impl FnMut(usize, i64)) {
     let mut t = a;
     while t < b {
-        let s = segment_of(t);
-        let seg_end = START_S + SEGMENT_S * (s as i64 + 1);
-        let until = if s == SEGMENTS - 1 { b } else { b.min(seg_end) };
-        c15 += per_scrape[s] as i128 * (until - t) as i128;
+        let n = (t.div_euclid(1000) - START_S).max(0) / SEGMENT_S;
+        let until = b.min((START_S + SEGMENT_S * (n + 1)) * 1000);
+        f(segment_of(t.div_euclid(1000)), until - t);
         t = until;
     }
-    c15
 }
 
 /// Rounds `v` to a multiple of `quantum`; fractional quanta divide by the inverse (0.006087,
@@ -533,25 +662,21 @@ fn quantize(v: f64, quantum: f64) -> f64 {
 /// A float counter growing at `rate[s]` per second in segment `s`, rounded to `quantum` (CPU
 /// seconds come from /proc in clock ticks, 0.01 s). Restarts from 0 like [`int_counter`].
 fn float_counter(rate: &[f64; SEGMENTS], ep: usize, quantum: f64) -> Vec<f64> {
+    let advance = |mut c: f64, a: i64, b: i64| {
+        for_segments(a, b, |s, ms| c += rate[s] * ms as f64 / 1000.0);
+        c
+    };
     let mut c = rate[0] * ENDPOINTS[ep].uptime_s as f64;
     let mut values = Vec::with_capacity(SCRAPES_PER_ENDPOINT);
-    let mut t_prev = scrape_time_s(ep, 0);
+    let mut t_prev = scrape_time_ms(ep, 0);
+    let restart = restart_of(ep).map(|r| r * 1000);
     for k in 0..SCRAPES_PER_ENDPOINT {
-        let t = scrape_time_s(ep, k);
+        let t = scrape_time_ms(ep, k);
         if k > 0 {
-            let (from, base) = match restart_of(ep) {
-                Some(r) if t_prev < r && r <= t => (r, 0.0),
-                _ => (t_prev, c),
+            c = match restart {
+                Some(r) if t_prev < r && r <= t => advance(0.0, r, t),
+                _ => advance(c, t_prev, t),
             };
-            c = base;
-            let mut u = from;
-            while u < t {
-                let s = segment_of(u);
-                let seg_end = START_S + SEGMENT_S * (s as i64 + 1);
-                let until = if s == SEGMENTS - 1 { t } else { t.min(seg_end) };
-                c += rate[s] * (until - u) as f64;
-                u = until;
-            }
         }
         values.push(quantize(c, quantum));
         t_prev = t;
@@ -592,10 +717,11 @@ impl Walk {
 fn walk(w: Walk, ep: usize, rng: &mut Rng) -> Vec<f64> {
     let mut v = w.mean * rng.range(0.85, 1.15);
     let mut values = Vec::with_capacity(SCRAPES_PER_ENDPOINT);
-    let mut t_prev = scrape_time_s(ep, 0);
+    let mut t_prev = scrape_time_ms(ep, 0);
+    let restart = restart_of(ep).map(|r| r * 1000);
     for k in 0..SCRAPES_PER_ENDPOINT {
-        let t = scrape_time_s(ep, k);
-        match restart_of(ep) {
+        let t = scrape_time_ms(ep, k);
+        match restart {
             Some(r) if k > 0 && t_prev < r && r <= t => v = w.mean * w.after_restart,
             _ => v += 0.05 * (w.mean - v) + w.step * rng.normal(),
         }
@@ -974,6 +1100,9 @@ fn render_scrapes(families: &[Family]) -> Vec<Scrape> {
     let mut scrapes = Vec::with_capacity(SCRAPES_PER_ENDPOINT * ENDPOINTS.len());
     for k in 0..SCRAPES_PER_ENDPOINT {
         for (ep, fams) in per_ep.iter().enumerate() {
+            if !present(ep, k) {
+                continue;
+            }
             let mut body = String::with_capacity(64 * 1024);
             for (f, series) in fams {
                 let _ = writeln!(body, "# HELP {} {}", f.name, f.help);
@@ -993,7 +1122,7 @@ fn render_scrapes(families: &[Family]) -> Vec<Scrape> {
                     job: e.job.to_string(),
                     port: e.port,
                     path: e.path.to_string(),
-                    time_ms: scrape_time_s(ep, k) * 1000,
+                    time_ms: scrape_time_ms(ep, k),
                     body,
                 },
             ));
@@ -1031,11 +1160,15 @@ pub fn openmetrics_of(timeline: &Timeline, keep: &dyn Fn(&str) -> bool) -> Strin
         for s in f.series.iter().filter(|s| keep(s.endpoint().job)) {
             let key = series_key(s, true);
             for (k, v) in s.values.iter().enumerate() {
+                if !present(s.endpoint, k) {
+                    continue;
+                }
                 out.push_str(&key);
                 out.push(' ');
                 out.push_str(&format_go_float(*v));
                 out.push(' ');
-                let _ = write!(out, "{}", scrape_time_s(s.endpoint, k));
+                let t = scrape_time_ms(s.endpoint, k);
+                let _ = write!(out, "{}.{:03}", t.div_euclid(1000), t.rem_euclid(1000));
                 out.push('\n');
             }
         }

@@ -496,7 +496,9 @@ pub fn execute(cmds: &[Cmd], mut rows: Vec<Row>, ctx: &Context) -> Result<Vec<Ro
 
 fn run_one(cmd: &Cmd, rows: Vec<Row>, ctx: &Context, env: &Env) -> Result<Vec<Row>> {
     Ok(match cmd {
-        Cmd::Mstats(m) => mstats::run_mstats(m, ctx.store, ctx.earliest_s, ctx.latest_s)?,
+        Cmd::Mstats(m) => {
+            mstats::run_mstats(m, ctx.store, ctx.earliest_s, ctx.latest_s, ctx.rate_basis)?
+        }
         Cmd::Mcatalog(m) => mstats::run_mcatalog(m, ctx.store, ctx.earliest_s, ctx.latest_s)?,
         // Search Reference > makeresults: generates `count` results (default
         // 1), each with only `_time`, the time the search runs -- here the

@@ -182,36 +182,215 @@ fn parse_call(call: &str) -> Result<(String, Vec<String>)> {
     Ok((name, args))
 }
 
-/// Replaces dashboard tokens `$name$` by their values, textually (Simple XML
-/// Reference > Token usage: "$token_name$" in a search is replaced by the
-/// token's value before the search runs; `$$` is a literal `$`). An unknown
-/// token is an error: the dashboard would not run the search.
+/// Substitutes dashboard tokens in a search as a Simple XML dashboard does
+/// before it dispatches the search.
+///
+/// Docs: Token usage in dashboards (Simple XML),
+/// https://docs.splunk.com/Documentation/Splunk/6.4.1/Viz/tokens: "In a
+/// search, token name syntax uses $...$ delimiters."; the Web Framework
+/// token syntax (http://dev.splunk.com/view/webframework-developapps/SP-CAAAEWY):
+/// "When a property has one or more tokens, that property is undefined
+/// until all of its tokens take a value. In the example above, the search
+/// does not run until both $indexName$ and $keywords$ are set." Token
+/// filters (Dashboard Studio > Tokens, 10.0,
+/// https://help.splunk.com/en/splunk-enterprise/create-dashboards-and-reports/dashboard-studio/10.0/make-dashboards-dynamic-and-interactive/tokens;
+/// the Simple XML page defers to "Token filters" for the syntax):
+/// `$token_name|s$` "Ensures that quotation marks surround the value that
+/// the token references. Escapes all quotation characters, ", within the
+/// quoted value."; `|h` "Ensures that the token value is valid for HTML
+/// formatting."; `|u` "Ensures that the token value is valid to use as a
+/// URL."; `|n` "Prevents the default token filter from running. No
+/// characters in the token are escaped."
+///
+/// The docs give no grammar; the grammar and the filters' exact output are
+/// those of Splunk's public `splunkjs/mvc/tokenutils.js` and
+/// `tokenawaremodel.js` (splunk/splunk-webframework, server/static/splunkjs):
+/// - A token or a literal dollar is `\$(\w+:)?([^$|:]+?)(\|[|\w]+)?\$` or
+///   `\$\$`, matched left to right; `$$` is a literal `$`. A token name is
+///   any run of characters other than `$`, `|` and `:` (spaces included),
+///   `ns:` names a namespace (looked up here as the key `ns:name`), and a
+///   filter chain is old style (`|s`, `|suh`: one to three of the letters
+///   s, u, h, applied in order) or new style (`|f1|f2`). A `$` that starts
+///   no match is literal text. Substituted values are not scanned again.
+/// - A search whose token has no value, or names a filter that does not
+///   exist, is not dispatched ("templateSatisfied" is false): an error
+///   here, naming the token.
+/// - Filters: `s`/`search` is `JSON.stringify(String(v))` (double quotes
+///   around, `"` and `\` escaped, control characters as JSON escapes -- so
+///   more than the docs' "Escapes all quotation characters"); `u`/`url` is
+///   `encodeURIComponent`; `h`/`html` is underscore's `_.escape` (`&`, `<`,
+///   `>`, `"`, `'`, backquote; underscore 1.7 and later); `n`/`noEscape`
+///   leaves the value as it is.
+/// - No default filter applies to a token in a search: a model escapes
+///   substituted values only when its owner passes a `tokenEscaper`, which
+///   a search's text does not get, so a value lands in the search as it is
+///   unless the token names a filter (`|n` then changes nothing).
 pub fn substitute_tokens(search: &str, tokens: &BTreeMap<String, String>) -> Result<String> {
     let mut out = String::with_capacity(search.len());
     let mut rest = search;
     while let Some(p) = rest.find('$') {
         out.push_str(&rest[..p]);
-        let after = &rest[p + 1..];
-        if let Some(stripped) = after.strip_prefix('$') {
+        let after = &rest[p..];
+        if let Some(t) = match_token(after) {
+            let key = match t.namespace {
+                Some(ns) => format!("{ns}:{}", t.name),
+                None => t.name.to_string(),
+            };
+            let token = &after[..t.len];
+            let mut v = tokens
+                .get(&key)
+                .ok_or_else(|| {
+                    anyhow!("token `{token}` has no value: the dashboard does not run the search until it has one")
+                })?
+                .clone();
+            for f in &t.filters {
+                v = match *f {
+                    "s" | "search" => json_string(&v),
+                    "u" | "url" => encode_uri_component(&v),
+                    "h" | "html" => html_escape(&v),
+                    "n" | "noEscape" => v,
+                    other => bail!(
+                        "token `{token}`: no filter `{other}`: the dashboard does not run the search"
+                    ),
+                };
+            }
+            out.push_str(&v);
+            rest = &after[t.len..];
+        } else if let Some(r) = after.strip_prefix("$$") {
             out.push('$');
-            rest = stripped;
-            continue;
-        }
-        let name_len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')))
-            .unwrap_or(after.len());
-        if name_len > 0 && after[name_len..].starts_with('$') {
-            let name = &after[..name_len];
-            let v = tokens
-                .get(name)
-                .ok_or_else(|| anyhow!("token `${name}$` has no value"))?;
-            out.push_str(v);
-            rest = &after[name_len + 1..];
+            rest = r;
         } else {
             out.push('$');
-            rest = after;
+            rest = &after[1..];
         }
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// One token at the start of a text (see [`substitute_tokens`]).
+struct TokenMatch<'a> {
+    namespace: Option<&'a str>,
+    name: &'a str,
+    filters: Vec<&'a str>,
+    /// Bytes from the opening `$` through the closing one.
+    len: usize,
+}
+
+/// Matches `\$(\w+:)?([^$|:]+?)(\|[|\w]+)?\$` at the start of `text` (which
+/// starts with `$`), as JavaScript's regex engine would. `\w` is ASCII
+/// `[A-Za-z0-9_]`. The lazy name can only end where `$`, `|` or `:` comes,
+/// and the filter chain must be followed by `$`, so at most one match is
+/// possible and no backtracking is needed.
+fn match_token(text: &str) -> Option<TokenMatch<'_>> {
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let b = text.as_bytes();
+    let mut i = 1;
+    // The namespace: a run of word characters followed by `:`. Without it
+    // the name could not contain the `:` that follows, so a run ending in
+    // `:` that is not a namespace never matches.
+    let run = b[i..].iter().take_while(|&&c| is_word(c)).count();
+    let namespace = if run > 0 && b.get(i + run) == Some(&b':') {
+        let ns = &text[i..i + run];
+        i += run + 1;
+        Some(ns)
+    } else {
+        None
+    };
+    let name_len = b[i..]
+        .iter()
+        .take_while(|&&c| !matches!(c, b'$' | b'|' | b':'))
+        .count();
+    if name_len == 0 {
+        return None;
+    }
+    let name = &text[i..i + name_len];
+    i += name_len;
+    let mut filters = Vec::new();
+    match b.get(i) {
+        Some(b'$') => {}
+        Some(b'|') => {
+            let chain_len = b[i + 1..]
+                .iter()
+                .take_while(|&&c| c == b'|' || is_word(c))
+                .count();
+            if chain_len == 0 || b.get(i + 1 + chain_len) != Some(&b'$') {
+                return None;
+            }
+            let chain = &text[i + 1..i + 1 + chain_len];
+            let names: Vec<&str> = chain.split('|').collect();
+            // Old style: one to three of the letters s, u, h, each a filter.
+            if names.len() == 1
+                && (1..=3).contains(&chain.len())
+                && chain.bytes().all(|c| matches!(c, b's' | b'u' | b'h'))
+            {
+                filters = (0..chain.len()).map(|k| &chain[k..k + 1]).collect();
+            } else {
+                filters = names;
+            }
+            i += 1 + chain_len;
+        }
+        _ => return None,
+    }
+    Some(TokenMatch {
+        namespace,
+        name,
+        filters,
+        len: i + 1,
+    })
+}
+
+/// JavaScript's `JSON.stringify` of a string: quoted, with `"` and `\`
+/// escaped, `\b \f \n \r \t` as such and other control characters below
+/// U+0020 as `\u00xx`; everything else as it is.
+fn json_string(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// JavaScript's `encodeURIComponent`: every character but `A-Z a-z 0-9 - _
+/// . ! ~ * ' ( )` as its UTF-8 bytes, each `%XX` (uppercase hex).
+fn encode_uri_component(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for &byte in v.as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// underscore's `_.escape` (1.7 and later): `& < > " ' `` ` `` as HTML
+/// entities.
+fn html_escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '`' => out.push_str("&#x60;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

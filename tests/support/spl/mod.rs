@@ -39,7 +39,9 @@ use std::collections::BTreeMap;
 #[allow(unused_imports)]
 pub use macros::Macros;
 #[allow(unused_imports)]
-pub use store::{Point, Series, Store};
+pub use mstats::RateBasis;
+#[allow(unused_imports)]
+pub use store::{Point, Series, SeriesId, Store};
 #[allow(unused_imports)]
 pub use value::{fmt_num, parse_num, Field, Row, Value};
 
@@ -57,6 +59,10 @@ pub struct Context<'a> {
     /// Dashboard tokens: `$name$` in the search is replaced by the value,
     /// textually, before macros are expanded.
     pub tokens: BTreeMap<String, String>,
+    /// The reading of the open point of rate_sum / rate_avg: what the
+    /// search's first timespan takes as its rate basis (see [`RateBasis`];
+    /// `RateBasis::default()` is the evaluator's choice).
+    pub rate_basis: RateBasis,
 }
 
 /// Runs a search: substitutes tokens, expands macros, parses the pipeline

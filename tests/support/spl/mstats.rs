@@ -157,6 +157,50 @@ pub fn parse_mstats(text: &str) -> Result<Mstats> {
     Ok(m)
 }
 
+/// Which data point the first timespan of a search takes as the starting
+/// basis of `rate_sum` / `rate_avg`.
+///
+/// Search Reference > Time functions > rate_avg / rate_sum
+/// (https://help.splunk.com/splunk-enterprise/search/spl-search-reference/10.0/statistical-and-charting-functions/time-functions,
+/// also https://docs.splunk.com/Documentation/Splunk/9.4.0/SearchReference/Timefunctions):
+/// "To ensure accurate results, Splunk software uses the latest value of a
+/// metric measurement from the previous timespan as the starting basis for a
+/// rate computation." The page does not say what "the previous timespan" of
+/// the search's first timespan is -- it lies before the search's earliest
+/// time -- nor whether mstats reads data there. Each reading below is one
+/// answer; the differential harness runs under each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RateBasis {
+    /// The sentence applied to every timespan, the first included: the
+    /// search also reads the timespan before its first one
+    /// (`[first bucket start - span, earliest)`), and the latest point there
+    /// is the first timespan's basis. Where a series has no point there, the
+    /// first timespan uses its own first point (as `OwnPointsOnly`). The
+    /// default: the only reading under which the documented rule holds in
+    /// every timespan.
+    #[default]
+    ReadsBeforeEarliest,
+    /// Nothing before earliest is read: the first timespan takes its own
+    /// first point as the basis, so it needs two points of the series (the
+    /// rule of `rate`: "Requires at least two metric data points in the
+    /// search time range").
+    OwnPointsOnly,
+    /// Nothing before earliest is read and the first timespan, having no
+    /// previous timespan, gives no rate at all (null). Without `span=` the
+    /// whole range is the only timespan; dropping it would leave no answer,
+    /// so there this reading is `OwnPointsOnly`.
+    FirstBucketDropped,
+}
+
+impl RateBasis {
+    /// Every reading, for harnesses that run under each.
+    pub const ALL: [RateBasis; 3] = [
+        RateBasis::ReadsBeforeEarliest,
+        RateBasis::OwnPointsOnly,
+        RateBasis::FirstBucketDropped,
+    ];
+}
+
 /// The statistics of one (bucket, group) for one term.
 #[derive(Debug, Clone)]
 struct Cell {
@@ -187,24 +231,37 @@ impl Cell {
     }
 }
 
-/// The increase of a counter over consecutive samples, with counter resets:
-/// a sample lower than the one before starts again from zero, so the
-/// increase over that step is the sample itself (the previous value is
-/// added back, as Prometheus' rate() does).
+/// The increase of an accumulating counter from the first to the last of
+/// time-sorted values, with counter resets as the Time functions page says
+/// of rate(X) (address at [`RateBasis`]): "(latest(<value>) -
+/// earliest(<value>)) / (latest_time(<value>) - earliest_time(<value>)) The
+/// rate function also handles the largest value reset if there is at least
+/// one reset."
+///
+/// Reading: a reset is a value lower than the one before it; the value
+/// before a reset is what the counter lost. When there is at least one
+/// reset, the largest value lost at a reset is added back, once:
+/// `latest - earliest + max(value before each reset)`. With one reset this
+/// is the true increase (and Prometheus' rule); with two or more only the
+/// largest loss is handled, as the sentence says, where Prometheus adds
+/// back every one. (The page gives no algorithm; this is the reading of
+/// "the largest value reset".)
 fn increase(values: &[f64]) -> f64 {
-    let mut inc = 0.0;
+    let (Some(&first), Some(&last)) = (values.first(), values.last()) else {
+        return 0.0;
+    };
+    let mut largest_lost: Option<f64> = None;
     for w in values.windows(2) {
-        if w[1] >= w[0] {
-            inc += w[1] - w[0];
-        } else {
-            inc += w[1];
+        if w[1] < w[0] && largest_lost.is_none_or(|l| w[0] > l) {
+            largest_lost = Some(w[0]);
         }
     }
-    inc
+    last - first + largest_lost.unwrap_or(0.0)
 }
 
-/// Per-second rate over time-sorted samples; None with fewer than two
-/// distinct times.
+/// Per-second rate from the first to the last of time-sorted points; None
+/// when the two times are equal (rate "Requires ... the earliest_time and
+/// latest_time values to be different") or there are fewer than two points.
 fn rate_of(times: &[i64], values: &[f64]) -> Option<f64> {
     let (Some(&t0), Some(&t1)) = (times.first(), times.last()) else {
         return None;
@@ -236,23 +293,81 @@ fn dim_values<'a>(metric: &'a str, s: &'a Series) -> impl Fn(&str) -> Vec<String
     }
 }
 
+/// The timespans of one search: buckets numbered from 0, the one holding
+/// the earliest time.
+struct Spans {
+    /// The span in ms; None: one timespan, the whole range.
+    span_ms: Option<i64>,
+    /// The epoch bucket number of bucket 0 (with a span).
+    b0: i64,
+    /// Where the points a search reads for rate bases start (`from_ms`, or
+    /// one timespan before the first bucket under `ReadsBeforeEarliest`).
+    read_from_ms: i64,
+}
+
+impl Spans {
+    fn new(span_s: Option<i64>, from_ms: i64, to_ms: i64, basis: RateBasis) -> Spans {
+        let (span_ms, b0, first_start, len) = match span_s {
+            Some(s) => {
+                let sp = s * 1000;
+                let b0 = from_ms.div_euclid(sp);
+                (Some(sp), b0, b0 * sp, sp)
+            }
+            None => (None, 0, from_ms, to_ms - from_ms),
+        };
+        let read_from_ms = match basis {
+            RateBasis::ReadsBeforeEarliest => first_start - len,
+            _ => from_ms,
+        };
+        Spans {
+            span_ms,
+            b0,
+            read_from_ms,
+        }
+    }
+
+    fn bucket(&self, t: i64) -> usize {
+        match self.span_ms {
+            Some(sp) => (t.div_euclid(sp) - self.b0) as usize,
+            None => 0,
+        }
+    }
+}
+
+/// One metric time series of one term in a group.
+struct Member<'a> {
+    term: usize,
+    series: &'a Series,
+    /// The indexes of the points in the search's range.
+    range: std::ops::Range<usize>,
+}
+
 /// Runs mstats over the store.
 ///
-/// Search Reference > mstats:
+/// Search Reference > mstats
+/// (https://help.splunk.com/splunk-enterprise/spl-search-reference/10.0/search-commands/mstats):
 /// - The WHERE clause selects metric time series by their dimensions
 ///   (search-language predicate, see pred.rs); it is evaluated once per
-///   series.
+///   series, case-sensitively: "The WHERE clause is case-sensitive when it
+///   filters mstats results by field values." and "All metrics search
+///   commands are case sensitive." (mcatalog too).
 /// - BY: one result per combination of the BY dimensions' values;
 ///   fillnull_value: "If you do not provide a fillnull_value argument,
 ///   mstats omits rows for events with one or more null field values from
 ///   its results" -- a series without a BY dimension is dropped.
-/// - span: "the time span of each time bin" -- buckets are aligned on
-///   multiples of the span since the epoch, UTC (Search Reference > bin >
-///   aligntime: bins align to "base UTC time (epoch 0)" by default), and
-///   `_time` is the bucket's start, in seconds. The first bucket may start
-///   before the search's earliest time (it keeps only points inside the
-///   range). Without span: one result per group over the whole range, no
-///   `_time`.
+/// - span: "the time span of each time bin". The mstats page does not say
+///   how bins align; the bin page does (Search Reference > bin,
+///   https://help.splunk.com/splunk-enterprise/search/spl-search-reference/10.0/search-commands/bin):
+///   aligntime: "Align the bin times to something other than base UTC time
+///   (epoch 0)" -- by default bins are multiples of the span since the
+///   epoch -- and "When a <span-length> of a day or more is used, the span
+///   is aligned to midnight in the timezone of the user." The evaluator's
+///   user is in UTC (every test and the harness use UTC), where midnight is
+///   a multiple of 86400 s since the epoch, so both rules give epoch
+///   multiples of the span. `_time` is the bucket's start, in seconds. The
+///   first bucket may start before the search's earliest time (it keeps
+///   only points inside the range). Without span: one result per group
+///   over the whole range, no `_time`.
 /// - A result is emitted for every (bucket, group) with at least one point
 ///   of any term's metric; a function with no value there (rate of one
 ///   point) leaves its field null.
@@ -266,30 +381,61 @@ fn dim_values<'a>(metric: &'a str, s: &'a Series) -> impl Fn(&str) -> Vec<String
 ///   occurrence of a value" -- the point with the latest/earliest _time;
 ///   between series with the same time, the later (latest) or earlier
 ///   (earliest) series in store order wins (the docs are silent on ties).
-/// - rate(X): "Returns the per-second rate change of the value of the
-///   field. Represents (latest(X) - earliest(X)) / (latest_time(X) -
-///   earliest_time(X)). Also handles the largest value reset if there is at
-///   least one reset." -- computed over the group's points in time order
-///   (all its series merged, as the definition reads), with counter resets
-///   handled as Prometheus does (see `increase`). Null with fewer than two
-///   distinct times.
-/// - rate_sum(X) / rate_avg(X): "Returns the summed (averaged) rates for the
-///   time series associated with a specified accumulating counter metric"
-///   -- rate(X) of each metric time series (one complete set of dimensions)
-///   within the bucket, then their sum / average over the group; series
-///   with no rate (a single point) are ignored, and no rate at all is null.
-pub fn run_mstats(m: &Mstats, store: &Store, earliest_s: f64, latest_s: f64) -> Result<Vec<Row>> {
+/// - rate(X) (Time functions, address at [`RateBasis`]): "Returns the
+///   per-second rate change of the value in a field. The rate function
+///   represents the following formula: (latest(<value>) -
+///   earliest(<value>)) / (latest_time(<value>) - earliest_time(<value>))
+///   The rate function also handles the largest value reset if there is at
+///   least one reset." -- over the group's points in the bucket in time
+///   order (all its series merged, as the formula reads), resets as
+///   [`increase`] says; "Requires at least two metric data points in the
+///   search time range", with different earliest and latest times, else
+///   null. The previous-timespan basis is stated for rate_avg/rate_sum
+///   only, so rate uses the bucket's own points.
+/// - rate_sum(X) / rate_avg(X): "Computes the per metric time series rates
+///   for an accumulating counter metric. Returns the aggregate (averages)
+///   of those rates." Per metric time series (one complete set of
+///   dimensions) and bucket: "Splunk software uses the latest value of a
+///   metric measurement from the previous timespan as the starting basis
+///   for a rate computation", and "Unlike rate, the rate_avg function can
+///   calculate rates even when there is only a single metric data point per
+///   time series per timespan. It can pull in data across timespans to
+///   calculate rates when necessary." So the series' rate in a bucket is
+///   rate(X) over the basis and the bucket's points: the latest value in
+///   the bucket minus the basis, over the time between them, resets
+///   handled as for rate between the two. The basis is the series' latest point before the
+///   bucket among the points the search read: in the previous timespan, or
+///   -- when the series has none there -- the latest one before it ("pull
+///   in data across timespans"). A series with no earlier point read uses
+///   its own first point in the bucket as the basis (two points needed);
+///   the search's first bucket follows the [`RateBasis`] reading. Series
+///   with no rate are left out of the sum / average; no rate at all is
+///   null.
+pub fn run_mstats(
+    m: &Mstats,
+    store: &Store,
+    earliest_s: f64,
+    latest_s: f64,
+    basis: RateBasis,
+) -> Result<Vec<Row>> {
     let (from_ms, to_ms) = range_ms(earliest_s, latest_s);
-    let span_ms = m.span_s.map(|s| s * 1000);
+    if to_ms <= from_ms {
+        return Ok(Vec::new());
+    }
+    let spans = Spans::new(m.span_s, from_ms, to_ms, basis);
     let nterms = m.terms.len();
+
+    // Each group's member series, found once per (term, series).
     let mut group_index: HashMap<Vec<String>, usize> = HashMap::new();
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    let mut cells: HashMap<(i64, usize), Vec<Cell>> = HashMap::new();
+    let mut groups: Vec<(Vec<String>, Vec<Member>)> = Vec::new();
     for (ti, term) in m.terms.iter().enumerate() {
-        let need_pts = term.func == MFunc::Rate;
         for s in store.series(&term.metric) {
+            let range = s.range(from_ms, to_ms);
+            if range.is_empty() {
+                continue;
+            }
             if let Some(p) = &m.pred {
-                if !p.eval(&dim_values(&term.metric, s)) {
+                if !p.eval_case_sensitive(&dim_values(&term.metric, s)) {
                     continue;
                 }
             }
@@ -309,113 +455,172 @@ pub fn run_mstats(m: &Mstats, store: &Store, earliest_s: f64, latest_s: f64) -> 
             if key.len() != m.by.len() {
                 continue;
             }
-            let r = s.range(from_ms, to_ms);
-            if r.is_empty() {
+            let member = Member {
+                term: ti,
+                series: s,
+                range,
+            };
+            match group_index.get(&key) {
+                Some(&g) => groups[g].1.push(member),
+                None => {
+                    group_index.insert(key.clone(), groups.len());
+                    groups.push((key, vec![member]));
+                }
+            }
+        }
+    }
+    groups.sort_by(|x, y| cmp_keys(&x.0, &y.0));
+
+    // One group at a time, its buckets in a dense table: (bucket, rows).
+    let mut out: Vec<(usize, Row)> = Vec::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    for (key, members) in &groups {
+        let lo = members
+            .iter()
+            .map(|mb| spans.bucket(mb.series.times[mb.range.start]))
+            .min()
+            .unwrap_or(0);
+        let hi = members
+            .iter()
+            .map(|mb| spans.bucket(mb.series.times[mb.range.end - 1]))
+            .max()
+            .unwrap_or(0);
+        cells.clear();
+        cells.resize((hi - lo + 1) * nterms, Cell::new());
+        for mb in members {
+            accumulate(
+                m.terms[mb.term].func,
+                mb,
+                &spans,
+                basis,
+                &mut cells,
+                lo,
+                nterms,
+            );
+        }
+        for (i, cs) in cells.chunks_mut(nterms).enumerate() {
+            if cs.iter().all(|c| c.n == 0) {
                 continue;
             }
-            let gi = match group_index.get(&key) {
-                Some(&g) => g,
-                None => {
-                    groups.push(key.clone());
-                    group_index.insert(key, groups.len() - 1);
-                    groups.len() - 1
+            let b = lo + i;
+            let mut row = Row::new();
+            if let Some(sp) = spans.span_ms {
+                row.set(
+                    "_time",
+                    Some(Field::Num(((spans.b0 + b as i64) * sp / 1000) as f64)),
+                );
+            }
+            for (f, v) in m.by.iter().zip(key) {
+                row.set(f, Some(Field::Str(v.clone())));
+            }
+            for (term, cell) in m.terms.iter().zip(cs.iter_mut()) {
+                if cell.n == 0 {
+                    continue;
                 }
-            };
-            let times = &s.times[r.clone()];
-            let values = &s.values[r];
-            let mut a = 0;
-            while a < times.len() {
-                let bucket = match span_ms {
-                    Some(sp) => times[a].div_euclid(sp),
-                    None => 0,
-                };
-                let mut b = a + 1;
-                if let Some(sp) = span_ms {
-                    while b < times.len() && times[b].div_euclid(sp) == bucket {
-                        b += 1;
-                    }
+                row.set(&term.out, value_of(term.func, cell).map(Field::Num));
+            }
+            out.push((b, row));
+        }
+    }
+    // Groups were visited in BY order: a stable sort by bucket gives
+    // (_time, BY values).
+    out.sort_by_key(|(b, _)| *b);
+    Ok(out.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Adds one member series' points to its group's cells (`nterms` per
+/// bucket, from bucket `lo`), bucket by bucket.
+fn accumulate(
+    func: MFunc,
+    mb: &Member,
+    spans: &Spans,
+    basis: RateBasis,
+    cells: &mut [Cell],
+    lo: usize,
+    nterms: usize,
+) {
+    let s = mb.series;
+    let times = &s.times;
+    let values = &s.values;
+    // The first point read for rate bases (see RateBasis).
+    let read_lo = if spans.read_from_ms < times[mb.range.start] {
+        s.range(spans.read_from_ms, times[mb.range.start]).start
+    } else {
+        mb.range.start
+    };
+    let mut a = mb.range.start;
+    while a < mb.range.end {
+        let bucket = spans.bucket(times[a]);
+        let mut b = a + 1;
+        while b < mb.range.end && spans.bucket(times[b]) == bucket {
+            b += 1;
+        }
+        let cell = &mut cells[(bucket - lo) * nterms + mb.term];
+        for &v in &values[a..b] {
+            cell.sum += v;
+            if v < cell.min {
+                cell.min = v;
+            }
+            if v > cell.max {
+                cell.max = v;
+            }
+        }
+        cell.n += (b - a) as u64;
+        if times[a] < cell.earliest.0 {
+            cell.earliest = (times[a], values[a]);
+        }
+        if times[b - 1] >= cell.latest.0 {
+            cell.latest = (times[b - 1], values[b - 1]);
+        }
+        match func {
+            MFunc::Rate => cell.pts.extend(
+                times[a..b]
+                    .iter()
+                    .copied()
+                    .zip(values[a..b].iter().copied()),
+            ),
+            MFunc::RateSum | MFunc::RateAvg => {
+                let first = if a > read_lo {
+                    // The latest point read before this bucket: the
+                    // previous timespan's, or an earlier one across a gap.
+                    Some(a - 1)
+                } else if basis == RateBasis::FirstBucketDropped
+                    && bucket == 0
+                    && spans.span_ms.is_some()
+                {
+                    None
                 } else {
-                    b = times.len();
-                }
-                let cell = &mut cells
-                    .entry((bucket, gi))
-                    .or_insert_with(|| vec![Cell::new(); nterms])[ti];
-                for &v in &values[a..b] {
-                    cell.sum += v;
-                    if v < cell.min {
-                        cell.min = v;
-                    }
-                    if v > cell.max {
-                        cell.max = v;
-                    }
-                }
-                cell.n += (b - a) as u64;
-                if times[a] < cell.earliest.0 {
-                    cell.earliest = (times[a], values[a]);
-                }
-                if times[b - 1] >= cell.latest.0 {
-                    cell.latest = (times[b - 1], values[b - 1]);
-                }
-                if let Some(r) = rate_of(&times[a..b], &values[a..b]) {
+                    Some(a)
+                };
+                if let Some(r) = first.and_then(|f| rate_of(&times[f..b], &values[f..b])) {
                     cell.rate_sum += r;
                     cell.rate_n += 1;
                 }
-                if need_pts {
-                    cell.pts.extend(
-                        times[a..b]
-                            .iter()
-                            .copied()
-                            .zip(values[a..b].iter().copied()),
-                    );
-                }
-                a = b;
             }
+            _ => {}
         }
+        a = b;
     }
-    // Rank the groups once by their BY values, then order by (bucket, rank).
-    let mut order: Vec<usize> = (0..groups.len()).collect();
-    order.sort_by(|&x, &y| cmp_keys(&groups[x], &groups[y]));
-    let mut rank = vec![0usize; groups.len()];
-    for (r, &g) in order.iter().enumerate() {
-        rank[g] = r;
+}
+
+/// The value of one function over a cell with at least one point.
+fn value_of(func: MFunc, cell: &mut Cell) -> Option<f64> {
+    match func {
+        MFunc::Avg => Some(cell.sum / cell.n as f64),
+        MFunc::Sum => Some(cell.sum),
+        MFunc::Min => Some(cell.min),
+        MFunc::Max => Some(cell.max),
+        MFunc::Count => Some(cell.n as f64),
+        MFunc::Latest => Some(cell.latest.1),
+        MFunc::Earliest => Some(cell.earliest.1),
+        MFunc::Rate => {
+            cell.pts.sort_by_key(|p| p.0);
+            let (t, v): (Vec<i64>, Vec<f64>) = cell.pts.iter().copied().unzip();
+            rate_of(&t, &v)
+        }
+        MFunc::RateSum => (cell.rate_n > 0).then_some(cell.rate_sum),
+        MFunc::RateAvg => (cell.rate_n > 0).then(|| cell.rate_sum / cell.rate_n as f64),
     }
-    let mut keys: Vec<(i64, usize)> = cells.keys().copied().collect();
-    keys.sort_by_key(|k| (k.0, rank[k.1]));
-    let mut out = Vec::with_capacity(keys.len());
-    for k in keys {
-        let cs = cells.get_mut(&k).unwrap();
-        let mut row = Row::new();
-        if let Some(sp) = m.span_s {
-            row.set("_time", Some(Field::Num((k.0 * sp) as f64)));
-        }
-        for (f, v) in m.by.iter().zip(&groups[k.1]) {
-            row.set(f, Some(Field::Str(v.clone())));
-        }
-        for (term, cell) in m.terms.iter().zip(cs.iter_mut()) {
-            if cell.n == 0 {
-                continue;
-            }
-            let v = match term.func {
-                MFunc::Avg => Some(cell.sum / cell.n as f64),
-                MFunc::Sum => Some(cell.sum),
-                MFunc::Min => Some(cell.min),
-                MFunc::Max => Some(cell.max),
-                MFunc::Count => Some(cell.n as f64),
-                MFunc::Latest => Some(cell.latest.1),
-                MFunc::Earliest => Some(cell.earliest.1),
-                MFunc::Rate => {
-                    cell.pts.sort_by_key(|p| p.0);
-                    let (t, v): (Vec<i64>, Vec<f64>) = cell.pts.iter().copied().unzip();
-                    rate_of(&t, &v)
-                }
-                MFunc::RateSum => (cell.rate_n > 0).then_some(cell.rate_sum),
-                MFunc::RateAvg => (cell.rate_n > 0).then(|| cell.rate_sum / cell.rate_n as f64),
-            };
-            row.set(&term.out, v.map(Field::Num));
-        }
-        out.push(row);
-    }
-    Ok(out)
 }
 
 #[derive(Debug, Clone)]
@@ -480,7 +685,9 @@ pub fn parse_mcatalog(text: &str) -> Result<Mcatalog> {
 }
 
 /// Search Reference > mcatalog: the distinct values of dimensions (and
-/// metric_name) of the metric time series that match the WHERE clause and
+/// metric_name) of the metric time series that match the WHERE clause
+/// (case-sensitively: mstats page, "All metrics search commands are case
+/// sensitive.") and
 /// have data points in the search's time range; values() lists them in
 /// lexicographical order as a multivalue field. Results are grouped BY
 /// dimensions (a series without a BY dimension is left out) and ordered by
@@ -500,7 +707,7 @@ pub fn run_mcatalog(
             }
             let get = dim_values(metric, s);
             if let Some(p) = &m.pred {
-                if !p.eval(&get) {
+                if !p.eval_case_sensitive(&get) {
                     continue;
                 }
             }

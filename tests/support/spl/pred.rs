@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 
 use super::lexer::{Cursor, Tok};
-use super::value::{parse_num, wildcard_match_ci};
+use super::value::{parse_num, wildcard_match, wildcard_match_ci};
 
 #[derive(Debug, Clone)]
 pub enum Pred {
@@ -128,35 +128,69 @@ fn parse_primary(c: &mut Cursor) -> Result<Pred> {
     }
 }
 
+/// How `=` and `!=` compare a field's value with the value searched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// The `search` command: Search Manual > Use CASE() and TERM() to match
+    /// phrases: "By default, searches are case-insensitive".
+    Insensitive,
+    /// The WHERE clause of mstats and mcatalog: Search Reference > mstats
+    /// (https://help.splunk.com/splunk-enterprise/spl-search-reference/10.0/search-commands/mstats),
+    /// WHERE clause: "All metrics search commands are case sensitive." and
+    /// "The WHERE clause is case-sensitive when it filters mstats results
+    /// by field values."
+    Sensitive,
+}
+
 impl Pred {
-    /// Evaluates the predicate; `get` returns a field's values (empty when
-    /// the field is absent).
+    /// Evaluates the predicate as the `search` command does (values match
+    /// case-insensitively); `get` returns a field's values (empty when the
+    /// field is absent).
     pub fn eval(&self, get: &dyn Fn(&str) -> Vec<String>) -> bool {
+        self.eval_case(get, Case::Insensitive)
+    }
+
+    /// Evaluates the predicate as the WHERE clause of the metrics search
+    /// commands (mstats, mcatalog) does: values match case-sensitively.
+    pub fn eval_case_sensitive(&self, get: &dyn Fn(&str) -> Vec<String>) -> bool {
+        self.eval_case(get, Case::Sensitive)
+    }
+
+    fn eval_case(&self, get: &dyn Fn(&str) -> Vec<String>, case: Case) -> bool {
+        let matches = |pattern: &str, v: &str| match case {
+            Case::Insensitive => wildcard_match_ci(pattern, v),
+            Case::Sensitive => {
+                let p: Vec<char> = pattern.chars().collect();
+                let t: Vec<char> = v.chars().collect();
+                wildcard_match(&p, &t)
+            }
+        };
         match self {
-            Pred::And(items) => items.iter().all(|p| p.eval(get)),
-            Pred::Or(items) => items.iter().any(|p| p.eval(get)),
+            Pred::And(items) => items.iter().all(|p| p.eval_case(get, case)),
+            Pred::Or(items) => items.iter().any(|p| p.eval_case(get, case)),
             // Search Manual > Difference between != and NOT: "If you search
             // with the NOT operator, every event is returned except the
             // events that contain the value you specify. This includes events
             // that do not have a value in the field."
-            Pred::Not(p) => !p.eval(get),
+            Pred::Not(p) => !p.eval_case(get, case),
             Pred::Cmp { field, op, value } => {
                 let values = get(field);
                 match op {
-                    // Search Manual > Use CASE() and TERM(): field values
-                    // match case-insensitively; Search Manual > Wildcards:
-                    // `*` matches any characters, so `field=*` matches every
-                    // event that has the field.
-                    CmpOp::Eq => values.iter().any(|v| wildcard_match_ci(value, v)),
+                    // Case sensitivity as `case` says; Search Manual >
+                    // Wildcards: `*` matches any characters, so `field=*`
+                    // matches every event that has the field. mstats: "The
+                    // mstats command supports wildcard characters in any
+                    // search filter"; "Comparison expressions with the equal
+                    // ( = ) or not equal ( != ) operator compare string
+                    // values. For example, "1" does not match "1.0"."
+                    CmpOp::Eq => values.iter().any(|v| matches(value, v)),
                     // Search Manual > Difference between != and NOT: "every
                     // event that has a value in the field, where that value
                     // does not match the value you specify, is returned.
                     // Events that do not have a value in the field are not
                     // included." (A multivalue field qualifies when none of its
                     // values match -- the docs are silent on multivalue.)
-                    CmpOp::Ne => {
-                        !values.is_empty() && !values.iter().any(|v| wildcard_match_ci(value, v))
-                    }
+                    CmpOp::Ne => !values.is_empty() && !values.iter().any(|v| matches(value, v)),
                     // Search Manual > Use comparison operators: `<`, `>` etc.
                     // compare numerically when both sides are numbers,
                     // otherwise lexicographically.

@@ -32,6 +32,38 @@ pub struct Series {
 pub struct Metric {
     pub series: Vec<Series>,
     index: HashMap<BTreeMap<String, String>, usize, BuildHasherDefault<FxHasher>>,
+    /// The series last pushed to.
+    last: Option<usize>,
+}
+
+impl Metric {
+    /// The series with these dimensions if it is the one last pushed to or
+    /// the one after it.
+    fn predict(&self, dims: &BTreeMap<String, String>) -> Option<usize> {
+        let last = self.last?;
+        let next = if last + 1 < self.series.len() {
+            last + 1
+        } else {
+            0
+        };
+        [next, last]
+            .into_iter()
+            .find(|&i| self.series[i].dims == *dims)
+    }
+
+    fn find_or_insert(&mut self, dims: BTreeMap<String, String>) -> usize {
+        if let Some(&i) = self.index.get(&dims) {
+            return i;
+        }
+        self.series.push(Series {
+            dims: dims.clone(),
+            times: Vec::new(),
+            values: Vec::new(),
+        });
+        let i = self.series.len() - 1;
+        self.index.insert(dims, i);
+        i
+    }
 }
 
 /// A small multiplicative hasher (rustc's FxHash): the test crate is built
@@ -59,13 +91,28 @@ impl Hasher for FxHasher {
     }
 }
 
+/// A metric time series of a [`Store`], for pushing values to it without
+/// a dimension map per point ([`Store::series_id`], [`Store::push_value`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SeriesId {
+    metric: usize,
+    series: usize,
+}
+
 /// All data points, indexed by metric name, then by series.
+///
+/// Loading is a hot path of the differential harness (millions of points,
+/// compiled without optimisation), so finding a point's series avoids
+/// hashing its dimensions where it can: scrapes list the same series in the
+/// same order every time, so the series after the one last pushed to (per
+/// metric) is tried first, by comparison, before the hash index.
 #[derive(Debug, Default)]
 pub struct Store {
-    metrics: HashMap<String, Metric, BuildHasherDefault<FxHasher>>,
-    /// The series a point was last pushed to, to skip the hash lookup when
-    /// points of one series arrive together.
-    last: Option<(String, usize)>,
+    metrics: Vec<(String, Metric)>,
+    by_name: HashMap<String, usize, BuildHasherDefault<FxHasher>>,
+    /// The metric a point was last pushed to, to skip the name lookup when
+    /// points of one metric arrive together.
+    last_metric: Option<usize>,
     points: usize,
 }
 
@@ -74,56 +121,89 @@ impl Store {
         Store::default()
     }
 
+    /// Adds one data point.
     pub fn push(&mut self, p: Point) {
-        self.points += 1;
-        if !self.metrics.contains_key(&p.metric_name) {
-            self.metrics
-                .insert(p.metric_name.clone(), Metric::default());
-            self.last = None;
-        }
-        let metric = self.metrics.get_mut(&p.metric_name).expect("inserted");
-        let idx = match &self.last {
-            Some((m, i)) if *m == p.metric_name && metric.series[*i].dims == p.dims => *i,
-            _ => match metric.index.get(&p.dims) {
-                Some(&i) => i,
-                None => {
-                    metric.series.push(Series {
-                        dims: p.dims.clone(),
-                        times: Vec::new(),
-                        values: Vec::new(),
-                    });
-                    let i = metric.series.len() - 1;
-                    metric.index.insert(p.dims, i);
-                    i
-                }
-            },
+        let mi = self.metric_index(&p.metric_name);
+        let metric = &mut self.metrics[mi].1;
+        let si = match metric.predict(&p.dims) {
+            Some(i) => i,
+            None => metric.find_or_insert(p.dims),
         };
-        let s = &mut metric.series[idx];
-        if s.times.last().is_none_or(|&t| t <= p.time_ms) {
-            s.times.push(p.time_ms);
-            s.values.push(p.value);
+        metric.last = Some(si);
+        self.push_value(
+            SeriesId {
+                metric: mi,
+                series: si,
+            },
+            p.time_ms,
+            p.value,
+        );
+    }
+
+    /// The series of `metric_name` with exactly these dimensions, created
+    /// (empty) if it does not exist yet.
+    pub fn series_id(&mut self, metric_name: &str, dims: &BTreeMap<String, String>) -> SeriesId {
+        let mi = self.metric_index(metric_name);
+        let metric = &mut self.metrics[mi].1;
+        let si = match metric.index.get(dims) {
+            Some(&i) => i,
+            None => metric.find_or_insert(dims.clone()),
+        };
+        SeriesId {
+            metric: mi,
+            series: si,
+        }
+    }
+
+    /// Adds one data point to a series found by [`Store::series_id`].
+    pub fn push_value(&mut self, id: SeriesId, time_ms: i64, value: f64) {
+        self.points += 1;
+        let s = &mut self.metrics[id.metric].1.series[id.series];
+        if s.times.last().is_none_or(|&t| t <= time_ms) {
+            s.times.push(time_ms);
+            s.values.push(value);
         } else {
-            let pos = s.times.partition_point(|&t| t <= p.time_ms);
-            s.times.insert(pos, p.time_ms);
-            s.values.insert(pos, p.value);
+            let pos = s.times.partition_point(|&t| t <= time_ms);
+            s.times.insert(pos, time_ms);
+            s.values.insert(pos, value);
         }
-        match &mut self.last {
-            Some((m, i)) if *m == p.metric_name => *i = idx,
-            _ => self.last = Some((p.metric_name, idx)),
+    }
+
+    fn metric_index(&mut self, name: &str) -> usize {
+        if let Some(i) = self.last_metric {
+            if self.metrics[i].0 == name {
+                return i;
+            }
         }
+        let i = match self.by_name.get(name) {
+            Some(&i) => i,
+            None => {
+                self.metrics.push((name.to_string(), Metric::default()));
+                self.by_name
+                    .insert(name.to_string(), self.metrics.len() - 1);
+                self.metrics.len() - 1
+            }
+        };
+        self.last_metric = Some(i);
+        i
     }
 
     /// The series of one metric (empty if the metric has no points).
     pub fn series(&self, metric_name: &str) -> &[Series] {
-        self.metrics
+        self.by_name
             .get(metric_name)
-            .map(|m| m.series.as_slice())
+            .map(|&i| self.metrics[i].1.series.as_slice())
             .unwrap_or(&[])
     }
 
     /// Every metric name with points, sorted.
     pub fn metric_names(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.metrics.keys().map(String::as_str).collect();
+        let mut v: Vec<&str> = self
+            .metrics
+            .iter()
+            .filter(|(_, m)| m.series.iter().any(|s| !s.times.is_empty()))
+            .map(|(n, _)| n.as_str())
+            .collect();
         v.sort();
         v
     }

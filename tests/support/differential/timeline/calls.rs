@@ -443,10 +443,10 @@ fn rtcd(g: &mut Gen) {
         let mut rng = Rng::keyed(&key_of(name, ep, &[]));
         let values = (0..SCRAPES_PER_ENDPOINT)
             .map(|k| {
-                let t = scrape_time_s(ep, k);
+                let t = scrape_time_ms(ep, k);
                 // mm-node-2's plugin reconnects 20 s after the node restarts; now and then one
                 // connection is being re-established.
-                let restarting = (RESTART_AT_S..RESTART_AT_S + 20).contains(&t);
+                let restarting = (RESTART_AT_S * 1000..(RESTART_AT_S + 20) * 1000).contains(&t);
                 let blip = rng.unit() < 0.01;
                 3.0 - f64::from(u8::from(restarting || blip))
             })

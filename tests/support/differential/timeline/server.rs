@@ -681,7 +681,7 @@ fn process_and_go(g: &mut Gen) {
             let first = (START_S - ENDPOINTS[ep].uptime_s) as f64 + 0.42 + later;
             let values = (0..SCRAPES_PER_ENDPOINT)
                 .map(|k| match restart_of(ep) {
-                    Some(r) if scrape_time_s(ep, k) >= r => r as f64 + 0.42 + later,
+                    Some(r) if scrape_time_ms(ep, k) >= r * 1000 => r as f64 + 0.42 + later,
                     _ => first,
                 })
                 .collect();
