@@ -186,7 +186,7 @@ fn chart(panel: &Value) -> Result<String> {
     }
     writeln!(
         s,
-        r##"<text x="{LEFT}" y="{:.1}" fill="#555555">hours into the harness's 3-hour timeline (6 hosts, a restart of mm-node-2); drawn by scripts/readme-charts</text>"##,
+        r##"<text x="{LEFT}" y="{:.1}" fill="#555555">hours into the panel's range of the harness's generated timeline (restarts, late and missing scrapes); drawn by scripts/readme-charts</text>"##,
         HEIGHT - 16.0
     )?;
     s.push_str("</svg>\n");
