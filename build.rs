@@ -40,6 +40,9 @@ fn main() {
         true,
         &mut files,
     );
+    // The licence the app's manifest names, at the app's root, from the
+    // repo's own copy.
+    files.push(("LICENSE".to_string(), root.join("LICENSE")));
     files.sort();
     let mut code = String::from(
         "/// The app's static files: (path inside the app folder, contents).\n\
@@ -56,5 +59,6 @@ fn main() {
     fs::write(out, code).expect("write app_files.rs");
     println!("cargo:rerun-if-changed=splunk_app");
     println!("cargo:rerun-if-changed=dashboards");
+    println!("cargo:rerun-if-changed=LICENSE");
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -9,7 +9,7 @@ use crate::exposition::Report;
 /// The prefix of the health metrics every run emits about itself.
 pub const PREFIX: &str = "mattermost_metrics.";
 
-/// The health metrics, with what each means (documented in the README).
+/// The health metrics, with what each means (documented in docs/inputs.md).
 pub const METRICS: &[(&str, &str)] = &[
     (
         "up",

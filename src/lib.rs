@@ -27,6 +27,7 @@ pub mod modinput;
 pub mod notify;
 pub mod package;
 pub mod pipeline;
+pub mod preset;
 pub mod promql;
 pub mod scrape;
 pub mod settings;

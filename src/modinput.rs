@@ -20,7 +20,7 @@ use crate::convert::ConvertOptions;
 use crate::emit;
 use crate::health::{self, ScrapeHealth};
 use crate::pipeline;
-use crate::scrape::{redact_url, Auth, ScrapeConfig, Scraper, Secret, SettingNames};
+use crate::scrape::{redact_url, Auth, ProxyConfig, ScrapeConfig, Scraper, Secret, SettingNames};
 use crate::settings::{AuthType, InputSettings, SecretParam, MASK};
 use crate::splunk::credentials::Splunkd;
 use crate::splunk::definition::{Definition, Stanza};
@@ -40,13 +40,14 @@ pub const SECRETS_APP: &str = SCHEME;
 /// How scrape errors name this input's settings.
 const SETTING_NAMES: SettingNames = SettingNames {
     max_body: "Largest scrape, max_body_mb",
+    auth: Some("Authentication (bearer or basic) and Token or password"),
     ..SettingNames::FIELDS
 };
 
 /// `--scheme`.
-pub fn print_scheme() -> ExitCode {
-    print!("{}", scheme::scheme_xml());
-    ExitCode::SUCCESS
+pub fn print_scheme() -> Result<ExitCode> {
+    crate::cli::print_stdout(&scheme::scheme_xml())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_stdin() -> Result<String> {
@@ -70,7 +71,10 @@ pub fn validate_arguments() -> ExitCode {
         Err(msg) => {
             let log = Logger::new(stanza.as_deref());
             log.error(format!("validation failed: {msg}"));
-            println!("<error><message>{}</message></error>", xml::escape(&msg));
+            let _ = crate::cli::print_stdout(&format!(
+                "<error><message>{}</message></error>\n",
+                xml::escape(&msg)
+            ));
             ExitCode::FAILURE
         }
     }
@@ -78,7 +82,8 @@ pub fn validate_arguments() -> ExitCode {
 
 fn validate(def: &Definition) -> Result<(), String> {
     let item = &def.stanzas[0];
-    let settings = InputSettings::from_params(&item.param_map()).map_err(|e| e.to_string())?;
+    let settings = InputSettings::from_params(&item.param_map(), &def.server_host)
+        .map_err(|e| e.to_string())?;
     let secret = match &settings.secret {
         SecretParam::Empty => None,
         SecretParam::Clear(s) => Some(s.clone()),
@@ -89,7 +94,10 @@ fn validate(def: &Definition) -> Result<(), String> {
                 .ok_or("The Token or password is ******** but no secret is stored for this input: type it again.")?,
         ),
     };
-    let scraper = Scraper::new(&scrape_config(&settings, secret)).map_err(|e| format!("{e:#}"))?;
+    let proxy =
+        proxy_for(&def.server_uri, &def.session_key, &settings).map_err(|e| format!("{e:#}"))?;
+    let scraper =
+        Scraper::new(&scrape_config(&settings, secret, proxy)).map_err(|e| format!("{e:#}"))?;
     let scrape = scraper.scrape().map_err(|e| e.to_string())?;
     let convert = convert_options(&settings);
     // A body the parser can make nothing of is not a metrics endpoint.
@@ -124,6 +132,21 @@ fn validate(def: &Definition) -> Result<(), String> {
             settings.url, stats.emitted, settings.sample_limit
         ));
     }
+    // What the filters keep, where the admin can look it up (a preset
+    // changes with the version: this says what it is now).
+    if let Some(include) = item
+        .param_map()
+        .get("include")
+        .filter(|v| !v.trim().is_empty())
+    {
+        Logger::new(Some(&format!("{SCHEME}://{}", item.name))).info(format_args!(
+            "validation: Include metrics {} keeps {} data points of the {} samples {} serves now",
+            crate::preset::describe(include),
+            stats.emitted,
+            report.samples,
+            settings.url
+        ));
+    }
     Ok(())
 }
 
@@ -136,7 +159,11 @@ fn convert_options(s: &InputSettings) -> ConvertOptions {
     }
 }
 
-fn scrape_config(s: &InputSettings, secret: Option<Secret>) -> ScrapeConfig {
+fn scrape_config(
+    s: &InputSettings,
+    secret: Option<Secret>,
+    proxy: Option<ProxyConfig>,
+) -> ScrapeConfig {
     let auth = match (s.auth_type, secret) {
         (AuthType::Bearer, Some(t)) => Auth::Bearer(t),
         (AuthType::Basic, Some(p)) => Auth::Basic {
@@ -155,7 +182,45 @@ fn scrape_config(s: &InputSettings, secret: Option<Secret>) -> ScrapeConfig {
         auth,
         max_body_bytes: s.max_body_bytes,
         names: SETTING_NAMES,
+        proxy,
     }
+}
+
+/// The realm of the HTTP proxies' passwords in the credential store (user
+/// name = the Proxy user name).
+pub const PROXY_REALM: &str = "mattermost_metrics_proxy";
+
+/// The input's proxy, with its password from the credential store.
+fn proxy_for(
+    server_uri: &str,
+    session_key: &str,
+    s: &InputSettings,
+) -> Result<Option<ProxyConfig>> {
+    let Some(url) = &s.proxy else {
+        return Ok(None);
+    };
+    let password = match &s.proxy_username {
+        None => None,
+        Some(user) => Some(
+            Splunkd::new(server_uri, session_key, SECRETS_APP)
+                .read_password(
+                    PROXY_REALM,
+                    user,
+                    &format!("the password of proxy user {user}"),
+                )?
+                .with_context(|| {
+                    format!(
+                        "no password of proxy user {user} in the credential store (realm \
+                         {PROXY_REALM}): store it once (docs/inputs.md, Proxy)"
+                    )
+                })?,
+        ),
+    };
+    Ok(Some(ProxyConfig {
+        url: url.clone(),
+        username: s.proxy_username.clone(),
+        password,
+    }))
 }
 
 /// Run mode.
@@ -188,7 +253,7 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
     let log = Logger::new(Some(&stanza.name));
     let params = stanza.param_map();
     let start_ms = pipeline::now_ms();
-    let settings = match InputSettings::from_params(&params) {
+    let settings = match InputSettings::from_params(&params, &def.server_host) {
         Ok(s) => s,
         Err(e) => {
             log.error(format!("invalid settings, not scraping: {e}"));
@@ -237,7 +302,8 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
     }
 
     match secret_for(def, stanza, &settings, &log).and_then(|secret| {
-        Scraper::new(&scrape_config(&settings, secret)).context("setting up the scrape")
+        let proxy = proxy_for(&def.server_uri, &def.session_key, &settings)?;
+        Scraper::new(&scrape_config(&settings, secret, proxy)).context("setting up the scrape")
     }) {
         Err(e) => log.error(format!("cannot scrape {}: {e:#}", settings.url)),
         Ok(scraper) => {

@@ -2,7 +2,7 @@
 //!
 //! [`ARGS`] is the single declaration of every argument an admin sets in
 //! Settings > Data inputs. The scheme (`--scheme`), `README/inputs.conf.spec`
-//! and the README's table are generated from it, and [`InputSettings::from_params`]
+//! and the table in docs/inputs.md are generated from it, and [`InputSettings::from_params`]
 //! validates against it, so an argument cannot exist in one place and not
 //! another (tests compare the committed files with the generated text).
 
@@ -49,11 +49,17 @@ pub struct ArgSpec {
     pub default: Option<&'static str>,
     /// An example value, for the spec file.
     pub example: &'static str,
+    /// The only values accepted (any case), when the argument is a choice;
+    /// the spec lists them, validation refuses any other.
+    pub choices: &'static [&'static str],
 }
 
 /// The text an input keeps in inputs.conf in place of a secret once the
 /// secret has been moved to splunkd's credential store.
 pub const MASK: &str = "********";
+
+/// The values of `auth_type`.
+pub const AUTH_TYPES: &[&str] = &["none", "bearer", "basic"];
 
 /// Every argument, in the order the Data inputs form shows them.
 pub const ARGS: &[ArgSpec] = &[
@@ -65,6 +71,7 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: true,
         default: None,
         example: "http://mm1.example.com:8067/metrics",
+        choices: &[],
     },
     ArgSpec {
         name: "timeout",
@@ -74,6 +81,7 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: Some("5"),
         example: "5",
+        choices: &[],
     },
     ArgSpec {
         name: "verify_tls",
@@ -83,6 +91,7 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: Some("true"),
         example: "true",
+        choices: &[],
     },
     ArgSpec {
         name: "ca_bundle",
@@ -92,6 +101,7 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: None,
         example: "/opt/splunk/etc/apps/mattermost_metrics/local/ca.pem",
+        choices: &[],
     },
     ArgSpec {
         name: "client_cert",
@@ -101,6 +111,7 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: None,
         example: "/opt/splunk/etc/apps/mattermost_metrics/local/client.pem",
+        choices: &[],
     },
     ArgSpec {
         name: "client_key",
@@ -110,15 +121,17 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: None,
         example: "/opt/splunk/etc/apps/mattermost_metrics/local/client.key",
+        choices: &[],
     },
     ArgSpec {
         name: "auth_type",
         title: "Authentication",
-        description: "For an endpoint behind a proxy that asks for credentials: none, bearer (Authorization: Bearer <secret>) or basic (user name and secret as password). Default none.",
+        description: "One of none, bearer or basic (any other value is refused). For an endpoint behind a proxy that asks for credentials: bearer sends Authorization: Bearer <Token or password>, basic sends User name and Token or password. Default none.",
         data_type: DataType::String,
         required_on_create: false,
         default: Some("none"),
         example: "bearer",
+        choices: AUTH_TYPES,
     },
     ArgSpec {
         name: "username",
@@ -128,6 +141,7 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: None,
         example: "metrics",
+        choices: &[],
     },
     ArgSpec {
         name: "secret",
@@ -137,15 +151,37 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: None,
         example: "********",
+        choices: &[],
+    },
+    ArgSpec {
+        name: "proxy",
+        title: "HTTP proxy",
+        description: "An HTTP proxy the scrapes go through, for example http://proxy.example.com:3128 (an https Metrics URL is tunnelled with CONNECT: TLS stays end to end). No user name or password in it: set Proxy user name, and store its password once in Splunk's credential store (realm mattermost_metrics_proxy, user name = Proxy user name; see docs/inputs.md, Proxy). Empty: straight to the node.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "http://proxy.example.com:3128",
+        choices: &[],
+    },
+    ArgSpec {
+        name: "proxy_username",
+        title: "Proxy user name",
+        description: "The user name for the HTTP proxy's basic authentication; its password is read from Splunk's credential store (realm mattermost_metrics_proxy). Empty: the proxy asks for none.",
+        data_type: DataType::String,
+        required_on_create: false,
+        default: None,
+        example: "svc-splunk",
+        choices: &[],
     },
     ArgSpec {
         name: "include",
         title: "Include metrics",
-        description: "A regular expression; only metrics whose Prometheus name matches it in full are kept. Example: mattermost_.*|go_goroutines. Empty: all.",
+        description: "dashboards, or a regular expression. dashboards keeps only the metrics the app's own dashboards and alerts read (resolved by the binary from the dashboards it ships, so an upgrade updates it; for Mattermost servers and for Calls, rtcd and node_exporter inputs alike). A regular expression keeps only metrics whose Prometheus name matches it in full, for example mattermost_.*|go_goroutines. Empty: all.",
         data_type: DataType::String,
         required_on_create: false,
         default: None,
-        example: "mattermost_.*|go_.*",
+        example: "dashboards",
+        choices: &[],
     },
     ArgSpec {
         name: "exclude",
@@ -155,24 +191,27 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: None,
         example: "mattermost_webapp_.*",
+        choices: &[],
     },
     ArgSpec {
         name: "dimensions",
         title: "Extra dimensions",
-        description: "Static dimensions added to every data point, as name=value pairs separated by commas, for example cluster=prod,region=eu.",
+        description: "Static dimensions added to every data point, as name=value pairs separated by commas. Mattermost's own metrics need none; the Calls plugin's, rtcd's and node_exporter's endpoints need job=calls, job=rtcd or job=node, which their dashboards select on (for example job=node,cluster=prod).",
         data_type: DataType::String,
         required_on_create: false,
         default: None,
-        example: "cluster=prod,region=eu",
+        example: "job=node,cluster=prod",
+        choices: &[],
     },
     ArgSpec {
         name: "node_name",
         title: "Node host name",
-        description: "The host recorded with every data point. Empty: the host of the Metrics URL (the Mattermost node, not this forwarder).",
+        description: "The host recorded with every data point. Empty: the Host set under More settings, if it is not this forwarder's own name, else the host of the Metrics URL (the Mattermost node, not this forwarder). Set here and under More settings, the two must agree.",
         data_type: DataType::String,
         required_on_create: false,
         default: None,
         example: "mm1",
+        choices: &[],
     },
     ArgSpec {
         name: "max_body_mb",
@@ -182,6 +221,7 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: Some(DEFAULT_MAX_BODY_MB),
         example: "64",
+        choices: &[],
     },
     ArgSpec {
         name: "sample_limit",
@@ -191,6 +231,7 @@ pub const ARGS: &[ArgSpec] = &[
         required_on_create: false,
         default: Some(DEFAULT_SAMPLE_LIMIT),
         example: "200000",
+        choices: &[],
     },
 ];
 
@@ -242,6 +283,10 @@ pub struct InputSettings {
     pub auth_type: AuthType,
     pub username: Option<String>,
     pub secret: SecretParam,
+    /// The HTTP proxy's URL (checked: http(s), a host, no credentials).
+    pub proxy: Option<String>,
+    /// Its user name; the password is in the credential store.
+    pub proxy_username: Option<String>,
     pub include: Option<Regex>,
     pub exclude: Option<Regex>,
     pub dimensions: Vec<(String, String)>,
@@ -284,8 +329,13 @@ impl InputSettings {
     /// Validates the parameters of one stanza (as splunkd passes them) and
     /// fills in defaults. Checks everything that can be checked without the
     /// network: syntax, ranges, that files exist and are readable, that the
-    /// patterns compile.
-    pub fn from_params(params: &HashMap<String, String>) -> Result<InputSettings, SettingsError> {
+    /// patterns compile. `server_host` is the forwarder's own name
+    /// (`<server_host>`), which splunkd passes as `host` when the admin set
+    /// none.
+    pub fn from_params(
+        params: &HashMap<String, String>,
+        server_host: &str,
+    ) -> Result<InputSettings, SettingsError> {
         let mut errors = Vec::new();
         let get = |name: &str| -> Option<&str> {
             params
@@ -346,20 +396,10 @@ impl InputSettings {
             errors.push("CA bundle and client certificates apply to https URLs only; the Metrics URL is http.".to_string());
         }
 
-        let auth_type = match get("auth_type")
-            .unwrap_or("none")
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "none" => AuthType::None,
-            "bearer" => AuthType::Bearer,
-            "basic" => AuthType::Basic,
-            other => {
-                errors.push(format!(
-                    "Authentication must be none, bearer or basic, not {other:?}."
-                ));
-                AuthType::None
-            }
+        let auth_type = match choice(get("auth_type"), arg("auth_type"), &mut errors) {
+            Some("bearer") => AuthType::Bearer,
+            Some("basic") => AuthType::Basic,
+            _ => AuthType::None,
         };
         let username = get("username").map(str::to_string);
         let secret = match params.get("secret").map(|s| s.as_str()) {
@@ -377,6 +417,29 @@ impl InputSettings {
             _ => {}
         }
 
+        let proxy = get("proxy").and_then(|p| match url::Url::parse(p) {
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                errors.push(format!(
+                    "HTTP proxy {:?} must not contain a user name or password: set Proxy user name and store the password in Splunk's credential store (docs/inputs.md, Proxy).",
+                    redact_url(p)
+                ));
+                None
+            }
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                Some(p.to_string())
+            }
+            _ => {
+                errors.push(format!(
+                    "HTTP proxy {:?} is not an http:// URL (for example http://proxy.example.com:3128).",
+                    redact_url(p)
+                ));
+                None
+            }
+        });
+        let proxy_username = get("proxy_username").map(str::to_string);
+        if proxy_username.is_some() && get("proxy").is_none() {
+            errors.push("Proxy user name is set but HTTP proxy is not.".to_string());
+        }
         let include = pattern(get("include"), "Include metrics", &mut errors);
         let exclude = pattern(get("exclude"), "Exclude metrics", &mut errors);
         let dimensions = match get("dimensions").map(parse_dimensions).transpose() {
@@ -386,7 +449,23 @@ impl InputSettings {
                 Vec::new()
             }
         };
-        let node_name = get("node_name").map_or_else(|| url_host.clone(), str::to_string);
+        // splunkd passes every input a host: the Host of More settings, or
+        // else the forwarder's own name (inputs.conf [default]). The
+        // forwarder's name is never the node's, so only another one is
+        // taken as the admin's choice.
+        let more_settings_host = params.get("host").map(|h| h.trim()).filter(|h| {
+            !h.is_empty() && *h != "$decideOnStartup" && !h.eq_ignore_ascii_case(server_host.trim())
+        });
+        let node_name = match (get("node_name"), more_settings_host) {
+            (Some(n), Some(h)) if n != h => {
+                errors.push(format!(
+                    "Node host name ({n}) and Host under More settings ({h}) disagree: set one of them."
+                ));
+                n.to_string()
+            }
+            (Some(n), _) | (None, Some(n)) => n.to_string(),
+            (None, None) => url_host.clone(),
+        };
         let max_body_mb = number(
             get("max_body_mb"),
             "Largest scrape",
@@ -413,6 +492,8 @@ impl InputSettings {
             auth_type,
             username,
             secret,
+            proxy,
+            proxy_username,
             include,
             exclude,
             dimensions,
@@ -441,6 +522,22 @@ fn number(
         _ => {
             errors.push(format!(
                 "{title} must be a number from {min} to {max}, not {v:?}."
+            ));
+            None
+        }
+    }
+}
+
+/// One of `spec.choices` (any case), as the declaration writes it.
+fn choice(v: Option<&str>, spec: &ArgSpec, errors: &mut Vec<String>) -> Option<&'static str> {
+    let v = v?;
+    match spec.choices.iter().find(|c| c.eq_ignore_ascii_case(v)) {
+        Some(c) => Some(c),
+        None => {
+            errors.push(format!(
+                "{} must be one of {}, not {v:?}.",
+                spec.title,
+                spec.choices.join(", ")
             ));
             None
         }
@@ -477,21 +574,15 @@ fn readable_file(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Opti
     }
 }
 
-/// A pattern matched against the whole metric name.
+/// A pattern matched against the whole metric name, or the preset
+/// `dashboards` ([`crate::preset`]).
 fn pattern(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<Regex> {
     let v = v?;
-    match Regex::new(&format!("^(?:{v})$")) {
+    match crate::preset::full_match(v) {
         Ok(r) => Some(r),
-        Err(e) => {
-            let detail = e
-                .to_string()
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim()
-                .to_string();
+        Err(detail) => {
             errors.push(format!(
-                "{title} {v:?} is not a valid regular expression: {detail}."
+                "{title} {v:?} is not a valid regular expression (nor dashboards): {detail}."
             ));
             None
         }
@@ -532,7 +623,11 @@ pub fn inputs_conf_spec() -> String {
     s.push_str("# Generated from src/settings.rs by `mattermost_metrics spec`; do not edit.\n\n");
     s.push_str("[mattermost_metrics://<name>]\n");
     for a in ARGS {
-        writeln!(s, "{} = <{}>", a.name, a.data_type.name()).unwrap();
+        if a.choices.is_empty() {
+            writeln!(s, "{} = <{}>", a.name, a.data_type.name()).unwrap();
+        } else {
+            writeln!(s, "{} = [{}]", a.name, a.choices.join("|")).unwrap();
+        }
         for line in wrap(&format!("{}: {}", a.title, a.description), 76) {
             writeln!(s, "* {line}").unwrap();
         }
@@ -547,7 +642,7 @@ pub fn inputs_conf_spec() -> String {
     s
 }
 
-/// The README's table of settings, generated from [`ARGS`].
+/// The table of settings in docs/inputs.md, generated from [`ARGS`].
 pub fn markdown_table() -> String {
     let mut s = String::from("| setting | form label | meaning | default |\n|---|---|---|---|\n");
     for a in ARGS {
@@ -609,10 +704,13 @@ mod tests {
 
     #[test]
     fn defaults_and_url_host() {
-        let s = InputSettings::from_params(&params(&[
-            ("url", "http://mm1.example.com:8067/metrics"),
-            ("interval", "60"),
-        ]))
+        let s = InputSettings::from_params(
+            &params(&[
+                ("url", "http://mm1.example.com:8067/metrics"),
+                ("interval", "60"),
+            ]),
+            "hf1",
+        )
         .unwrap();
         assert_eq!(s.url_host, "mm1.example.com");
         assert_eq!(s.node_name, "mm1.example.com");
@@ -627,16 +725,19 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_at_once() {
-        let e = InputSettings::from_params(&params(&[
-            ("url", "ftp://x/metrics"),
-            ("timeout", "90"),
-            ("interval", "60"),
-            ("verify_tls", "maybe"),
-            ("include", "mattermost_(api"),
-            ("dimensions", "host=x"),
-            ("ca_bundle", "/nonexistent/ca.pem"),
-            ("auth_type", "basic"),
-        ]))
+        let e = InputSettings::from_params(
+            &params(&[
+                ("url", "ftp://x/metrics"),
+                ("timeout", "90"),
+                ("interval", "60"),
+                ("verify_tls", "maybe"),
+                ("include", "mattermost_(api"),
+                ("dimensions", "host=x"),
+                ("ca_bundle", "/nonexistent/ca.pem"),
+                ("auth_type", "basic"),
+            ]),
+            "hf1",
+        )
         .unwrap_err();
         let text = e.to_string();
         for want in [
@@ -654,14 +755,17 @@ mod tests {
 
     #[test]
     fn secrets_and_patterns() {
-        let s = InputSettings::from_params(&params(&[
-            ("url", "https://mm1/metrics"),
-            ("auth_type", "bearer"),
-            ("secret", MASK),
-            ("include", "mattermost_.*|go_goroutines"),
-            ("dimensions", "cluster=prod, region = eu west"),
-            ("node_name", "node-a"),
-        ]))
+        let s = InputSettings::from_params(
+            &params(&[
+                ("url", "https://mm1/metrics"),
+                ("auth_type", "bearer"),
+                ("secret", MASK),
+                ("include", "mattermost_.*|go_goroutines"),
+                ("dimensions", "cluster=prod, region = eu west"),
+                ("node_name", "node-a"),
+            ]),
+            "hf1",
+        )
         .unwrap();
         assert_eq!(s.secret, SecretParam::Stored);
         assert!(s.include.as_ref().unwrap().is_match("go_goroutines"));
@@ -677,19 +781,21 @@ mod tests {
             ]
         );
         assert_eq!(s.node_name, "node-a");
-        let e =
-            InputSettings::from_params(&params(&[("url", "http://u:p@mm1/metrics")])).unwrap_err();
+        let e = InputSettings::from_params(&params(&[("url", "http://u:p@mm1/metrics")]), "hf1")
+            .unwrap_err();
         assert!(e
             .to_string()
             .contains("must not contain a user name or password"));
         assert!(e.to_string().contains("User name and Token or password"));
         assert!(!e.to_string().contains(":p@"), "never echo a password");
         // Malformed, and with a password: refused without quoting it.
-        let e = InputSettings::from_params(&params(&[("url", "http://u:pw-77@mm1:99999999/")]))
-            .unwrap_err();
+        let e =
+            InputSettings::from_params(&params(&[("url", "http://u:pw-77@mm1:99999999/")]), "hf1")
+                .unwrap_err();
         assert!(!e.to_string().contains("pw-77"), "{e}");
-        let e = InputSettings::from_params(&params(&[("url", "mm1.example.com:8067/metrics")]))
-            .unwrap_err();
+        let e =
+            InputSettings::from_params(&params(&[("url", "mm1.example.com:8067/metrics")]), "hf1")
+                .unwrap_err();
         assert!(
             e.to_string().contains("add http:// or https://")
                 && !e.to_string().contains("mm1.example.com://"),
@@ -698,11 +804,70 @@ mod tests {
     }
 
     #[test]
+    fn the_host_of_more_settings_is_honoured_not_the_forwarders() {
+        let node = |pairs: &[(&str, &str)]| {
+            let mut p = params(&[("url", "http://mm1.example.com:8067/metrics")]);
+            p.extend(params(pairs));
+            InputSettings::from_params(&p, "hf1").map(|s| s.node_name)
+        };
+        assert_eq!(node(&[("host", "hf1")]).unwrap(), "mm1.example.com");
+        assert_eq!(
+            node(&[("host", "$decideOnStartup")]).unwrap(),
+            "mm1.example.com"
+        );
+        assert_eq!(
+            node(&[("host", "mm1-from-more-settings")]).unwrap(),
+            "mm1-from-more-settings"
+        );
+        assert_eq!(node(&[("node_name", "a"), ("host", "hf1")]).unwrap(), "a");
+        assert_eq!(node(&[("node_name", "a"), ("host", "a")]).unwrap(), "a");
+        let e = node(&[("node_name", "a"), ("host", "b")]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("Node host name (a) and Host under More settings (b) disagree"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn auth_type_lists_its_values_and_refuses_others() {
+        let e = InputSettings::from_params(
+            &params(&[("url", "http://mm1/metrics"), ("auth_type", "token")]),
+            "hf1",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("Authentication must be one of none, bearer, basic, not \"token\"."),
+            "{e}"
+        );
+        assert!(inputs_conf_spec().contains("\nauth_type = [none|bearer|basic]\n"));
+        assert!(arg("auth_type")
+            .description
+            .starts_with("One of none, bearer or basic"));
+        let s = InputSettings::from_params(
+            &params(&[
+                ("url", "http://mm1/metrics"),
+                ("auth_type", "Bearer"),
+                ("secret", MASK),
+            ]),
+            "hf1",
+        )
+        .unwrap();
+        assert_eq!(s.auth_type, AuthType::Bearer);
+    }
+
+    #[test]
     fn spec_lists_every_argument() {
         let spec = inputs_conf_spec();
         assert!(spec.contains("[mattermost_metrics://<name>]"));
         for a in ARGS {
-            assert!(spec.contains(&format!("\n{} = <", a.name)), "{}", a.name);
+            assert!(
+                spec.contains(&format!("\n{} = <", a.name))
+                    || spec.contains(&format!("\n{} = [", a.name)),
+                "{}",
+                a.name
+            );
         }
     }
 }

@@ -117,7 +117,7 @@ fn every_alert_is_scheduled_disabled_throttled_and_reads_the_index_macro() {
                 t.macro_name
             );
         }
-        // Every five minutes: the cost the README states.
+        // Every five minutes: the cost docs/alerts.md states.
         assert_eq!(get("cron_schedule"), alerts::CRON, "[{name}]");
     }
 }
@@ -182,12 +182,12 @@ fn the_alerts_dashboard_lists_what_the_generator_writes() {
 }
 
 #[test]
-fn the_readme_shows_the_rules_thresholds_and_cost() {
-    let readme = read("README.md");
+fn the_docs_show_the_rules_thresholds_and_cost() {
+    let readme = read("docs/alerts.md");
     let table = alerts::readme_table(&compiled());
     assert!(
         readme.contains(&table),
-        "README.md's table of alerts is stale: paste what `mattermost_metrics alerts {} --readme` prints",
+        "docs/alerts.md's table of alerts is stale: paste what `mattermost_metrics alerts {} --readme` prints",
         alerts::RULES_PATH
     );
     // The cost: every alert on the same five-minute schedule.
@@ -205,6 +205,6 @@ fn the_readme_shows_the_rules_thresholds_and_cost() {
     let shown = &readme[start..start + readme[start..].find("```").unwrap()];
     assert!(
         conf.contains(shown),
-        "README shows another stanza:\n{shown}"
+        "docs/alerts.md shows another stanza:\n{shown}"
     );
 }

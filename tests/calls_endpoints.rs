@@ -1,5 +1,5 @@
 //! The Calls dashboard's endpoints scraped with the existing input, one
-//! input per endpoint, as README.md ("Calls, rtcd and node_exporter") says:
+//! input per endpoint, as docs/dashboards.md ("Calls, rtcd and node_exporter") says:
 //! the Mattermost server, the Calls plugin on the same host and port, rtcd
 //! and node_exporter. The built binary runs as splunkd runs it, its events
 //! go through our transforms into the SPL evaluator's index, and the

@@ -117,3 +117,33 @@ fn json_keeps_every_label_value_exactly_and_the_event_text_maps_it() {
     let out = convert(&["-"], body);
     assert_eq!(text(&out.stdout), "x 1 v=\"say 'hi' tab line   \"\n");
 }
+
+#[test]
+fn sizing_counts_points_per_metric_and_prices_a_day() {
+    // 1,440 scrapes a day at 60 s: 2 points x 1,440 x 150 B = 0.000432 GB.
+    let out = convert(&["--sizing", "-"], SCRAPE);
+    assert!(out.status.success());
+    let t = text(&out.stdout);
+    let rows: Vec<Vec<&str>> = t
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["mattermost_api_time_bucket", "2", "40.0%", "0.000"],
+            vec!["mattermost_api_time_count", "1", "20.0%", "0.000"],
+            vec!["mattermost_api_time_sum", "1", "20.0%", "0.000"],
+            vec!["mattermost_http_requests_total", "1", "20.0%", "0.000"],
+            vec!["total", "5", "100.0%", "0.001"],
+        ],
+        "{t}"
+    );
+    assert!(t.starts_with("# data points per scrape and licence a day at one scrape every 60 s"));
+    // Every second: 60 times as much.
+    let t = text(&convert(&["--sizing", "--interval", "1", "-"], SCRAPE).stdout);
+    assert!(t.lines().last().unwrap().ends_with(" 0.065"), "{t}");
+    let bad = convert(&["--sizing", "--interval", "0", "-"], SCRAPE);
+    assert!(!bad.status.success());
+}

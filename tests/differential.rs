@@ -24,7 +24,10 @@
 //! whose "dashboard / row / title" contains this text; `DIFFERENTIAL_KEEP` = keep the Prometheus directory
 //! under `target/differential/`; `DIFFERENTIAL_DUMP` = a directory to write a few scrape bodies
 //! to (each endpoint's first, and those of mm-node-2's endpoints first after its restart), to
-//! look at the data.
+//! look at the data; `DIFFERENTIAL_PANELS_OUT` = a directory to write each compared panel's
+//! series to, both sides, as JSON named after its "dashboard / row / title" (the negative
+//! controls' planted mistakes after the bare title); `scripts/readme-charts` draws the
+//! README's charts from them.
 
 #[path = "support/differential/mod.rs"]
 mod harness;
@@ -455,6 +458,9 @@ fn run_panel(
     };
     let actual = ours::panel_series(spec, panel, &ctx, mutate).context("ours::panel_series")?;
     let known: Vec<Known> = ours::known_differences(spec, panel, &ctx);
+    if let Some(dir) = std::env::var_os("DIFFERENTIAL_PANELS_OUT") {
+        write_panel(Path::new(&dir), label, &plan, &expected, &actual)?;
+    }
     // A one-number panel is compared at the range's end only: no edge there.
     let edge = |t: i64| !panel.kind.reduces() && plan.is_edge(t);
     let bounds = Bounds {
@@ -531,6 +537,51 @@ fn run_panel(
         line,
         detail,
     })
+}
+
+/// Writes one panel's series, Prometheus' and ours, to `dir/<label>.json` (see
+/// `DIFFERENTIAL_PANELS_OUT`): what the harness compared, for drawing.
+fn write_panel(
+    dir: &Path,
+    label: &str,
+    plan: &dashboards::PanelPlan,
+    expected: &[harness::compare::NamedSeries],
+    actual: &[harness::compare::NamedSeries],
+) -> Result<()> {
+    let series = |all: &[harness::compare::NamedSeries]| {
+        all.iter()
+            .map(|s| {
+                let points: Vec<serde_json::Value> = s
+                    .points
+                    .iter()
+                    .filter(|p| p.1.is_finite())
+                    .map(|p| serde_json::json!([p.0, p.1]))
+                    .collect();
+                serde_json::json!({ "name": s.name, "points": points })
+            })
+            .collect::<Vec<_>>()
+    };
+    let doc = serde_json::json!({
+        "label": label,
+        "step_s": plan.step_s,
+        "start_s": plan.start_s,
+        "end_s": plan.end_s,
+        "prometheus": series(expected),
+        "splunk": series(actual),
+    });
+    let file: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("{file}.json"));
+    std::fs::write(&path, doc.to_string()).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Writes a few scrape bodies to `dir` (see `DIFFERENTIAL_DUMP`): each endpoint's first, and

@@ -925,7 +925,8 @@ fn prometheus2splunk_flags_and_environment_variables() {
             f.name
         );
     }
-    assert!(help.contains("(default \"15s\")") && help.contains("(default \"3s\")"));
+    assert!(help.contains("(default 15s)") && help.contains("(default 3s)"));
+    assert!(help.contains("  -max_body_mb int\n") && help.contains("(default 64)\n"));
 }
 
 #[test]
@@ -1182,6 +1183,45 @@ fn multiple_measurement_objects_in_gzip_batches_under_the_cap() {
 }
 
 #[test]
+fn https_to_a_plain_http_hec_says_use_http() {
+    let target = TestServer::serve(Response::prometheus("up 1\n"));
+    // A plain-HTTP server (as HEC with Enable SSL off) answers the TLS
+    // hello with an HTTP error.
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let https = format!("https://{}/services/collector", plain.local_addr().unwrap());
+    thread::spawn(move || {
+        for mut c in plain.incoming().flatten() {
+            let mut buf = [0; 512];
+            let _ = std::io::Read::read(&mut c, &mut buf);
+            let _ = std::io::Write::write_all(
+                &mut c,
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let args = [
+        "-scrape_target",
+        &target.url(),
+        "-scrape_interval=200ms",
+        "-splunk_timeout=1s",
+        "-retry_backoff=50ms",
+        "-shutdown_timeout=0s",
+        "-splunk_target",
+        &https,
+        "-splunk_authorization",
+        TOKEN,
+    ];
+    let mut s = Sender::start(&args, &[]);
+    thread::sleep(Duration::from_secs(3));
+    let err = s.stop();
+    assert!(err.contains("use http:// in -splunk_target"), "{err}");
+    assert!(
+        !err.contains("-splunk_ca_bundle"),
+        "no CA hint for a plain port: {err}"
+    );
+}
+
+#[test]
 fn hec_over_https_with_a_ca_bundle() {
     let pki = TestPki::new();
     let id = pki.server();
@@ -1217,15 +1257,9 @@ fn hec_over_https_with_a_ca_bundle() {
 }
 
 #[test]
-fn readme_and_unit_file_document_the_sender() {
+fn docs_and_unit_file_document_the_sender() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let start = readme
-        .find("## Standalone mode (HEC)")
-        .expect("README section");
-    let end = readme.find("\n## Parsing").unwrap();
-    assert!(start < end, "the section comes before Parsing");
-    let section = &readme[start..end];
+    let section = &std::fs::read_to_string(root.join("docs/hec.md")).unwrap();
     for (name, _) in HEC_HEALTH_METRICS {
         assert!(section.contains(&format!("| `{name}` |")), "{name}");
     }

@@ -271,6 +271,19 @@ fn full_mattermost_scrape_openmetrics_gzip() {
 }
 
 #[test]
+fn the_host_of_more_settings_is_the_events_host() {
+    let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")));
+    // splunkd passes the forwarder's own name (hf1) when Host is not set.
+    let r = run_input(&server.url(), &[("host", "mm1-from-more-settings")]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let events = parse_stream(&r.stdout);
+    assert!(!events.is_empty());
+    assert!(events
+        .iter()
+        .all(|e| e.host.as_deref() == Some("mm1-from-more-settings")));
+}
+
+#[test]
 fn filters_extra_dimensions_and_node_name() {
     let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")));
     let r = run_input(
@@ -584,6 +597,26 @@ fn validation_message(r: &Run) -> String {
 }
 
 #[test]
+fn validation_says_what_the_dashboards_preset_keeps() {
+    let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")));
+    let url = server.url();
+    let r = validate(&[("url", url.as_str()), ("include", "dashboards")]);
+    assert_eq!(r.code, Some(0), "{} {}", r.stdout, r.stderr);
+    let line = r.stderr.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with(
+            "INFO stanza=\"mattermost_metrics://node1\" validation: Include metrics dashboards ("
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        line.contains("keeps 3941 data points of the 5203 samples"),
+        "{line}"
+    );
+}
+
+#[test]
 fn validation_accepts_a_working_endpoint() {
     let server = TestServer::serve(Response::prometheus(fixture("mattermost.prom")).gzip());
     let r = validate(&[("url", &server.url()), ("interval", "60"), ("timeout", "5")]);
@@ -766,7 +799,7 @@ fn a_password_in_the_url_never_reaches_events_logs_or_the_form() {
     let m = validation_message(&validate(&[("url", &url)]));
     assert!(m.contains("User name and Token or password"), "{m}");
     assert!(server.requests().is_empty(), "never scraped with it");
-    // The form and the README say where credentials go instead.
+    // The form and docs/inputs.md say where credentials go instead.
     let url_help = ARGS.iter().find(|a| a.name == "url").unwrap().description;
     assert!(url_help.contains("use Authentication"), "{url_help}");
 }

@@ -20,11 +20,11 @@ fn inputs_conf_spec_is_generated() {
 }
 
 #[test]
-fn readme_lists_every_setting() {
-    let readme = read("README.md");
+fn docs_list_every_setting() {
+    let readme = read("docs/inputs.md");
     assert!(
         readme.contains(&markdown_table()),
-        "README.md's settings table differs from src/settings.rs; print the table with \
+        "docs/inputs.md's settings table differs from src/settings.rs; print the table with \
          `cargo test --test one_source -- --nocapture print_table` and paste it"
     );
 }
@@ -76,11 +76,11 @@ fn print_table() {
 }
 
 #[test]
-fn readme_lists_every_health_metric() {
-    let readme = read("README.md");
+fn docs_list_every_health_metric() {
+    let readme = read("docs/inputs.md");
     for (name, meaning) in mattermost_metrics::health::METRICS {
         let row = format!("| `{}{name}` |", mattermost_metrics::health::PREFIX);
-        assert!(readme.contains(&row), "README.md lacks {row}");
+        assert!(readme.contains(&row), "docs/inputs.md lacks {row}");
         let _ = meaning;
     }
     let rows = readme

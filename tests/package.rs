@@ -4,7 +4,7 @@
 //! subcommand) and checks it. The `#[ignore]`d ones need what
 //! `scripts/package` builds: the release package (Linux x86-64 for glibc
 //! 2.17, Windows x86-64) and beside it the standalone aarch64 archive;
-//! `scripts/test` (the README's test command) builds them, sets
+//! `scripts/test` (README.md's test command) builds them, sets
 //! `MM_PACKAGE` and runs them. Each platform's binary is checked as its
 //! platform's loader will meet it: format and architecture, and what it
 //! needs of the system (glibc 2.17 at most; Windows' own DLLs only).
@@ -174,6 +174,7 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
         "metadata/default.meta",
         "README/inputs.conf.spec",
         "README.txt",
+        "LICENSE",
         "static/appIcon.png",
         "static/appIcon_2x.png",
         LINUX_EXE,
@@ -218,6 +219,17 @@ fn check_layout(tgz: &Path) -> BTreeMap<String, Member> {
         conf_value(&app, "package", "id").as_deref()
     );
     assert_eq!(manifest["info"]["id"]["version"], VERSION);
+    // The licence it names is in the app, the repo's own text, and the
+    // crate's.
+    assert_eq!(manifest["info"]["license"]["name"], "Apache-2.0");
+    assert_eq!(manifest["info"]["license"]["text"], "LICENSE");
+    let licence = text(&m, "LICENSE");
+    assert_eq!(
+        licence,
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/LICENSE")).unwrap()
+    );
+    assert!(licence.contains("Apache License\n                        Version 2.0, January 2004"));
+    assert_eq!(env!("CARGO_PKG_LICENSE"), "Apache-2.0");
     assert_eq!(
         manifest["info"]["title"].as_str(),
         conf_value(&app, "ui", "label").as_deref()

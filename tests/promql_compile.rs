@@ -49,7 +49,7 @@ fn every_grafana_expression_compiles_quickly() {
         failures.join("\n")
     );
     // Generous bound for a debug build on a shared machine; the release
-    // figure is in the README.
+    // figure is in docs/promql.md.
     assert!(
         took.as_secs_f64() < 1.0,
         "compiling {} expressions took {took:?}",

@@ -1,4 +1,5 @@
-//! The README's part for the Splunk admin, kept true: the *Include* value
+//! The docs for the Splunk admin (docs/install.md, sizing.md,
+//! troubleshooting.md, hec.md), kept true: the *Include* value
 //! that keeps only what the dashboards chart (recomputed here from the
 //! committed dashboards), the licence row counted with it, the commands to
 //! run the input by hand (run here), a row for every failure the input
@@ -29,12 +30,12 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
-/// The README between `heading` and the next heading of its level or
+/// The text between `heading` and the next heading of its level or
 /// above (outside code blocks).
 fn section(readme: &str, heading: &str) -> String {
     let start = readme
         .find(&format!("\n{heading}\n"))
-        .unwrap_or_else(|| panic!("README.md has no {heading:?}"));
+        .unwrap_or_else(|| panic!("no {heading:?} in the page"));
     let level = heading.chars().take_while(|c| *c == '#').count();
     let mut out = String::new();
     let mut in_code = false;
@@ -199,10 +200,9 @@ fn the_include_value_keeps_exactly_what_the_dashboards_chart() {
         "the dashboards' searches read {names:?}"
     );
     let want = include_value(&names);
-    let readme = read("README.md");
-    let sizing = section(&readme, "### Licence sizing");
+    let sizing = read("docs/sizing.md");
     let at = sizing
-        .find("**Only what the dashboards chart**")
+        .find("**Only what the dashboards chart: `dashboards`.**")
         .expect("the Include paragraph");
     let got = fenced(&sizing[at..], "text")
         .into_iter()
@@ -211,7 +211,7 @@ fn the_include_value_keeps_exactly_what_the_dashboards_chart() {
     assert_eq!(
         got.trim(),
         want,
-        "README.md's Include value is stale; paste this one:\n{want}\n"
+        "docs/sizing.md's Include value is stale; paste this one:\n{want}\n"
     );
 
     // As the input reads it (matched in full), it keeps every name the
@@ -235,12 +235,133 @@ fn the_include_value_keeps_exactly_what_the_dashboards_chart() {
         n as f64 * 1440.0 / 1e6,
         n as f64 * 1440.0 * 150.0 / 1e9
     );
-    assert!(sizing.contains(&row), "README.md lacks the row\n{row}");
+    assert!(sizing.contains(&row), "docs/sizing.md lacks the row\n{row}");
     let health = format!(
         "plus {} health data points per scrape",
         mattermost_metrics::health::METRICS.len()
     );
     assert!(sizing.contains(&health), "{health}");
+}
+
+#[test]
+fn the_dashboards_preset_keeps_what_the_shipped_dashboards_and_alerts_read() {
+    // What the committed dashboards and alerts read, of every name a node
+    // exposes, as this test computes it from the files...
+    let mut read_by_alerts = BTreeSet::new();
+    let alerts = read("splunk_app/default/savedsearches.conf");
+    let word = regex::Regex::new(r"[A-Za-z_][A-Za-z0-9_:.]*").unwrap();
+    let known = known_metrics();
+    for w in word.find_iter(&alerts) {
+        if known.contains(w.as_str()) {
+            read_by_alerts.insert(w.as_str().to_string());
+        }
+    }
+    let want: BTreeSet<String> = charted().union(&read_by_alerts).cloned().collect();
+    // ... is what the binary's preset keeps, from the files compiled into it.
+    let preset = mattermost_metrics::preset::full_match("dashboards").unwrap();
+    for name in &known {
+        assert_eq!(preset.is_match(name), want.contains(name), "{name}");
+    }
+    // And the counts the docs give, on the fixtures.
+    let kept = |fixture: &str| -> (u64, u64) {
+        let body = std::fs::read(root().join(fixture)).unwrap();
+        let count = |include| {
+            let opts = ConvertOptions {
+                include,
+                ..ConvertOptions::default()
+            };
+            convert_scrape(&body, Format::Prometheus, false, &opts, 0, |_| {})
+                .unwrap()
+                .1
+                .emitted
+        };
+        (count(Some(preset.clone())), count(None))
+    };
+    let page = read("docs/sizing.md");
+    let (server, all) = kept("tests/fixtures/mattermost.prom");
+    let (node, node_all) = kept("tests/fixtures/exporters/node_exporter.prom");
+    let claim = format!(
+        "keeps {} of a Mattermost server's {} points",
+        thousands(server as usize),
+        thousands(all as usize)
+    );
+    assert!(page.contains(&claim), "{claim}");
+    let claim = format!("and {node} of node_exporter's {node_all}");
+    assert!(page.contains(&claim), "{claim}");
+    let (calls, calls_all) = kept("tests/fixtures/calls/calls_plugin.prom");
+    let (rtcd, rtcd_all) = kept("tests/fixtures/calls/rtcd.prom");
+    let claim =
+        format!("{calls} of the Calls plugin's {calls_all} and {rtcd} of rtcd's {rtcd_all}");
+    assert!(page.contains(&claim), "{claim}");
+}
+
+/// `mattermost_metrics convert --sizing ARGS... tests/fixtures/mattermost.prom`.
+fn sizing(args: &[&str]) -> String {
+    let out = std::process::Command::new(BIN)
+        .arg("convert")
+        .arg("--sizing")
+        .args(args)
+        .arg(root().join("tests/fixtures/mattermost.prom"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_per_metric_sizing_is_what_convert_prints() {
+    let page = read("docs/sizing.md");
+    let want = include_value(&charted());
+    let shown = fenced(
+        &section(&page, "## Per metric: where the points go"),
+        "text",
+    )
+    .into_iter()
+    .next()
+    .expect("the convert --sizing block");
+    let printed = sizing(&["--include", &want]);
+    let mut rows = 0;
+    for line in shown.lines().filter(|l| !l.starts_with('$') && *l != "...") {
+        assert!(
+            printed.lines().any(|p| p == line),
+            "convert --sizing prints no line {line:?}:\n{printed}"
+        );
+        rows += 1;
+    }
+    assert!(rows >= 5, "{shown}");
+    // Two names are two thirds of the dashboards' set, as the text says.
+    let share = |name: &str| -> f64 {
+        let l = printed
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap();
+        l.split_whitespace()
+            .nth(2)
+            .unwrap()
+            .trim_end_matches('%')
+            .parse()
+            .unwrap()
+    };
+    let two = share("mattermost_api_time_bucket") + share("mattermost_db_store_time_bucket");
+    assert!((64.0..70.0).contains(&two), "{two}");
+    // The HEC sender's default interval, and what it costs unfiltered.
+    let hec_default = mattermost_metrics::hec::config::FLAGS
+        .iter()
+        .find(|f| f.name == "scrape_interval")
+        .and_then(|f| f.default);
+    assert_eq!(hec_default, Some("15s"));
+    let total = sizing(&["--interval", "15"]);
+    let gb: f64 = total
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!((gb * 10.0).round() / 10.0, 4.5, "{total}");
+    assert!(page.contains("about 4.5 GB a day per node unfiltered"));
 }
 
 // ---- troubleshooting ---------------------------------------------------------
@@ -260,8 +381,7 @@ fn heredocs(text: &str) -> Vec<(String, String)> {
 
 #[test]
 fn the_commands_to_run_the_input_by_hand_work() {
-    let readme = read("README.md");
-    let trouble = section(&readme, "### Troubleshooting");
+    let trouble = read("docs/troubleshooting.md");
     let commands = heredocs(&trouble);
     assert_eq!(commands.len(), 2, "a run and a validation: {commands:?}");
     let server = TestServer::serve(Response::prometheus("up 1\nmattermost_jobs_active 2\n"));
@@ -319,8 +439,7 @@ fn sources() -> String {
 
 #[test]
 fn every_failure_the_input_logs_has_a_row_with_its_fix() {
-    let readme = read("README.md");
-    let trouble = section(&readme, "### Troubleshooting");
+    let trouble = read("docs/troubleshooting.md");
     let rows: Vec<&str> = trouble.lines().filter(|l| l.starts_with("| ")).collect();
     let has_row = |class: &str| rows.iter().any(|r| r.starts_with(&format!("| {class} |")));
     for kind in ScrapeError::KINDS.iter().chain(&["sample_limit"]) {
@@ -376,17 +495,16 @@ fn every_failure_the_input_logs_has_a_row_with_its_fix() {
 
 #[test]
 fn the_admin_sections_say_what_to_do_where() {
-    let readme = read("README.md");
-    let admin = section(&readme, "## Install and run (for the Splunk admin)");
+    let admin = read("docs/install.md");
     for (heading, wants) in [
         (
-            "### What it runs on",
+            "## What it runs on",
             &["Splunk Enterprise 9.1", "glibc", "2.17", "Splunk Cloud"][..],
         ),
-        ("### Install", &["Restart Splunk", "splunk restart"][..]),
-        ("### Upgrade", &["-update 1", "local/", "restart"][..]),
+        ("## Install", &["Restart Splunk", "splunk restart"][..]),
+        ("## Upgrade", &["-update 1", "local/", "restart"][..]),
         (
-            "### Uninstall",
+            "## Uninstall",
             &[
                 "splunk remove app mattermost_metrics",
                 "clean eventdata",
@@ -394,11 +512,17 @@ fn the_admin_sections_say_what_to_do_where() {
             ][..],
         ),
         (
-            "### Distributed deployment",
+            "## Deployment server",
             &[
                 "deployment-apps",
                 "serverclass.conf",
                 "excludeFromUpdate",
+                "reload deploy-server",
+            ][..],
+        ),
+        (
+            "## Distributed deployment",
+            &[
                 "manager-apps",
                 "apply cluster-bundle",
                 "repFactor = auto",
@@ -407,7 +531,7 @@ fn the_admin_sections_say_what_to_do_where() {
             ][..],
         ),
         (
-            "### Splunk Cloud",
+            "## Splunk Cloud",
             &["private app", "heavy forwarder", "HEC", "metrics"][..],
         ),
     ] {
@@ -416,7 +540,7 @@ fn the_admin_sections_say_what_to_do_where() {
             assert!(text.contains(want), "{heading} lacks {want:?}");
         }
     }
-    // What the README promises, the package does.
+    // What the docs promise, the package does.
     let indexes = read("splunk_app/default/indexes.conf");
     assert!(indexes.lines().any(|l| l.trim() == "repFactor = auto"));
     let manifest: serde_json::Value =
@@ -438,8 +562,7 @@ fn systemd_installs_the_glibc_2_17_build() {
         package.contains("--target \"$target.2.17\""),
         "scripts/package builds for glibc 2.17"
     );
-    let readme = read("README.md");
-    let systemd = section(&readme, "### Under systemd");
+    let systemd = section(&read("docs/hec.md"), "## Under systemd");
     let block = &fenced(&systemd, "sh")[0];
     let installs: Vec<&str> = block
         .lines()
@@ -455,4 +578,154 @@ fn systemd_installs_the_glibc_2_17_build() {
     );
     assert!(block.lines().next() == Some("scripts/package"), "{block}");
     assert!(systemd.contains("GLIBC_2.34"));
+}
+
+/// The `key = value` settings of `stanza` in an .ini text.
+fn ini_stanza(text: &str, stanza: &str) -> Vec<(String, String)> {
+    text.lines()
+        .skip_while(|l| l.trim() != format!("[{stanza}]"))
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn the_deployment_server_recipe_delivers_changes_and_deploys_no_secret() {
+    let recipe = section(&read("docs/install.md"), "## Deployment server");
+    let ini = fenced(&recipe, "ini");
+    let inputs = ini
+        .iter()
+        .find(|b| b.contains("[mattermost_metrics://"))
+        .expect("the inputs app's inputs.conf");
+    let classes = ini
+        .iter()
+        .find(|b| b.contains("[serverClass:"))
+        .expect("serverclass.conf");
+    // Later changes arrive: only the package's app keeps the client's local/.
+    let app = "serverClass:mattermost_forwarders:app:mattermost_metrics";
+    assert!(ini_stanza(classes, app)
+        .iter()
+        .any(|(k, v)| k == "excludeFromUpdate" && v == "$app_root$/local"));
+    let inputs_app = format!("{app}_inputs");
+    let settings = ini_stanza(classes, &inputs_app);
+    assert!(!settings.is_empty(), "{inputs_app}");
+    assert!(
+        settings.iter().all(|(k, _)| k != "excludeFromUpdate"),
+        "the inputs app must deliver every change"
+    );
+    assert!(recipe.contains("mattermost_metrics_inputs/default/inputs.conf"));
+    // No secret in a deployed file: a secret is only ever the mask.
+    let params = ini_stanza(inputs, "mattermost_metrics://mm2");
+    for (k, v) in &params {
+        if k == "secret" {
+            assert_eq!(v, mattermost_metrics::settings::MASK);
+        }
+        assert!(!v.contains('@'), "no credentials in {k} = {v}");
+    }
+
+    // Step 3, as the curl command does it: its path and fields.
+    let sh = fenced(&recipe, "sh").join("\n");
+    let path = regex::Regex::new(r"https://localhost:8089(/servicesNS/\S+/storage/passwords)")
+        .unwrap()
+        .captures(&sh)
+        .expect("the curl command's URL")[1]
+        .to_string();
+    let field = |name: &str| {
+        regex::Regex::new(&format!(r"-d {name}=(\S+)"))
+            .unwrap()
+            .captures(&sh)
+            .unwrap_or_else(|| panic!("-d {name}="))[1]
+            .to_string()
+    };
+    assert!(sh.contains("--data-urlencode password@token.txt"));
+    let splunkd = splunkd::FakeSplunkd::start();
+    let token = "t0ken-from-the-forwarder-admin";
+    let resp = ureq::post(&format!("{}{path}", splunkd.uri))
+        .header("Authorization", "Splunk SESSIONKEY123")
+        .send_form([
+            ("realm", field("realm").as_str()),
+            ("name", field("name").as_str()),
+            ("password", token),
+        ])
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+
+    // Step 1's stanza, run from the inputs app, scrapes with that token.
+    let server = TestServer::require_bearer(token, Response::prometheus("up 1\n"));
+    let mut params: Vec<(&str, &str)> = params
+        .iter()
+        .filter(|(k, _)| k != "url")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let url = server.url();
+    params.extend([
+        ("url", url.as_str()),
+        ("host", "hf1"),
+        ("index", "wss_metrics"),
+    ]);
+    let xml = splunkd::input_xml_in_app(&splunkd.uri, "mattermost_metrics_inputs", "mm2", &params);
+    let run = splunkd::run_binary(BIN, &[], &xml);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let events = splunkd::parse_stream(&run.stdout);
+    assert!(
+        events.iter().any(|e| e.data == "up 1"),
+        "the scraped sample arrives: {}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(
+        server.only_request().header("authorization"),
+        Some(format!("Bearer {token}").as_str())
+    );
+    // Nothing to mask: the deployed stanza never held the secret.
+    assert!(splunkd
+        .calls()
+        .iter()
+        .all(|c| !c.path.contains("data/inputs")));
+}
+
+#[test]
+fn the_readme_charts_are_harness_data_drawn_by_the_kept_script() {
+    let readme = read("README.md");
+    let script = read("scripts/readme-charts");
+    let image = regex::Regex::new(r"!\[[^\]]*\]\((docs/images/[^)]+\.svg)\)").unwrap();
+    let shown: Vec<String> = image
+        .captures_iter(&readme)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert!(shown.len() >= 2, "{shown:?}");
+    let specs = mattermost_metrics::dashboard::load_all(&root().join("dashboards/specs")).unwrap();
+    for path in &shown {
+        let svg = read(path);
+        assert!(svg.starts_with("<svg "), "{path}");
+        assert!(
+            svg.contains("Harness data, not a screenshot"),
+            "{path} says what it is"
+        );
+        // Its title is a panel of a shipped dashboard, and the script draws it.
+        let title = svg
+            .split("font-weight=\"bold\">")
+            .nth(1)
+            .and_then(|t| t.split("</text>").next())
+            .expect("a title");
+        let mut parts = title.split(" / ");
+        let (dash, row, panel) = (parts.next(), parts.next(), parts.next());
+        let spec = specs
+            .iter()
+            .find(|s| Some(s.label.as_str()) == dash)
+            .unwrap_or_else(|| panic!("{title}: no such dashboard"));
+        assert!(
+            spec.rows.iter().any(|r| Some(r.title.as_str()) == row
+                && r.panels.iter().any(|p| Some(p.title.as_str()) == panel)),
+            "{title}: no such panel"
+        );
+        assert!(
+            script.contains(&format!("\"{title}\"")),
+            "scripts/readme-charts draws {title}"
+        );
+    }
+    assert!(script.contains("DIFFERENTIAL_PANELS_OUT="));
 }

@@ -952,6 +952,7 @@ fn tls_hints_name_the_front_ends_settings() {
         ca_bundle: "-scrape_ca_bundle",
         no_verify: "-allow_insecure",
         client_cert: None,
+        auth: None,
     };
     let e = expect_err(scrape(&cfg));
     assert_message(
@@ -1015,4 +1016,26 @@ fn mutual_tls_with_a_certificate_of_another_ca() {
     assert_eq!(tls_problem(&e), TlsProblem::ClientCertRejected);
     assert_message(&e, &t.server.url(), &["rejected our client certificate"]);
     assert!(t.server.requests().is_empty());
+}
+
+#[test]
+fn a_401_hint_names_only_settings_the_front_end_has() {
+    let server = TestServer::require_bearer("t0k", Response::prometheus(BODY));
+    // The input has credentials settings: the hint names them.
+    let e = expect_err(scrape_url(&server.url()));
+    assert_message(
+        &e,
+        &server.url(),
+        &["needs credentials: set a bearer token or basic auth"],
+    );
+    // The HEC sender has none: the hint does not invent flags.
+    let mut cfg = config(&server.url());
+    cfg.names.auth = None;
+    let e = expect_err(scrape(&cfg));
+    assert_message(
+        &e,
+        &server.url(),
+        &["which this sender cannot send", "modular input"],
+    );
+    assert!(!e.to_string().contains("set a bearer"), "{e}");
 }

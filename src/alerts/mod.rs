@@ -555,7 +555,7 @@ fn alert_search(a: &Alert, condition: &str) -> Result<String> {
 pub fn savedsearches_conf(alerts: &[Alert]) -> String {
     let mut s = String::from(
         "# The app's alerts, compiled from the Prometheus alerting rules in\n\
-         # alerts/mattermost.rules.yml by scripts/alerts (README.md, \"Alerts\"):\n\
+         # alerts/mattermost.rules.yml by scripts/alerts (docs/alerts.md):\n\
          # edit the rules and run scripts/alerts, not this file. Every alert is\n\
          # disabled; enable one and give it an action in Settings > Searches,\n\
          # reports, and alerts. Thresholds are macros (macros.conf).\n",
@@ -641,8 +641,8 @@ fn condition_text(a: &Alert) -> String {
     }
 }
 
-/// The README's table of alerts and the cost line under it, from the rules
-/// (`tests/alerts_generated.rs` fails when README.md shows another).
+/// The table of alerts in docs/alerts.md and the cost line under it, from the rules
+/// (`tests/alerts_generated.rs` fails when docs/alerts.md shows another).
 pub fn readme_table(alerts: &[Alert]) -> String {
     let cell = |s: &str| s.replace('|', "\\|");
     let mut s = String::from(

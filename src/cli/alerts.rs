@@ -2,7 +2,7 @@
 //! `savedsearches.conf` compiled from a Prometheus rule file (see
 //! [`crate::alerts`]); with `--macros`, prints that macros.conf with its
 //! block of alert thresholds rewritten instead; with `--readme`, the
-//! README's table of alerts. Notes of the compiler go to
+//! table of alerts in docs/alerts.md. Notes of the compiler go to
 //! stderr, one line each.
 
 use std::ffi::OsString;
@@ -34,14 +34,14 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let compiled =
         alerts::compile_file(&file).with_context(|| format!("in {}", rules.display()))?;
     if readme {
-        print!("{}", alerts::readme_table(&compiled));
+        crate::cli::print_stdout(&alerts::readme_table(&compiled))?;
         return Ok(ExitCode::SUCCESS);
     }
     match macros {
         Some(path) => {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            print!("{}", alerts::update_macros_conf(&text, &compiled)?);
+            crate::cli::print_stdout(&alerts::update_macros_conf(&text, &compiled)?)?;
         }
         None => {
             for a in &compiled {
@@ -49,7 +49,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                     eprintln!("NOTE {}: {n}", a.name);
                 }
             }
-            print!("{}", alerts::savedsearches_conf(&compiled));
+            crate::cli::print_stdout(&alerts::savedsearches_conf(&compiled))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -17,11 +17,11 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
             let dir = Path::new(dir);
             let specs = dashboard::load_all(&dir.join("specs"))?;
             let others = dashboard::hand_written(dir, &specs)?;
-            print!("{}", dashboard::write_nav(&specs, &others)?);
+            crate::cli::print_stdout(&dashboard::write_nav(&specs, &others)?)?;
         }
         [path] => {
             let spec = dashboard::Spec::load(Path::new(path))?;
-            print!("{}", dashboard::write_xml(&spec)?);
+            crate::cli::print_stdout(&dashboard::write_xml(&spec)?)?;
         }
         _ => bail!("usage: mattermost_metrics dashboard SPEC.json | --nav DASHBOARDS_DIR"),
     }

@@ -24,38 +24,81 @@ pub fn main() -> ExitCode {
     }
     let mut args = all;
     let first = args.next();
-    let result = match first.as_ref().and_then(|a| a.to_str()) {
+    let first = first.as_ref().and_then(|a| a.to_str());
+    let rest: Vec<std::ffi::OsString> = args.collect();
+    // `SUBCOMMAND --help` or `-h`: its usage, whatever else follows
+    // (`hec` has its own, with every flag).
+    if let Some(sub) = first.filter(|s| *s != "hec" && usage_of(s).is_some()) {
+        if rest.iter().any(|a| a == "--help" || a == "-h") {
+            return report(
+                print_stdout(&usage_of(sub).unwrap_or_default()).map(|_| ExitCode::SUCCESS),
+            );
+        }
+    }
+    let result = match first {
         // splunkd's three ways of starting a modular input.
         None => return modinput::run(),
-        Some("--scheme") => return modinput::print_scheme(),
+        Some("--scheme") => modinput::print_scheme(),
         Some("--validate-arguments") => return modinput::validate_arguments(),
         // splunkd's way of running the app's alert action.
-        Some("--execute") => crate::notify::run(&[first.clone().unwrap_or_default()]),
-        Some("alert-webhook") => crate::notify::run(&args.collect::<Vec<_>>()),
-        Some("convert") => convert::run(args.collect()),
-        Some("promql") => promql::run(args.collect()),
-        Some("dashboard") => dashboard::run(args.collect()),
-        Some("alerts") => alerts::run(args.collect()),
-        Some("hec") => crate::hec::run(args.collect()),
-        Some("package") => package(args.collect()),
-        Some("spec") => {
-            print!("{}", settings::inputs_conf_spec());
-            return ExitCode::SUCCESS;
-        }
-        Some("--help" | "-h" | "help") => {
-            print!("{}", USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Some("--version" | "-V") => {
-            println!("mattermost_metrics {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
+        Some("--execute") => crate::notify::run(&["--execute".into()]),
+        Some("alert-webhook") => crate::notify::run(&rest),
+        Some("convert") => convert::run(rest),
+        Some("promql") => promql::run(rest),
+        Some("dashboard") => dashboard::run(rest),
+        Some("alerts") => alerts::run(rest),
+        Some("hec") => crate::hec::run(rest),
+        Some("package") => package(rest),
+        Some("spec") => print_stdout(&settings::inputs_conf_spec()).map(|_| ExitCode::SUCCESS),
+        Some("--help" | "-h" | "help") => print_stdout(USAGE).map(|_| ExitCode::SUCCESS),
+        Some("--version" | "-V") => print_stdout(&version_line()).map(|_| ExitCode::SUCCESS),
         _ => {
             eprint!("{}", USAGE);
             return ExitCode::from(2);
         }
     };
     report(result)
+}
+
+/// `mattermost_metrics VERSION`, a line.
+pub fn version_line() -> String {
+    format!("mattermost_metrics {}\n", env!("CARGO_PKG_VERSION"))
+}
+
+/// Writes `text` to stdout. A reader that went away (`| head -c1`) is no
+/// error and no panic (which `print!` would be): the command just ends, as
+/// Unix tools do when their pipe closes.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => anyhow::Context::context(r, "writing to stdout"),
+    }
+}
+
+/// The lines of [`USAGE`] about subcommand `sub` (`usage: ` first), or
+/// `None` if it has none: one text for `--help` and `SUB --help`.
+pub fn usage_of(sub: &str) -> Option<String> {
+    let start = format!("mattermost_metrics {sub} ");
+    let alone = format!("mattermost_metrics {sub}");
+    let mut out = String::new();
+    let mut inside = false;
+    for line in USAGE.lines() {
+        let body = line.strip_prefix("usage:").unwrap_or(line).trim_start();
+        if body.starts_with("mattermost_metrics") {
+            inside = body.starts_with(&start) || body.trim_end() == alone;
+            if inside {
+                out.push_str("usage: ");
+                out.push_str(body);
+                out.push('\n');
+            }
+        } else if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// Whether `argv0` names `prometheus2splunk` (on Windows
@@ -120,12 +163,10 @@ fn package(args: Vec<std::ffi::OsString>) -> anyhow::Result<ExitCode> {
         }
     };
     let binaries = std::iter::once(linux).chain(windows).collect();
-    println!("{}", package::write(binaries, &out)?.display());
+    print_stdout(&format!("{}\n", package::write(binaries, &out)?.display()))?;
     if let Some((platform, exe)) = aarch64 {
-        println!(
-            "{}",
-            package::write_standalone(platform, exe, &out)?.display()
-        );
+        let path = package::write_standalone(platform, exe, &out)?;
+        print_stdout(&format!("{}\n", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -141,14 +182,19 @@ usage: mattermost_metrics                        run as splunkd's modular input 
                                                  windows_x86_64; and DIR/mattermost_metrics_hec-VERSION-linux_aarch64.tar.gz
        mattermost_metrics convert [--input-format auto|prometheus|openmetrics]
                                   [--output raw|json] [--strict] [--keep-created]
-                                  [--include REGEX] [--exclude REGEX] [FILE|-]
-       mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] [--port PORT=JOB ...] 'EXPR'
+                                  [--include REGEX|dashboards] [--exclude REGEX] [--sizing [--interval SECONDS]] [FILE|-]
+                                                 print the data points a scrape gives (--sizing: per metric name, the
+                                                 points per scrape and the licence GB a day at --interval, default 60)
+       mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] [--port PORT=JOB ...] [--] 'EXPR'
                                                  print the SPL search that computes a PromQL expression
+                                                 (an EXPR may begin with -, as in '-go_goroutines')
        mattermost_metrics dashboard SPEC.json    print the dashboard generated from a panel spec
+       mattermost_metrics dashboard --nav DASHBOARDS_DIR
+                                                 print the app menu for DASHBOARDS_DIR/specs and its other dashboards
        mattermost_metrics alerts RULES.yml [--macros MACROS.conf | --readme]
                                                  print the savedsearches.conf compiled from Prometheus alerting
                                                  rules (--macros: that macros.conf with the thresholds updated;
-                                                 --readme: the README's table of alerts)
+                                                 --readme: the table of alerts in docs/alerts.md)
        mattermost_metrics alert-webhook [--execute] < PAYLOAD.json
                                                  post a Splunk alert to a Mattermost incoming webhook (the
                                                  app's alert action; splunkd runs it with --execute)

@@ -22,7 +22,22 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     let mut p = lexopt::Parser::from_args(args);
     let mut opts = Options::default();
     let mut expr: Option<String> = None;
-    while let Some(arg) = p.next()? {
+    loop {
+        // An expression may begin with `-` (`-go_goroutines`, unary
+        // minus): a lone argument starting with one dash is the
+        // expression, since this command has no short options.
+        if expr.is_none() {
+            if let Some(mut raw) = p.try_raw_args() {
+                if let Some(v) = raw.next_if(|a| {
+                    a.to_str()
+                        .is_some_and(|a| a.starts_with('-') && !a.starts_with("--") && a.len() > 1)
+                }) {
+                    expr = Some(v.string()?);
+                    continue;
+                }
+            }
+        }
+        let Some(arg) = p.next()? else { break };
         match arg {
             Long("span") => {
                 let v = p.value()?.string()?;
@@ -54,7 +69,8 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
                 let Some((port, job)) = v.split_once('=') else {
                     bail!("--port: expected PORT=JOB (e.g. 9100=node), not {v:?}");
                 };
-                opts.instance_ports.insert(port.to_string(), job.to_string());
+                opts.instance_ports
+                    .insert(port.to_string(), job.to_string());
             }
             Value(v) if expr.is_none() => expr = Some(v.string()?),
             _ => return Err(arg.unexpected().into()),
@@ -62,7 +78,8 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
     }
     let Some(expr) = expr else {
         bail!(
-            "usage: mattermost_metrics promql [--span SECONDS|auto] [--var NAME=VALUE ...] [--port PORT=JOB ...] 'EXPR'"
+            "{}",
+            super::usage_of("promql").unwrap_or_default().trim_end()
         );
     };
     match spl::compile_str(&expr, &opts) {
@@ -70,7 +87,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode> {
             for n in &q.notes {
                 eprintln!("NOTE {n}");
             }
-            println!("{}", q.spl);
+            crate::cli::print_stdout(&format!("{}\n", q.spl))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

@@ -141,7 +141,7 @@ pub const FLAGS: &[Flag] = &[
         name: "include_metrics",
         kind: Kind::Value,
         default: None,
-        help: "regular expression: keep only metrics whose Prometheus name matches it in full",
+        help: "dashboards (only the metrics the app's dashboards and alerts read, as this version ships them), or a regular expression: keep only metrics whose Prometheus name matches it in full",
         compat: false,
     },
     Flag {
@@ -170,6 +170,13 @@ pub const FLAGS: &[Flag] = &[
         kind: Kind::Value,
         default: None,
         help: "PEM file of the CAs to trust for an https HEC (instead of the public roots)",
+        compat: false,
+    },
+    Flag {
+        name: "splunk_proxy",
+        kind: Kind::Value,
+        default: None,
+        help: "HTTP proxy to reach HEC through (CONNECT), http://[user:password@]host:port; with credentials, set it in the environment (SPLUNK_PROXY), which does not show in ps (default: HTTPS_PROXY / HTTP_PROXY of the environment, never for a loopback HEC)",
         compat: false,
     },
     Flag {
@@ -261,6 +268,8 @@ pub struct Config {
     pub dimensions: Vec<(String, String)>,
     pub scrape_ca_bundle: Option<PathBuf>,
     pub splunk_ca_bundle: Option<PathBuf>,
+    /// The proxy to HEC, maybe with credentials (so a [`Secret`]).
+    pub splunk_proxy: Option<Secret>,
     pub max_body_bytes: u64,
     /// 0: no limit.
     pub sample_limit: u64,
@@ -337,6 +346,8 @@ pub enum Parsed {
     Run(Box<Config>),
     /// `-h`, `-help`, `--help`.
     Help,
+    /// `-version`, `--version` (as prometheus2splunk took it).
+    Version,
 }
 
 /// Every problem found, one sentence each, naming the flag or variable.
@@ -434,6 +445,9 @@ pub fn parse(
         };
         if name == "h" || name == "help" {
             return Ok(Parsed::Help);
+        }
+        if name == "version" {
+            return Ok(Parsed::Version);
         }
         let Some(spec) = FLAGS.iter().find(|f| f.name == name) else {
             errors.push(format!(
@@ -679,6 +693,18 @@ pub fn parse(
         text("scrape_ca_bundle").and_then(|(v, l)| readable_file(&v, &l, &mut errors));
     let splunk_ca_bundle =
         text("splunk_ca_bundle").and_then(|(v, l)| readable_file(&v, &l, &mut errors));
+    let splunk_proxy = text("splunk_proxy").and_then(|(v, l)| match url::Url::parse(&v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Some(Secret::new(v))
+        }
+        _ => {
+            errors.push(format!(
+                "{l} {:?}: expected http://[user:password@]HOST:PORT (an HTTP proxy)",
+                redact_url(&v)
+            ));
+            None
+        }
+    });
     let max_body_mb = number("max_body_mb", 0.001, 4096.0, &mut errors);
     let sample_limit = number("sample_limit", 0.0, 1e9, &mut errors);
     if let Some(n) = sample_limit.filter(|n| n.fract() != 0.0) {
@@ -749,6 +775,7 @@ pub fn parse(
         dimensions,
         scrape_ca_bundle,
         splunk_ca_bundle,
+        splunk_proxy,
         max_body_bytes: (max_body_mb.expect("checked") * 1024.0 * 1024.0) as u64,
         sample_limit: sample_limit.expect("checked") as u64,
         max_queue_bytes: max_queue_bytes.expect("checked"),
@@ -807,12 +834,11 @@ fn default_host(url_host: &str, machine_host: &str) -> String {
 }
 
 fn pattern(v: &str, label: &str, errors: &mut Vec<String>) -> Option<Regex> {
-    // Matched in full, as the modular input's Include / Exclude.
-    match Regex::new(&format!("^(?:{v})$")) {
+    // Matched in full, as the modular input's Include / Exclude; the
+    // preset `dashboards` as well.
+    match crate::preset::full_match(v) {
         Ok(r) => Some(r),
-        Err(e) => {
-            let detail = e.to_string();
-            let detail = detail.lines().last().unwrap_or_default().trim();
+        Err(detail) => {
             errors.push(format!(
                 "{label} {v:?}: not a valid regular expression: {detail}"
             ));
@@ -946,17 +972,28 @@ pub fn usage() -> String {
             {
                 " duration"
             }
+            // A number shows as one, as Go's flag package shows an int.
+            Kind::Value if f.default.is_some_and(|d| d.parse::<u64>().is_ok()) => " int",
             _ => " string",
         };
         let _ = writeln!(s, "  -{}{arg}", f.name);
         let _ = write!(s, "        {}", f.help);
         if let Some(d) = f.default {
-            if f.kind != Kind::Bool {
-                let _ = write!(s, " (default {d:?})");
+            match arg {
+                "" => {}
+                " string" => {
+                    let _ = write!(s, " (default {d:?})");
+                }
+                _ => {
+                    let _ = write!(s, " (default {d})");
+                }
             }
         }
         s.push('\n');
     }
+    s.push_str(
+        "  -version\n        print the version and exit\n  -help\n        print this help and exit\n",
+    );
     s
 }
 

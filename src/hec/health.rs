@@ -18,7 +18,7 @@ use super::batch::Grouper;
 use crate::health::{self, ScrapeHealth, METRICS as HEALTH_METRICS};
 
 /// The sender's own health metrics, after the modular input's, under the
-/// same prefix (documented in the README).
+/// same prefix (documented in docs/hec.md).
 pub const HEC_HEALTH_METRICS: &[(&str, &str)] = &[
     (
         "hec_points_sent_total",

@@ -52,6 +52,7 @@ const SETTING_NAMES: SettingNames = SettingNames {
     ca_bundle: "-scrape_ca_bundle",
     no_verify: "-allow_insecure",
     client_cert: None,
+    auth: None,
 };
 
 /// Exit status for invalid settings.
@@ -64,7 +65,11 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     let env = |k: &str| std::env::var(k).ok();
     let cfg = match config::parse(&args, &env, &machine_hostname()) {
         Ok(Parsed::Help) => {
-            print!("{}", config::usage());
+            crate::cli::print_stdout(&config::usage())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ok(Parsed::Version) => {
+            crate::cli::print_stdout(&crate::cli::version_line())?;
             return Ok(ExitCode::SUCCESS);
         }
         Ok(Parsed::Run(cfg)) => *cfg,
@@ -83,7 +88,21 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_CONFIG));
         }
     };
-    log::init(cfg.log_level, vec![cfg.token.clone()]);
+    // The proxy's password, if any, is blanked out of every line as the token is.
+    let proxy_password = cfg
+        .splunk_proxy
+        .as_ref()
+        .and_then(|p| url::Url::parse(p.expose()).ok())
+        .and_then(|u| {
+            u.password()
+                .map(|p| crate::scrape::Secret::new(p.to_string()))
+        });
+    log::init(
+        cfg.log_level,
+        std::iter::once(cfg.token.clone())
+            .chain(proxy_password)
+            .collect(),
+    );
     for w in &cfg.warnings {
         log::warning!("{w}");
     }
@@ -234,6 +253,7 @@ fn build_targets(cfg: &Config) -> anyhow::Result<Vec<target::Target>> {
             auth: Auth::None,
             max_body_bytes: cfg.max_body_bytes,
             names: SETTING_NAMES,
+            proxy: None,
         })
         .map_err(|e| anyhow::anyhow!("-scrape_target {} (with -scrape_ca_bundle): {e:#}", t.url))?;
         out.push(target::Target {

@@ -109,10 +109,15 @@ impl Hec {
                 .trim_matches(['[', ']'])
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
-        let proxy = if loopback {
-            None
-        } else {
-            ureq::Proxy::try_from_env()
+        let proxy = match &cfg.splunk_proxy {
+            Some(p) => Some(ureq::Proxy::new(p.expose()).map_err(|e| {
+                anyhow!(
+                    "-splunk_proxy {}: {e}",
+                    crate::scrape::redact_url(p.expose())
+                )
+            })?),
+            None if loopback => None,
+            None => ureq::Proxy::try_from_env(),
         };
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(cfg.splunk_timeout))
@@ -240,13 +245,20 @@ impl Hec {
         use std::io::ErrorKind as K;
         use ureq::Error as E;
         let url = &self.url;
-        let tls = match e {
-            E::Rustls(_) | E::Tls(_) => true,
-            E::Io(io) => io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()),
-            _ => false,
+        let rustls_error = match e {
+            E::Rustls(r) => Some(r),
+            E::Io(io) => io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()),
+            _ => None,
         };
+        // A plain-HTTP port answers the TLS hello with HTTP, which rustls
+        // reads as a corrupt record: that is no certificate problem.
+        if let Some(rustls::Error::InvalidMessage(_)) = rustls_error {
+            return format!(
+                "{url} did not answer with TLS ({e}): if HEC serves plain HTTP on this port \
+                 (Enable SSL off in HEC's Global Settings), use http:// in -splunk_target"
+            );
+        }
+        let tls = rustls_error.is_some() || matches!(e, E::Tls(_));
         if tls {
             return format!(
                 "TLS with {url} failed ({e}): for a private CA set -splunk_ca_bundle; Splunk's \

@@ -47,7 +47,7 @@ pub const WINDOWS_X86_64: Platform = Platform {
     arch: object::Architecture::X86_64,
 };
 /// Standalone only: Splunk documents no `linux_aarch64` platform folder
-/// for an app's executables (README.md, "Platforms").
+/// for an app's executables (docs/developing.md, "Platforms").
 pub const LINUX_AARCH64: Platform = Platform {
     folder: "linux_aarch64",
     file_name: "mattermost_metrics",
@@ -211,7 +211,7 @@ const SYSTEMD_UNIT: (&str, &[u8]) = (
     include_bytes!("../../contrib/mattermost_metrics_hec.service"),
 );
 
-/// The HEC sender for a host with no Splunk (README.md, "Standalone
+/// The HEC sender for a host with no Splunk (docs/hec.md, "Standalone
 /// mode"): `<name>.tar.gz` holding the executable and its systemd unit
 /// under the folder `<name>/`. Returns its path.
 pub fn write_standalone(platform: &Platform, exe: Vec<u8>, out_dir: &Path) -> Result<PathBuf> {

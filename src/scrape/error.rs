@@ -77,7 +77,7 @@ pub enum ScrapeError {
         problem: TlsProblem,
         detail: String,
         /// The settings the message points to.
-        names: SettingNames,
+        names: Box<SettingNames>,
     },
     /// No complete answer within the timeout (`timeout`).
     Timeout {
@@ -102,6 +102,8 @@ pub enum ScrapeError {
         redirected_to: Option<String>,
         /// The start of the error page, on one line.
         body: String,
+        /// The front end's credentials setting ([`SettingNames::auth`]).
+        auth_setting: Option<&'static str>,
     },
     /// A `Content-Type` that is neither Prometheus text nor OpenMetrics
     /// (`not_metrics`).
@@ -258,6 +260,7 @@ impl fmt::Display for ScrapeError {
                 auth_sent,
                 redirected_to,
                 body,
+                auth_setting,
             } => {
                 write!(f, "HTTP {status}")?;
                 if !reason.is_empty() {
@@ -268,7 +271,13 @@ impl fmt::Display for ScrapeError {
                     write!(f, " (redirected to {to})")?;
                 }
                 f.write_str(": ")?;
-                status_hint(f, *status, *auth_sent, redirected_to.is_some())?;
+                status_hint(
+                    f,
+                    *status,
+                    *auth_sent,
+                    redirected_to.is_some(),
+                    *auth_setting,
+                )?;
                 if !body.is_empty() {
                     write!(f, "; the server said: {body:?}")?;
                 }
@@ -408,6 +417,7 @@ fn status_hint(
     status: u16,
     auth_sent: bool,
     redirected: bool,
+    auth_setting: Option<&str>,
 ) -> fmt::Result {
     match status {
         401 | 403 if redirected && auth_sent => f.write_str(
@@ -417,7 +427,14 @@ fn status_hint(
             "the endpoint refused the credentials: check the bearer token or the username and \
              password",
         ),
-        401 => f.write_str("the endpoint needs credentials: set a bearer token or basic auth"),
+        401 => match auth_setting {
+            Some(setting) => write!(f, "the endpoint needs credentials: set {setting}"),
+            None => f.write_str(
+                "the endpoint needs credentials, which this sender cannot send: scrape it with \
+                 the modular input (it has bearer token and basic auth settings), or let the \
+                 endpoint accept this sender without credentials",
+            ),
+        },
         403 if auth_sent => f.write_str(
             "the credentials were refused (forbidden): check that this account may read the \
              metrics",
@@ -495,7 +512,7 @@ pub(super) fn classify(err: ureq::Error, phase: Phase, ctx: &Ctx<'_>) -> ScrapeE
             url,
             problem: TlsProblem::Other,
             detail: msg.to_string(),
-            names: ctx.names,
+            names: Box::new(ctx.names),
         },
         E::RequireHttpsOnly(to) => ScrapeError::Redirect {
             url,
@@ -561,6 +578,17 @@ pub(super) fn classify(err: ureq::Error, phase: Phase, ctx: &Ctx<'_>) -> ScrapeE
         E::ConnectionFailed => ScrapeError::Connect {
             url,
             detail: "connection failed".to_string(),
+        },
+        E::ConnectProxyFailed(answer) => ScrapeError::Connect {
+            url,
+            detail: if answer.contains("407") {
+                format!(
+                    "the HTTP proxy refused the credentials ({answer}): check the proxy user \
+                     name and the password stored for it"
+                )
+            } else {
+                format!("the HTTP proxy refused the tunnel ({answer})")
+            },
         },
         other => ScrapeError::Io {
             url,
@@ -722,7 +750,7 @@ fn tls_error(url: String, e: &rustls::Error, ctx: &Ctx<'_>) -> ScrapeError {
         url,
         problem,
         detail,
-        names: ctx.names,
+        names: Box::new(ctx.names),
     }
 }
 

@@ -28,7 +28,9 @@
 //!   request, response headers and the whole body, redirects included.
 //! - Proxies from the environment (`HTTP_PROXY`, `HTTPS_PROXY`, ...) are not
 //!   used, as with Prometheus' default: a metrics endpoint is scraped
-//!   directly.
+//!   directly, unless [`ScrapeConfig::proxy`] names an HTTP proxy, which
+//!   every request then goes through with `CONNECT` (TLS to an https target
+//!   stays end to end), with basic credentials when it has them.
 //!
 //! # TLS
 //!
@@ -78,7 +80,8 @@ mod tls;
 pub use address::{check_url, redact_url, UrlProblem};
 use error::{classify, Ctx, Phase};
 pub use error::{ScrapeError, TlsProblem};
-use tls::{load_ca_bundle, load_client_cert};
+pub(crate) use tls::load_ca_bundle;
+use tls::load_client_cert;
 
 /// What the front end calls the settings that an error message tells the
 /// admin to change, so that the message names one that exists there.
@@ -92,6 +95,9 @@ pub struct SettingNames {
     pub no_verify: &'static str,
     /// The client certificate and key; `None` where the front end has none.
     pub client_cert: Option<&'static str>,
+    /// The credentials sent to the endpoint (bearer token, basic auth);
+    /// `None` where the front end has none.
+    pub auth: Option<&'static str>,
 }
 
 impl SettingNames {
@@ -101,6 +107,7 @@ impl SettingNames {
         ca_bundle: "ca_bundle",
         no_verify: "verify_tls = false",
         client_cert: Some("client_cert and client_key"),
+        auth: Some("a bearer token or basic auth (auth)"),
     };
 }
 
@@ -175,6 +182,44 @@ impl fmt::Display for Secret {
     }
 }
 
+/// An HTTP proxy to go through. `Debug` shows its URL only.
+#[derive(Clone)]
+pub struct ProxyConfig {
+    /// `http://proxy.example.com:3128`, without credentials.
+    pub url: String,
+    /// Basic credentials, when the proxy asks for them.
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+}
+
+impl fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProxyConfig")
+            .field("url", &redact_url(&self.url))
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+impl ProxyConfig {
+    /// ureq's proxy, credentials in its URL (percent-encoded). Errors name
+    /// the proxy without credentials.
+    pub fn to_ureq(&self) -> anyhow::Result<ureq::Proxy> {
+        let shown = redact_url(&self.url);
+        let mut u = url::Url::parse(self.url.trim())
+            .map_err(|e| anyhow!("proxy {shown:?} is not a URL ({e})"))?;
+        if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+            bail!("proxy {shown:?}: expected http://HOST:PORT (an HTTP proxy)");
+        }
+        if let Some(user) = &self.username {
+            let _ = u.set_username(user);
+            let _ = u.set_password(self.password.as_ref().map(Secret::expose));
+        }
+        ureq::Proxy::new(u.as_str()).map_err(|e| anyhow!("proxy {shown}: {e}"))
+    }
+}
+
 /// How a scrape authenticates.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Auth {
@@ -211,6 +256,8 @@ pub struct ScrapeConfig {
     pub max_body_bytes: u64,
     /// How error messages name the settings above.
     pub names: SettingNames,
+    /// The HTTP proxy to go through; `None`: straight to the target.
+    pub proxy: Option<ProxyConfig>,
 }
 
 impl ScrapeConfig {
@@ -227,6 +274,7 @@ impl ScrapeConfig {
             auth: Auth::None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             names: SettingNames::FIELDS,
+            proxy: None,
         }
     }
 }
@@ -242,6 +290,7 @@ impl fmt::Debug for ScrapeConfig {
             .field("client_key", &self.client_key)
             .field("auth", &self.auth)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -345,10 +394,11 @@ impl Scraper {
         let has_client_cert = client_cert.is_some();
         tls = tls.client_cert(client_cert);
 
+        let proxy = cfg.proxy.as_ref().map(ProxyConfig::to_ureq).transpose()?;
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(cfg.timeout))
             .http_status_as_error(false)
-            .proxy(None)
+            .proxy(proxy)
             .user_agent(USER_AGENT)
             .accept(ACCEPT)
             .accept_encoding("gzip")
@@ -421,6 +471,7 @@ impl Scraper {
                 auth_sent: self.authorization.is_some(),
                 redirected_to,
                 body: self.quote(&page, &content_type),
+                auth_setting: self.names.auth,
             });
         }
 

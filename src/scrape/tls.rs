@@ -23,7 +23,7 @@ fn not_pem_hint(bytes: &[u8]) -> &'static str {
 }
 
 /// The CA certificates of a PEM bundle, each checked as a trust anchor.
-pub(super) fn load_ca_bundle(path: &Path) -> anyhow::Result<Vec<Certificate<'static>>> {
+pub(crate) fn load_ca_bundle(path: &Path) -> anyhow::Result<Vec<Certificate<'static>>> {
     let bytes = read_file("ca_bundle", path)?;
     let mut certs = Vec::new();
     let mut store = rustls::RootCertStore::empty();

@@ -91,25 +91,36 @@ impl Splunkd {
 
     /// The secret stored for the input `input_name`, if any.
     pub fn read_secret(&self, input_name: &str) -> Result<Option<Secret>> {
+        self.read_password(
+            REALM,
+            input_name,
+            &format!("the secret of input {input_name}"),
+        )
+    }
+
+    /// The password stored under (`realm`, `user`) in the app's namespace,
+    /// if any; `what` names it in errors ("the secret of input X").
+    pub fn read_password(&self, realm: &str, user: &str, what: &str) -> Result<Option<Secret>> {
         let url = self.url(&format!(
             "storage/passwords/{}?output_mode=json",
-            enc(&entity(REALM, input_name))
+            enc(&entity(realm, user))
         ));
         let mut resp = self
             .agent
             .get(&url)
             .header("Authorization", &self.auth())
             .call()
-            .with_context(|| {
-                format!(
-                    "reading the secret of input {input_name} from splunkd at {}",
-                    self.server_uri
-                )
-            })?;
+            .with_context(|| format!("reading {what} from splunkd at {}", self.server_uri))?;
         match resp.status().as_u16() {
             200 => {}
             404 => return Ok(None),
-            s => bail!("splunkd answered HTTP {s} when asked for the secret of input {input_name} (storage/passwords)"),
+            s @ (401 | 403) => bail!(
+                "splunkd refused to give {what} (HTTP {s} from storage/passwords): the \
+                 credential store of app {} is readable by admins only (metadata/default.meta, \
+                 [passwords]), and this ran as a user who is not one",
+                self.app
+            ),
+            s => bail!("splunkd answered HTTP {s} when asked for {what} (storage/passwords)"),
         }
         let body = resp
             .body_mut()

@@ -236,7 +236,7 @@ fn parse(xml: &str, root: &str) -> Result<Definition> {
     if !seen_root {
         bail!(
             "no <{root}> element on stdin (splunkd always writes one; run by hand, pipe one \
-             in: README.md, Troubleshooting)"
+             in: docs/troubleshooting.md)"
         );
     }
     if !path.is_empty() {

@@ -29,13 +29,15 @@ impl Level {
     }
 }
 
-/// Formats one log line: `LEVEL stanza="NAME" message`, with any line
-/// break in the message folded into a space.
+/// Formats one log line: `LEVEL stanza="NAME" message`, with any run of
+/// control characters in the message (line breaks, but also the vertical
+/// tab, form feed, NEL or U+2028 that some readers take as a break) folded
+/// into a space, so that text quoted from data can never forge a line.
 pub fn line(level: Level, stanza: Option<&str>, msg: &dyn Display) -> String {
     let mut text = msg.to_string();
-    if text.contains(['\n', '\r']) {
+    if text.contains(breaks_line) {
         text = text
-            .split(['\n', '\r'])
+            .split(breaks_line)
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
@@ -44,6 +46,11 @@ pub fn line(level: Level, stanza: Option<&str>, msg: &dyn Display) -> String {
         Some(s) => format!("{} stanza=\"{}\" {}\n", level.name(), s, text),
         None => format!("{} {}\n", level.name(), text),
     }
+}
+
+/// Whether `c` may end a line for some reader of splunkd.log.
+fn breaks_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// Writes log lines to stderr for one stanza.
@@ -89,5 +96,9 @@ mod tests {
             "WARN stanza=\"mattermost_metrics://a\" x y z\n"
         );
         assert_eq!(line(Level::Error, None, &"boom"), "ERROR boom\n");
+        assert_eq!(
+            line(Level::Info, None, &"a\u{b}b\u{85}c\u{2028}INFO forged"),
+            "INFO a b c INFO forged\n"
+        );
     }
 }
