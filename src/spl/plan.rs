@@ -7,16 +7,18 @@
 //! The semantic decisions, each written down once:
 //!
 //! 1. **The rate window is the bucket.** `rate(x[5m])` at a Grafana step is
-//!    the rate over the 5 minutes before it, a sliding window. `mstats
-//!    rate_sum(x) ... span=S` is the rate over each bucket of S seconds:
-//!    (last - first) / (last time - first time) of the samples inside it,
-//!    counter resets handled. Prometheus extrapolates the same slope to the
-//!    window's edges, so when the window equals the bucket both give the
-//!    same number (the differential harness checks that at step = range).
-//!    When they differ (a 2-minute bucket under `[5m]`), Splunk's line is
-//!    less smoothed than Grafana's; neither is wrong, and the average over
-//!    time is the same. `increase(x[R])` is that rate times R seconds, so
-//!    its unit stays "per R" whatever the bucket.
+//!    the rate over the 5 minutes before it, a sliding window, extrapolated
+//!    to the window's edges. `mstats rate_sum(x) ... span=S` is, per series
+//!    and bucket of S seconds, the change from "the latest value of a metric
+//!    measurement from the previous timespan" (the basis) to the bucket's
+//!    latest value, over the time between them, resets handled (Search
+//!    Reference > Time functions, rate_avg/rate_sum). Both average the same
+//!    samples' slopes over different stretches of time: where the rate is
+//!    steady they agree; where it changes, Splunk's line is less smoothed
+//!    than Grafana's, with the same average over time. The differential
+//!    harness holds each rate-derived value between the two definitions
+//!    evaluated on the same samples. `increase(x[R])` is that rate times R
+//!    seconds, so its unit stays "per R" whatever the bucket.
 //! 2. **`irate` is `rate`.** Splunk has no "last two samples" function, and
 //!    emulating one needs every sample of every series out of the index.
 //!    For a counter whose rate is steady over the bucket the two agree; a

@@ -3,7 +3,7 @@
 //! A panel is compared the way a person compares two charts: by the name of each line (its
 //! legend) and, at each step, by its value. Prometheus is the reference ("expected").
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -57,6 +57,9 @@ pub struct Bounds<'a> {
     /// its own (`splunk_def.rs`), for the rate-derived series (by name); a series not here is
     /// not rate-derived and is held to [`REL_TOL`].
     pub splunk_def: &'a [NamedSeries],
+    /// The names of the rate-derived series (those of a target with `rate`, `irate` or
+    /// `increase`), whether or not Splunk's definition has a value for them.
+    pub rate_derived: &'a BTreeSet<String>,
     /// Whether the bucket of evaluation time `t` is not wholly inside the time range: the
     /// dashboard may draw no point there (it has only part of the bucket's data).
     pub edge: &'a dyn Fn(i64) -> bool,
@@ -66,6 +69,7 @@ impl Bounds<'_> {
     /// Every series held to [`REL_TOL`], no edge.
     pub const NONE: Bounds<'static> = Bounds {
         splunk_def: &[],
+        rate_derived: &BTreeSet::new(),
         edge: &|_| false,
     };
 }
@@ -357,7 +361,11 @@ pub fn compare(
         let mut candidates: Vec<(usize, usize, usize, PairResult)> = Vec::new();
         for (i, e) in exp.iter().enumerate() {
             for (j, a) in act.iter().enumerate() {
-                let s = splunk_def.get(name).map(Vec::as_slice);
+                let s = if bounds.rate_derived.contains(name) {
+                    Some(splunk_def.get(name).map(Vec::as_slice).unwrap_or(&[]))
+                } else {
+                    None
+                };
                 let r = compare_pair(name, &e.points, &a.points, s, bounds, known);
                 candidates.push((r.bad.len(), i, j, r));
             }
@@ -590,8 +598,10 @@ pub fn self_check() -> Result<(), String> {
         &[(60, 1.2), (120, f64::NAN), (180, 3.0), (240, 4.0)],
     )];
     let edge = |t: i64| t == 180;
+    let rate: BTreeSet<String> = ["r".to_string()].into_iter().collect();
     let b = Bounds {
         splunk_def: &def,
+        rate_derived: &rate,
         edge: &edge,
     };
     for (what, ours, want) in [

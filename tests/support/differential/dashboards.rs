@@ -399,10 +399,25 @@ pub fn expected(
     vars: &BTreeMap<String, VarValue>,
     side: Side,
 ) -> Result<Vec<NamedSeries>> {
+    Ok(drawn(prom, spec, panel, plan, vars, side)?.0)
+}
+
+/// [`expected`], and the names of the series drawn from a rate-derived target.
+pub fn drawn(
+    prom: &PromClient,
+    spec: &Spec,
+    panel: &Panel,
+    plan: &PanelPlan,
+    vars: &BTreeMap<String, VarValue>,
+    side: Side,
+) -> Result<(Vec<NamedSeries>, BTreeSet<String>)> {
     let values: BTreeMap<String, String> =
         vars.iter().filter_map(|(_, v)| v.token.clone()).collect();
     let mut out = Vec::new();
+    let mut rate_derived = BTreeSet::new();
     for t in &plan.targets {
+        // (`Side::SplunkDefinition` of a rate-derived target: one entry per name Grafana draws,
+        // even where Splunk's definition has no value at all.)
         let (mut series, reduce_it) = match (side, &t.splunk_expr) {
             (Side::Prometheus, _) => (
                 prom.query_range(&t.prom_expr, plan.start_s, plan.end_s, plan.step_s)?,
@@ -445,10 +460,13 @@ pub fn expected(
                 (Some(r), true) => reduce(r, &s.points, plan.end_s),
                 _ => s.points,
             };
+            if t.splunk_expr.is_some() {
+                rate_derived.insert(name.clone());
+            }
             out.push(NamedSeries { name, points });
         }
     }
-    Ok(out)
+    Ok((out, rate_derived))
 }
 
 // ------------------------------------------------------------------ helpers

@@ -78,7 +78,7 @@ fn store(scrapes: &[Scrape]) -> Result<&'static spl::Store> {
             s.time_ms,
             |dp| {
                 // The Calls plugin's, rtcd's and node_exporter's inputs add
-                // `job` (README, "Calls, rtcd and node_exporter"); a server
+                // `job` (docs/dashboards.md, "Calls, rtcd and node_exporter"); a server
                 // input adds none.
                 let job = (s.job != timeline::JOB_MATTERMOST).then_some(s.job.as_str());
                 let source = format!("http://{}:{}{}", s.node, s.port, s.path);
@@ -261,8 +261,14 @@ pub fn span_tokens(scrapes: &[Scrape], range: TimeRange) -> Result<BTreeMap<Stri
     let row = rows
         .first()
         .ok_or_else(|| anyhow!("the span search gave no result"))?;
-    let tokens: BTreeMap<String, String> =
-        row.0.iter().map(|(k, v)| (k.clone(), v.text())).collect();
+    // The fields its `<done>` sets as tokens.
+    let set = ["span", "span_s", "span_lookback", CHART_EARLIEST_TOKEN];
+    let tokens: BTreeMap<String, String> = row
+        .0
+        .iter()
+        .filter(|(k, _)| set.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.text()))
+        .collect();
     if !tokens
         .get("span_s")
         .is_some_and(|s| s.parse::<i64>().is_ok())

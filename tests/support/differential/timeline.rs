@@ -96,7 +96,7 @@ pub const DURATION_S: i64 = 8 * 3600;
 pub const END_S: i64 = START_S + DURATION_S;
 /// 15 s, as the Prometheus that Mattermost's Grafana dashboards were drawn from scrapes: their
 /// `[1m]` rates need at least two samples a minute. (The modular input's default is 60 s; a
-/// site that keeps it gets a `[1m]` panel's rate over its two-minute buckets, README "Known
+/// site that keeps it gets a `[1m]` panel's rate over its two-minute buckets, docs/promql.md "Known
 /// semantic differences".)
 pub const SCRAPE_INTERVAL_S: i64 = 15;
 /// Scheduled scrapes per endpoint (some of them missing: [`present`]).
