@@ -30,18 +30,17 @@ impl Level {
 }
 
 /// Formats one log line: `LEVEL stanza="NAME" message`, with any line
-/// break in the message folded into a space.
+/// break in the message folded into a space, and its length bounded
+/// ([`crate::logline`]).
 pub fn line(level: Level, stanza: Option<&str>, msg: &dyn Display) -> String {
-    let mut text = msg.to_string();
-    if text.contains(['\n', '\r']) {
-        text = text
-            .split(['\n', '\r'])
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-    }
+    let text = crate::logline::one_line(&msg.to_string());
     match stanza {
-        Some(s) => format!("{} stanza=\"{}\" {}\n", level.name(), s, text),
+        Some(s) => format!(
+            "{} stanza=\"{}\" {}\n",
+            level.name(),
+            crate::logline::quote(s),
+            text
+        ),
         None => format!("{} {}\n", level.name(), text),
     }
 }
