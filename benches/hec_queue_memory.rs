@@ -22,20 +22,32 @@
 //! costs exactly its bound (it was 3.3 when the bound counted body lengths
 //! and the gzip buffers kept their spare capacity).
 //!
+//! Then the scrapes in flight: eight targets, each a gzip body of about
+//! 1/1000 of its decoded size that expands past `-max_body_mb` (64 MB), HEC
+//! down. Each scrape fails at the cap, having held up to twice the cap
+//! while its buffer grew. Baseline, in the same run: `-max_memory_mb`
+//! so large that all eight scrape at once (what landed before turns). The
+//! verdict: with the default `-max_memory_mb` (448) the peak stays under
+//! the systemd unit's `MemoryMax=512M`, and under the bound plus the
+//! process's own memory.
+//!
 //! cargo bench --bench hec_queue_memory
 //!
-//! Without `--bench` (`cargo test --benches`) it measures 1 and 4 MB only.
+//! Without `--bench` (`cargo test --benches`) it measures 1 and 4 MB only,
+//! and the eight targets for 3 s.
 
+#[path = "support/process.rs"]
+mod process;
 #[path = "../tests/support/test_servers.rs"]
 mod test_servers;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use process::{spawn_sender, status_kb};
 use test_servers::{Response, TestServer};
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -43,14 +55,6 @@ const MIB: f64 = 1024.0 * 1024.0;
 const SLACK_MIB: f64 = 4.0;
 /// The longest one measurement may take before it is called off.
 const MAX_RUN: Duration = Duration::from_secs(240);
-
-/// A `kB` field of `/proc/<pid>/status`, in bytes.
-fn status_kb(pid: u32, field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024.0)
-}
 
 struct Measured {
     /// Peak resident set over the whole run.
@@ -72,9 +76,9 @@ fn measure(
     mb: f64,
     duration: Option<Duration>,
 ) -> Measured {
-    let mut child = Command::new(bin)
-        .args([
-            "hec",
+    let mut child = spawn_sender(
+        bin,
+        &[
             "-scrape_target",
             targets,
             "-scrape_interval=100ms",
@@ -85,13 +89,8 @@ fn measure(
             "-retry_backoff_max=1s",
             "-log_level=warn",
             &format!("-max_queue_mb={mb}"),
-        ])
-        .env_clear()
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the sender");
+        ],
+    );
     let pid = child.id();
     let full = Arc::new(AtomicBool::new(false));
     let stderr = child.stderr.take().unwrap();
@@ -136,6 +135,73 @@ fn measure(
         fill: filled_at.expect("the queue filled"),
         ran: start.elapsed(),
     }
+}
+
+/// The peak resident set of the sender run with `args` for `duration`.
+fn peak_of(bin: &str, args: &[&str], duration: Duration) -> f64 {
+    let mut child = spawn_sender(bin, args);
+    let mut stderr = child.stderr.take().unwrap();
+    thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    thread::sleep(duration);
+    let peak = status_kb(child.id(), "VmHWM:").expect("VmHWM");
+    let _ = child.kill();
+    let _ = child.wait();
+    peak
+}
+
+/// Eight targets expanding past the body cap at once, with and without
+/// turns; whether the peak stays under the unit's MemoryMax.
+fn scrapes_in_flight(bin: &str, dead_hec: &str, bench_mode: bool) -> bool {
+    let bombs: Vec<TestServer> = (0..8)
+        .map(|_| TestServer::gzip_bomb(80 * 1024 * 1024))
+        .collect();
+    let targets = bombs
+        .iter()
+        .map(TestServer::url)
+        .collect::<Vec<_>>()
+        .join(",");
+    let duration = Duration::from_secs(if bench_mode { 20 } else { 3 });
+    let run = |max_memory: &str| {
+        peak_of(
+            bin,
+            &[
+                "-scrape_target",
+                &targets,
+                "-scrape_interval=1s",
+                "-timeout=10s",
+                "-splunk_target",
+                dead_hec,
+                "-splunk_authorization=bench-token",
+                "-log_level=error",
+                "-max_queue_mb=64",
+                &format!("-max_memory_mb={max_memory}"),
+            ],
+            duration,
+        )
+    };
+    let unit_max = 512.0 * MIB;
+    let all_at_once = run("1000000");
+    let default: f64 = mattermost_metrics::hec::config::DEFAULT_MAX_MEMORY_MB
+        .parse()
+        .unwrap();
+    let with_turns = run(mattermost_metrics::hec::config::DEFAULT_MAX_MEMORY_MB);
+    println!(
+        "8 targets x a gzip body expanding past -max_body_mb 64, HEC down, -max_queue_mb 64, {} s:",
+        duration.as_secs()
+    );
+    println!(
+        "  all at once (-max_memory_mb 1000000, baseline): peak {:6.1} MiB",
+        all_at_once / MIB
+    );
+    let ok = with_turns <= unit_max && with_turns <= (default + 32.0) * MIB;
+    println!(
+        "  in turns (-max_memory_mb {default}, default): peak {:6.1} MiB ({:.2} of the baseline); \
+         the unit's MemoryMax 512 MiB: {}",
+        with_turns / MIB,
+        with_turns / all_at_once,
+        if ok { "PASS" } else { "FAIL" }
+    );
+    ok
 }
 
 fn main() {
@@ -199,8 +265,10 @@ fn main() {
             if ok { "PASS" } else { "FAIL" }
         );
     }
+    pass &= scrapes_in_flight(bin, &dead_hec, bench_mode);
     println!(
-        "verdict: {} (peak RSS <= bound + baseline + {SLACK_MIB} MiB for every bound)",
+        "verdict: {} (peak RSS <= bound + baseline + {SLACK_MIB} MiB for every bound; \
+         eight expanding scrapes under the unit's MemoryMax)",
         if pass { "PASS" } else { "FAIL" }
     );
     if !pass {

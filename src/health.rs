@@ -39,6 +39,10 @@ pub const METRICS: &[(&str, &str)] = &[
         "data points dropped because their event would be longer than props.conf's TRUNCATE (65,536 bytes), which would cut it (modular input only: HEC's JSON is not cut)",
     ),
     (
+        "samples_out_of_bounds",
+        "samples dropped because their own timestamp is more than 10 minutes after or 1 hour before the scrape (Prometheus' storage refuses them as out of bounds)",
+    ),
+    (
         "parse_errors",
         "lines of the body that could not be parsed (skipped)",
     ),
@@ -63,7 +67,7 @@ pub struct ScrapeHealth {
 
 impl ScrapeHealth {
     /// The value of each of [`METRICS`], in its order.
-    pub fn values(&self) -> [f64; 11] {
+    pub fn values(&self) -> [f64; 12] {
         let b = |v: bool| if v { 1.0 } else { 0.0 };
         [
             b(self.up),
@@ -75,6 +79,7 @@ impl ScrapeHealth {
             self.stats.dropped_filtered as f64,
             self.stats.dropped_created as f64,
             self.oversized as f64,
+            self.stats.dropped_out_of_bounds as f64,
             self.report.errors as f64,
             b(self.report.truncated),
         ]
@@ -142,6 +147,16 @@ pub fn judge(report: &Report, stats: &ConvertStats, url: &str) -> Verdict {
             report.errors
         ));
     }
+    if stats.dropped_out_of_bounds > 0 {
+        // No count in the text: the HEC sender says a lasting warning once
+        // (by its text); the count is in samples_out_of_bounds.
+        warnings.push(format!(
+            "samples of {url} carry their own timestamps {}, as Prometheus' storage refuses \
+             them: they are dropped and counted in mattermost_metrics.samples_out_of_bounds (is \
+             the node's clock right?)",
+            out_of_bounds()
+        ));
+    }
     if report.truncated {
         warnings.push(format!(
             "the OpenMetrics body from {url} ended without # EOF: it was cut short"
@@ -153,6 +168,16 @@ pub fn judge(report: &Report, stats: &ConvertStats, url: &str) -> Verdict {
         warnings,
         error: not_metrics.then(|| format!("{url} did not answer with Prometheus metrics")),
     }
+}
+
+/// The bounds of a sample's own timestamp, in words.
+fn out_of_bounds() -> String {
+    use crate::convert::{MAX_AHEAD_MS, MAX_BEHIND_MS};
+    format!(
+        "more than {} minutes after or {} hour before the scrape",
+        MAX_AHEAD_MS / 60_000,
+        MAX_BEHIND_MS / 3_600_000
+    )
 }
 
 /// [`METRICS`] with the values of `h`.
@@ -173,5 +198,14 @@ mod tests {
         });
         assert_eq!(names.len(), METRICS.len());
         assert!(names.iter().all(|n| n.starts_with(PREFIX)));
+    }
+
+    #[test]
+    fn the_bounds_are_said_as_the_converter_applies_them() {
+        let (_, meaning) = METRICS
+            .iter()
+            .find(|(m, _)| *m == "samples_out_of_bounds")
+            .unwrap();
+        assert!(meaning.contains(&out_of_bounds()), "{meaning}");
     }
 }

@@ -23,6 +23,7 @@ pub mod emit;
 pub mod exposition;
 pub mod health;
 pub mod hec;
+pub mod logline;
 pub mod modinput;
 pub mod notify;
 pub mod package;

@@ -101,9 +101,15 @@ fn validate(def: &Definition) -> Result<(), String> {
     let scrape = scraper.scrape().map_err(|e| e.to_string())?;
     let convert = convert_options(&settings);
     // A body the parser can make nothing of is not a metrics endpoint.
-    let (report, stats) =
-        pipeline::convert_scrape(&scrape.body, scrape.format, false, &convert, 0, |_| {})
-            .map_err(|e| e.to_string())?;
+    let (report, stats) = pipeline::convert_scrape(
+        &scrape.body,
+        scrape.format,
+        false,
+        &convert,
+        pipeline::now_ms(),
+        |_| {},
+    )
+    .map_err(|e| e.to_string())?;
     if report.samples == 0 {
         let why = report
             .first_errors
@@ -156,6 +162,7 @@ fn convert_options(s: &InputSettings) -> ConvertOptions {
         include: s.include.clone(),
         exclude: s.exclude.clone(),
         extra_dimensions: s.dimensions.clone(),
+        drop_out_of_bounds: true,
     }
 }
 
@@ -321,6 +328,7 @@ fn run_stanza(def: &Definition, stanza: &Stanza, out: &mut impl Write) -> Result
                         scrape.format,
                         &convert,
                         settings.sample_limit,
+                        start_ms,
                     );
                     if let Some((report, counted)) = over {
                         // Nothing of it is written: up = 0, the parse's

@@ -49,12 +49,13 @@ pub fn over_sample_limit(
     format: Format,
     convert: &ConvertOptions,
     limit: u64,
+    scrape_time_ms: i64,
 ) -> Option<(Report, ConvertStats)> {
     // Lines: one more than the line ends, at most.
     if limit == 0 || (memchr::memchr_iter(b'\n', body).count() as u64) < limit {
         return None;
     }
-    let counted = convert_scrape(body, format, false, convert, 0, |_| {})
+    let counted = convert_scrape(body, format, false, convert, scrape_time_ms, |_| {})
         .expect("lenient parsing does not fail");
     (counted.1.emitted > limit).then_some(counted)
 }
@@ -83,19 +84,25 @@ mod tests {
     fn sample_limit_counts_after_the_filters() {
         let body = b"a 1\na 2\nb{x=\"1\"} 3\nb{x=\"2\"} 4\nc NaN\n";
         let all = ConvertOptions::default();
-        assert_eq!(over_sample_limit(body, Format::Prometheus, &all, 0), None);
-        assert_eq!(over_sample_limit(body, Format::Prometheus, &all, 4), None);
-        let over = over_sample_limit(body, Format::Prometheus, &all, 3).unwrap();
+        assert_eq!(
+            over_sample_limit(body, Format::Prometheus, &all, 0, 0),
+            None
+        );
+        assert_eq!(
+            over_sample_limit(body, Format::Prometheus, &all, 4, 0),
+            None
+        );
+        let over = over_sample_limit(body, Format::Prometheus, &all, 3, 0).unwrap();
         assert_eq!((over.0.samples, over.1.emitted), (5, 4));
         let only_b = ConvertOptions {
             include: Some(regex::Regex::new("^(?:b)$").unwrap()),
             ..ConvertOptions::default()
         };
         assert_eq!(
-            over_sample_limit(body, Format::Prometheus, &only_b, 2),
+            over_sample_limit(body, Format::Prometheus, &only_b, 2, 0),
             None
         );
-        let over = over_sample_limit(body, Format::Prometheus, &only_b, 1).unwrap();
+        let over = over_sample_limit(body, Format::Prometheus, &only_b, 1, 0).unwrap();
         assert_eq!(over.1.emitted, 2);
     }
 }

@@ -1280,6 +1280,9 @@ fn docs_and_unit_file_document_the_sender() {
         "NoNewPrivileges=true",
         "ProtectSystem=strict",
         "RestartPreventExitStatus=",
+        // The queue survives a kill, a crash and a reboot.
+        "StateDirectory=mattermost_metrics_hec",
+        "Environment=QUEUE_DIR=/var/lib/mattermost_metrics_hec",
     ] {
         assert!(unit.contains(want), "{want} in the unit");
     }
@@ -1348,6 +1351,29 @@ fn a_password_in_a_url_is_never_shown() {
             "-splunk_target",
             "https://alice:s3cret-pw@127.0.0.1:99999999/",
         ),
+        // Forms the URL standard forgives while a scan that stops at the
+        // first `/` sees no userinfo: HEC would get the password, and the
+        // sender started and logged it at every retry.
+        (
+            "-splunk_target",
+            "http:///alice:s3cret-pw@127.0.0.1:9/services/collector",
+        ),
+        ("-splunk_target", "http:/alice:s3cret-pw@127.0.0.1:9/hec"),
+        ("-splunk_target", "//alice:s3cret-pw@127.0.0.1:9/hec"),
+        ("-splunk_target", "http:/\\alice:s3cret-pw@127.0.0.1:9/hec"),
+        ("-splunk_target", "https://alice:s3cret/pw@127.0.0.1:9/"),
+        (
+            "-scrape_target",
+            "http:///alice:s3cret-pw@127.0.0.1:18080/m",
+        ),
+        ("-scrape_target", "http:/alice:s3cret-pw@127.0.0.1:18080/m"),
+        ("-scrape_target", "//alice:s3cret-pw@127.0.0.1:18080/m"),
+        (
+            "-scrape_target",
+            "http:/\\alice:s3cret-pw@127.0.0.1:18080/m",
+        ),
+        // Without a password, still not the plain form: refused, not guessed.
+        ("-splunk_target", "http:///127.0.0.1:9/services/collector"),
     ] {
         let arg = format!("{flag}={value}");
         let mut s = Sender::start(
@@ -1362,7 +1388,7 @@ fn a_password_in_a_url_is_never_shown() {
         assert_eq!(status.code(), Some(2), "{arg}: {err}");
         assert!(err.contains(flag), "{arg}: {err}");
         assert!(
-            !err.contains("s3cret-pw") && !err.contains("alice"),
+            !err.contains("s3cret") && !err.contains("alice"),
             "{arg}: {err}"
         );
     }
@@ -1534,9 +1560,10 @@ fn a_slow_hec_is_waited_for_and_what_it_may_hold_is_not_called_lost() {
         ]
     );
     let sum = summary(&err);
+    // HEC holds three copies: two are extra, and counted per data point.
     assert_eq!(
         sum["maybe_duplicated"] as usize,
-        copies[0].points(),
+        2 * copies[0].points(),
         "{err}"
     );
     assert_eq!((sum["lost"], sum["unconfirmed"]), (0, 0), "{err}");
@@ -1544,13 +1571,13 @@ fn a_slow_hec_is_waited_for_and_what_it_may_hold_is_not_called_lost() {
     let reported = health(&hec, "hec_points_maybe_duplicated_total");
     assert_eq!(
         reported.values().cloned().fold(0.0, f64::max) as usize,
-        copies[0].points()
+        2 * copies[0].points()
     );
+    assert!(err.contains("may be indexed 3 times"), "{err}");
     assert!(
         err.contains("within 400ms (-splunk_timeout); HEC may still index the batch"),
         "{err}"
     );
-    assert!(err.contains("may be indexed twice"), "{err}");
 
     // Slow until the stop: what HEC may hold is unconfirmed, not lost.
     let hec = HecReceiver::start(TOKEN);
@@ -1576,6 +1603,12 @@ fn a_slow_hec_is_waited_for_and_what_it_may_hold_is_not_called_lost() {
     assert!(copies.iter().all(|r| r.outcome.indexed()));
     assert_eq!(sum["sent"], 0);
     assert_eq!(sum["unconfirmed"] as usize, copies[0].points(), "{err}");
+    // Every copy HEC may hold beyond the first is a possible duplicate.
+    assert_eq!(
+        sum["maybe_duplicated"] as usize,
+        (copies.len() - 1) * copies[0].points(),
+        "{err}"
+    );
     assert_eq!(sum["lost"], 0, "{err}");
     assert!(err.contains("ERROR stopped: "), "{err}");
 
@@ -1604,4 +1637,318 @@ fn a_slow_hec_is_waited_for_and_what_it_may_hold_is_not_called_lost() {
     let sum = summary(&err);
     assert_eq!((sum["maybe_duplicated"], sum["lost"]), (0, 0), "{err}");
     assert!(!err.contains("WARN sending to HEC failed"), "{err}");
+}
+
+/// A hostile target's names are quoted in warnings, and so are flags: a
+/// line of megabytes floods the journal (which splits it at 48 KiB).
+#[test]
+fn log_lines_are_bounded_whatever_the_target_sends() {
+    let long_name = "n".repeat(8 * 1024 * 1024);
+    let long_label = "l".repeat(5 * 1024 * 1024);
+    let body = format!("{long_name}{{ 1\nok{{{long_label}=\"x\" 2\nbad {long_label}\nfine 4\n");
+    let target = TestServer::serve(Response::prometheus(body));
+    let hec = HecReceiver::start(TOKEN);
+    let mut s = Sender::run(
+        &target.url(),
+        &hec,
+        &["-max_body_mb=64", "-scrape_interval=1s"],
+    );
+    wait_for("two scrapes", Duration::from_secs(30), || {
+        s.stderr().matches("DEBUG scraped").count() >= 2
+    });
+    let err = s.stop();
+    assert_every_line_level_first(&err);
+    let long_flag = format!("-scrape_target=ftp://h/{}", "p".repeat(100_000));
+    let mut s = Sender::start(
+        &[
+            "-splunk_target=http://127.0.0.1:9/",
+            "-splunk_authorization=tok-123456",
+            &long_flag,
+            "-bogus",
+        ],
+        &[],
+    );
+    let (status, err2) = s.wait(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(2), "{}", &err2[..err2.len().min(2000)]);
+    assert!(
+        err2.contains(&format!("{}…[", "p".repeat(20))) && err2.contains(" bytes, crc32 "),
+        "quoted by length and hash: {}",
+        &err2[..err2.len().min(4000)]
+    );
+    for line in err.lines().chain(err2.lines()) {
+        assert!(
+            line.len() <= 4200,
+            "a line of {} bytes: {}",
+            line.len(),
+            &line[..300]
+        );
+    }
+}
+
+/// Prometheus' storage refuses samples more than 10 minutes ahead or older
+/// than its head's hour: so does the sender, counting them per scrape.
+#[test]
+fn samples_far_from_the_scrape_time_are_dropped_and_counted() {
+    let target = TestServer::handle(|_| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        Reply::Respond(Response::prometheus(format!(
+            "big 1 99999999999999999\nneg 1 -5\nold 1 {}\nahead 1 {}\nrecent 2 {}\nplain 4\n",
+            now - 2 * 3_600_000,
+            now + 3_600_000,
+            now - 30_000,
+        )))
+    });
+    let hec = HecReceiver::start(TOKEN);
+    let err = run_for_scrapes(&target, &hec, &[], 2);
+    let mut names: Vec<String> = accepted_points(&hec)
+        .into_iter()
+        .map(|p| p.name)
+        .filter(|n| !n.starts_with("mattermost_metrics."))
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names, ["plain", "recent"]);
+    let counted = health(&hec, "samples_out_of_bounds");
+    assert!(
+        counted.len() >= 2 && counted.values().all(|n| *n == 4.0),
+        "{counted:?}"
+    );
+    let warned = err
+        .lines()
+        .filter(|l| l.starts_with("WARN") && l.contains("samples_out_of_bounds"));
+    assert_eq!(warned.count(), 1, "said once while it lasts: {err}");
+}
+
+/// A fresh directory for `-queue_dir`, removed by the test at its end.
+fn queue_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("mm-hec-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// Batches waiting in `dir` (`.batch` and `.sending` files).
+fn queued_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.filter_map(Result::ok)
+            .filter(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.ends_with(".batch") || n.ends_with(".sending")
+            })
+            .count()
+    })
+}
+
+impl Sender {
+    /// kill -9, and the exit.
+    fn kill9(&mut self) -> String {
+        self.child.kill().unwrap();
+        let (status, err) = self.wait(Duration::from_secs(10));
+        assert!(!status.success(), "{status:?}");
+        err
+    }
+}
+
+/// kill -9 during an HEC outage: with -queue_dir, every scrape queued
+/// before it reaches HEC after the restart, once, and the health data
+/// points say how many were replayed from disk.
+#[test]
+fn a_kill_during_an_outage_loses_nothing_queued_on_disk() {
+    let target = fixture_server();
+    let hec = HecReceiver::start(TOKEN);
+    hec.set_default(Answer::Busy);
+    let dir = queue_dir("kill");
+    let flag = format!("-queue_dir={}", dir.display());
+    // A loaded machine may take a second to check a request: no copies.
+    let extra = [
+        flag.as_str(),
+        "-scrape_interval=1s",
+        "-timeout=500ms",
+        "-splunk_timeout=15s",
+    ];
+    let mut s = Sender::run(&target.url(), &hec, &extra);
+    // Killed between two scrapes (1 s apart), with every scrape taken
+    // queued: each is two batches of the fixture.
+    wait_for(
+        "six scrapes queued on disk",
+        Duration::from_secs(60),
+        || {
+            let served = target.requests().len();
+            served >= 6 && queued_files(&dir) == 2 * served
+        },
+    );
+    let served_before = target.requests().len();
+    let files = queued_files(&dir);
+    assert!(files >= 12, "{files} batches on disk");
+    let err1 = s.kill9();
+    assert!(!err1.contains(" stopped: "), "killed, not stopped: {err1}");
+    assert_eq!(
+        target.requests().len(),
+        served_before,
+        "no scrape under way at the kill"
+    );
+
+    hec.set_default(Answer::Ok);
+    let mut s = Sender::run(&target.url(), &hec, &extra);
+    let t0 = Instant::now();
+    while !(scrapes_accepted(&hec) >= served_before + 2 && queued_files(&dir) == 0) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the replay and two new scrapes: {} accepted of {served_before} + 2, {} files; {}",
+            scrapes_accepted(&hec),
+            queued_files(&dir),
+            s.stderr()
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+    let err = s.stop();
+    assert!(err.contains("left by the last run are sent first"), "{err}");
+    let per_scrape = expected_points(&fixture(), &ConvertOptions::default());
+    // Every scrape of both runs, exactly once in requests answered 200.
+    let scrapes = assert_every_sample_delivered(&hec, target.requests().len(), &per_scrape);
+    assert!(scrapes > served_before, "{scrapes}");
+    let sum = summary(&err);
+    let replayed = sum["replayed"] as usize;
+    assert_eq!(
+        replayed,
+        served_before * (per_scrape.len() + points_per_scrape()),
+        "{err}"
+    );
+    assert_eq!(sum["produced"] + sum["replayed"], sum["sent"], "{err}");
+    assert_eq!((sum["lost"], sum["kept"]), (0, 0), "{err}");
+    // A batch HEC had not answered (503) when the kill came counts as
+    // possibly duplicated: the sender could not know HEC would refuse it.
+    let in_flight = err.contains("one was being sent as the last run ended");
+    assert_eq!(sum["maybe_duplicated"] > 0, in_flight, "{err}");
+    assert!(sum["maybe_duplicated"] as usize <= per_scrape.len() + points_per_scrape());
+    let reported = health(&hec, "hec_points_replayed_total");
+    assert_eq!(
+        reported.values().cloned().fold(0.0, f64::max) as usize,
+        replayed,
+        "the health data points say how many were replayed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// kill -9 while HEC has a batch and has not answered: after the restart it
+/// is sent again, and counted as possibly duplicated; a stop while HEC is
+/// down keeps the queue on disk instead of losing it.
+#[test]
+fn a_send_in_flight_at_a_kill_is_counted_as_possibly_duplicated() {
+    let target = fixture_server();
+    let hec = HecReceiver::start(TOKEN);
+    hec.set_default(Answer::Late(Duration::from_secs(20)));
+    let dir = queue_dir("inflight");
+    let flag = format!("-queue_dir={}", dir.display());
+    let extra = [flag.as_str(), "-scrape_interval=20s", "-splunk_timeout=30s"];
+    let mut s = Sender::run(&target.url(), &hec, &extra);
+    wait_for("a request HEC holds", Duration::from_secs(30), || {
+        !hec.requests().is_empty()
+    });
+    thread::sleep(Duration::from_millis(300));
+    s.kill9();
+    let first = hec.requests()[0].points();
+
+    // HEC down at the next stop: the queue is kept, not lost.
+    hec.set_default(Answer::Busy);
+    let mut s = Sender::run(
+        &target.url(),
+        &hec,
+        &[flag.as_str(), "-shutdown_timeout=1s"],
+    );
+    wait_for("an attempt", Duration::from_secs(30), || {
+        hec.requests().len() >= 3
+    });
+    let err = s.stop();
+    let sum = summary(&err);
+    assert_eq!(sum.get("lost"), Some(&0), "{err}");
+    assert!(sum["kept"] > 0, "{err}");
+    assert_eq!(sum["produced"] + sum["replayed"], sum["kept"], "{err}");
+    assert!(err.contains("are kept in -queue_dir"), "{err}");
+
+    hec.set_default(Answer::Ok);
+    let mut s = Sender::run(&target.url(), &hec, &extra);
+    wait_for("the queue to empty", Duration::from_secs(30), || {
+        queued_files(&dir) == 0 && scrapes_accepted(&hec) >= 3
+    });
+    let err = s.stop();
+    let sum = summary(&err);
+    assert_eq!(sum["maybe_duplicated"] as usize, first, "{err}");
+    assert_eq!(sum["lost"] + sum["kept"], 0, "{err}");
+    let copies = copies_of_first(&hec);
+    assert_eq!(
+        copies.iter().filter(|r| r.outcome.indexed()).count(),
+        2,
+        "HEC holds two copies of the batch in flight, one counted as a possible duplicate"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Eight targets whose gzip expands to -max_body_mb each held their body
+/// at once, past the unit's MemoryMax: scrapes take turns within
+/// -max_memory_mb (3 x -max_body_mb each, beside the queue in memory).
+#[test]
+fn scrapes_in_flight_stay_within_max_memory_mb() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let slow = || {
+        let (now, most) = (now.clone(), most.clone());
+        TestServer::handle(move |_| {
+            let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(n, Ordering::SeqCst);
+            thread::sleep(Duration::from_millis(300));
+            now.fetch_sub(1, Ordering::SeqCst);
+            Reply::Respond(Response::prometheus("up 1\n"))
+        })
+    };
+    let targets: Vec<TestServer> = (0..3).map(|_| slow()).collect();
+    let urls = targets
+        .iter()
+        .map(TestServer::url)
+        .collect::<Vec<_>>()
+        .join(",");
+    let hec = HecReceiver::start(TOKEN);
+    // (3.5 - 0.5) / (3 x 1) = one scrape at a time.
+    let mut s = Sender::run(
+        &urls,
+        &hec,
+        &[
+            "-max_body_mb=1",
+            "-max_queue_mb=0.5",
+            "-max_memory_mb=3.5",
+            "-scrape_interval=500ms",
+        ],
+    );
+    wait_for(
+        "every target scraped twice",
+        Duration::from_secs(30),
+        || targets.iter().all(|t| t.requests().len() >= 2),
+    );
+    let err = s.stop();
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        1,
+        "one scrape in flight at a time: {err}"
+    );
+    assert!(err.contains("scrape_slots=1"), "{err}");
+
+    // No room for one scrape beside the queue: refused at the start.
+    let mut s = Sender::start(
+        &[
+            "-splunk_target=http://127.0.0.1:9/",
+            "-splunk_authorization=tok-123456",
+            "-max_body_mb=64",
+            "-max_memory_mb=200",
+        ],
+        &[],
+    );
+    let (status, err) = s.wait(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("-max_memory_mb 200: no room for one scrape"),
+        "{err}"
+    );
 }

@@ -454,7 +454,8 @@ fn hostile_label_values_never_break_the_stream() {
     assert_eq!(xs.len(), 6);
     let values: Vec<&str> = xs.iter().map(|p| p.2[0].1.as_str()).collect();
     assert!(values.contains(&"</data></event><event>"));
-    assert!(values.contains(&"amp & lt < gt > quote ' \\"));
+    // A backslash becomes / (the event text never carries one).
+    assert!(values.contains(&"amp & lt < gt > quote ' /"));
     assert!(values.contains(&"bad utf8 \u{FFFD}\u{FFFD}\u{FFFD}"));
     assert!(
         values.iter().all(|v| !v.chars().any(|c| c.is_control())),
@@ -776,6 +777,14 @@ fn a_password_in_the_url_never_reaches_events_logs_or_the_form() {
         // Malformed (the port), and without a scheme: quoted in errors.
         "http://alice:s3cret-pw@127.0.0.1:99999999/metrics".to_string(),
         format!("alice:s3cret-pw@127.0.0.1:{port}/metrics"),
+        // Forms the URL standard forgives (extra or missing slashes, a
+        // backslash) while a scan that stops at the first `/` sees no
+        // userinfo; and a password holding a `/`.
+        format!("http:///alice:s3cret-pw@127.0.0.1:{port}/metrics"),
+        format!("http:/alice:s3cret-pw@127.0.0.1:{port}/metrics"),
+        format!("//alice:s3cret-pw@127.0.0.1:{port}/metrics"),
+        format!("http:/\\alice:s3cret-pw@127.0.0.1:{port}/metrics"),
+        format!("http://alice:s3cret/pw@127.0.0.1:{port}/metrics"),
     ] {
         let r = run_input(&url, &[]);
         check_failure(&r, "invalid settings");
@@ -783,7 +792,7 @@ fn a_password_in_the_url_never_reaches_events_logs_or_the_form() {
         let m = validation_message(&v);
         for text in [&r.stdout, &r.stderr, &v.stderr, &m] {
             assert!(
-                !text.contains("s3cret-pw") && !text.contains("alice"),
+                !text.contains("s3cret") && !text.contains("alice"),
                 "{url}: {text}"
             );
         }
@@ -975,4 +984,77 @@ fn run_mode_with_nothing_on_stdin_says_so() {
             lines[0]
         );
     }
+}
+
+/// A hostile target's names are quoted in warnings; a line of megabytes
+/// would flood splunkd.log (and be cut by Splunk's line breaking).
+#[test]
+fn log_lines_are_bounded_whatever_the_target_sends() {
+    let long_name = "n".repeat(8 * 1024 * 1024);
+    let long_label = "l".repeat(5 * 1024 * 1024);
+    let body =
+        format!("{long_name} 1\nok{{{long_label}=\"x\",a=\"b\"}} 2\n{long_name}{{ 3\nfine 4\n");
+    let server = TestServer::serve(Response::prometheus(body));
+    let r = run_input(&server.url(), &[]);
+    assert_eq!(r.code, Some(0), "{}", &r.stderr[..r.stderr.len().min(2000)]);
+    assert_log_lines(&r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("{}…[8388609 bytes, crc32 ", "n".repeat(64))),
+        "the long value quoted by length and hash: {}",
+        &r.stderr[..r.stderr.len().min(4000)]
+    );
+    for line in r.stderr.lines() {
+        assert!(
+            line.len() <= 4200,
+            "a line of {} bytes: {}",
+            line.len(),
+            &line[..300]
+        );
+    }
+}
+
+/// A body whose samples carry timestamps: some near the scrape, some far
+/// from it (the year 3.2 million, before 1970, two hours old, an hour ahead).
+fn timestamped_body() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    format!(
+        "big 1 99999999999999999\nneg 1 -5\nold 1 {}\nahead 1 {}\nrecent 2 {}\nsoon 3 {}\nplain 4\n",
+        now - 2 * 3_600_000,
+        now + 3_600_000,
+        now - 30_000,
+        now + 60_000,
+    )
+}
+
+/// Prometheus' storage refuses samples out of its bounds (more than 10
+/// minutes ahead, older than its head's window of an hour): so does the
+/// input, counting them, rather than indexing a point in the year 3.2
+/// million.
+#[test]
+fn samples_far_from_the_scrape_time_are_dropped_and_counted() {
+    let server = TestServer::handle(|_| Reply::Respond(Response::prometheus(timestamped_body())));
+    let r = run_input(&server.url(), &[]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let events = parse_stream(&r.stdout);
+    let names: Vec<String> = indexed(&events)
+        .into_iter()
+        .map(|p| p.0)
+        .filter(|n| !n.starts_with("mattermost_metrics."))
+        .collect();
+    assert_eq!(names, ["plain", "recent", "soon"]);
+    let h = health(&events);
+    assert_eq!(h["samples_out_of_bounds"], 4.0);
+    assert_eq!(h["samples_emitted"], 3.0);
+    assert_eq!(h["up"], 1.0);
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].contains("samples_out_of_bounds"),
+        "{}",
+        warnings[0]
+    );
 }

@@ -67,6 +67,13 @@ fn round_trip(body: &[u8], format: Format) -> Vec<splunk::IndexedPoint> {
                 "event text is one line: {raw:?}"
             );
             let indexed = splunk::index_event(&transforms, raw);
+            // Splunk may read a backslash in `_meta` as an escape: the
+            // same fields either way.
+            assert_eq!(
+                splunk::index_event_as(&transforms, raw, splunk::Reading::Escape),
+                indexed,
+                "{raw}"
+            );
             let want = expected(dp);
             assert_eq!(indexed.metric_name, want.metric_name, "{raw}");
             assert_eq!(indexed.value.to_bits(), want.value.to_bits(), "{raw}");
@@ -95,8 +102,12 @@ fn tricky_label_values_arrive_exactly() {
         ("a=b", "a=b"),
         ("a,b,c", "a,b,c"),
         ("k=\\\"v\\\"", "k='v'"), // a double quote cannot be carried: it becomes '
-        (r"C:\\Program Files\\", r"C:\Program Files\"),
-        (r"back\\slash", r"back\slash"),
+        // A backslash cannot be carried either (`_meta` may read it as an
+        // escape): it becomes /.
+        (r"C:\\Program Files\\", "C:/Program Files/"),
+        (r"back\\slash", "back/slash"),
+        (r"end\\", "end/"),
+        (r"\\\\\\", "///"),
         ("line\\nbreak", "line break"), // control characters become spaces
         ("tab\there", "tab here"),
         ("日本語のラベル", "日本語のラベル"),
@@ -128,6 +139,34 @@ fn tricky_label_values_arrive_exactly() {
             "the next dimension is intact after {want:?}"
         );
     }
+}
+
+/// A value ending in a backslash, then a value made to look like fields:
+/// under the escape reading of `\"` the first ran into the second, and the
+/// scrape set `host`, `index` and the metric name.
+#[test]
+fn a_trailing_backslash_never_lets_a_value_set_fields() {
+    let body = concat!(
+        r#"m{f="end\\",g=" host::evil index::main metric_name::pwn _value::999 x"} 1"#,
+        "\n",
+        r#"m{f="\\",g="\\\\",h="a\\\"b"} 2"#,
+        "\n",
+    );
+    let p = round_trip(body.as_bytes(), Format::Prometheus);
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[0].metric_name, "m");
+    assert_eq!(p[0].value, 1.0);
+    assert_eq!(
+        dims(&p[0]),
+        [
+            ("f", "end/"),
+            (
+                "g",
+                " host::evil index::main metric_name::pwn _value::999 x"
+            )
+        ]
+    );
+    assert_eq!(dims(&p[1]), [("f", "/"), ("g", "//"), ("h", "a/'b")]);
 }
 
 #[test]

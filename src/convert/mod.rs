@@ -13,7 +13,9 @@
 //!   whichever format the target spoke;
 //! - NaN and infinite values are skipped (Splunk's indexer rejects them)
 //!   and counted; `_created` samples are metadata and dropped by default;
-//! - the time is the sample's own, else the scrape's.
+//! - the time is the sample's own, else the scrape's; a sample whose own
+//!   time is far from the scrape's is dropped and counted, as Prometheus'
+//!   storage refuses it ([`MAX_AHEAD_MS`], [`MAX_BEHIND_MS`]).
 //!
 //! The converter reuses one dimension vector for every sample; names and
 //! values are borrowed from the sample unless they had to change.
@@ -74,6 +76,16 @@ pub struct DataPoint<'a> {
     pub dimensions: &'a [Dimension<'a>],
 }
 
+/// How far ahead of the scrape a sample's own timestamp may be: Prometheus'
+/// scrape loop refuses samples more than 10 minutes in the future
+/// (`maxAheadTime`, storage.ErrOutOfBounds).
+pub const MAX_AHEAD_MS: i64 = 10 * 60 * 1000;
+/// How far behind the scrape a sample's own timestamp may be: Prometheus'
+/// head block refuses samples older than half its 2-hour block range
+/// before its newest (storage.ErrOutOfBounds), which a live server puts
+/// at about an hour before the scrape.
+pub const MAX_BEHIND_MS: i64 = 60 * 60 * 1000;
+
 /// What the converter did with the samples it was given.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConvertStats {
@@ -87,6 +99,10 @@ pub struct ConvertStats {
     /// Labels dropped because an earlier label of the same sample maps to
     /// the same dimension name.
     pub dropped_dimensions: u64,
+    /// Samples whose own timestamp is more than [`MAX_AHEAD_MS`] after or
+    /// [`MAX_BEHIND_MS`] before the scrape (with
+    /// [`ConvertOptions::drop_out_of_bounds`]).
+    pub dropped_out_of_bounds: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -100,6 +116,10 @@ pub struct ConvertOptions {
     /// Static dimensions added to every data point (names already valid).
     /// A label of the same name is renamed with the `exported_` prefix.
     pub extra_dimensions: Vec<(String, String)>,
+    /// Drop samples whose own timestamp is out of Prometheus' bounds around
+    /// the scrape time (the front ends that scrape; not the `convert`
+    /// command, which reads saved bodies of any age).
+    pub drop_out_of_bounds: bool,
 }
 
 pub struct Converter {
@@ -200,6 +220,15 @@ impl Converter {
         }
         if !s.value.is_finite() {
             self.stats.skipped_nonfinite += 1;
+            return;
+        }
+        if self.opts.drop_out_of_bounds
+            && s.timestamp_ms.is_some_and(|t| {
+                t > scrape_time_ms.saturating_add(MAX_AHEAD_MS)
+                    || t < scrape_time_ms.saturating_sub(MAX_BEHIND_MS)
+            })
+        {
+            self.stats.dropped_out_of_bounds += 1;
             return;
         }
         let metric_name = self.memo.metric_name(s.name);

@@ -7,17 +7,25 @@
 //! - `NAME` obeys Splunk's metric-name rule (`[A-Za-z][A-Za-z0-9_.]*`).
 //! - `VALUE` is a plain decimal (`-?[0-9]+(\.[0-9]+)?`), never an exponent.
 //! - each dimension is a space, a name (`[A-Za-z][A-Za-z0-9_.]*`), `="`, the
-//!   value, `"`. The value is written as [`write_value`] maps it: never a `"`
-//!   nor a control character, so the first `"` after `="` always closes it
-//!   and the text is always one line.
+//!   value, `"`. The value is written as [`write_value`] maps it: never a `"`,
+//!   a `\` nor a control character, so the first `"` after `="` always closes
+//!   it, the text is always one line, and `_meta` reads the same whether
+//!   Splunk takes a backslash in it literally or as an escape.
 //!
 //! `transforms.conf` reads NAME and VALUE with one regex and the dimensions
 //! with a repeated one; its regexes and this writer change together.
 //!
 //! The mapping of values belongs to this text, and only to it: an
 //! index-time field is written into `_meta` between double quotes, and
-//! `_meta` has no escape for one. JSON (`convert --output json`, HEC) carries
-//! every value exactly.
+//! `_meta` has no documented escape for one. Whether Splunk reads `\"` in
+//! `_meta` as a backslash and the closing quote, or as an escaped quote,
+//! is not documented either; under the second reading a value ending in a
+//! backslash (`f::"end\" g::" host::evil"`) would run into the next field
+//! and let scraped text set indexed fields (`host`, `index`). So no value
+//! carries a backslash: it becomes `/` (`C:\Program Files` ->
+//! `C:/Program Files`), and both readings give the same fields
+//! (`tests/transforms_contract.rs` applies the transforms under each).
+//! JSON (`convert --output json`, HEC) carries every value exactly.
 
 use crate::convert::{float, DataPoint};
 
@@ -53,15 +61,15 @@ pub fn value_is_kept(value: &str) -> bool {
     // and only a value with non-ASCII text is decoded.
     let (mut dirty, mut non_ascii) = (false, false);
     for b in value.bytes() {
-        dirty |= b == b'"' || b < 0x20 || b == 0x7f;
+        dirty |= b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f;
         non_ascii |= b >= 0x80;
     }
     !dirty && (!non_ascii || !value.chars().any(breaks))
 }
 
-/// Appends a dimension value: a double quote `"` becomes `'`, and the
-/// characters of [`breaks`] a space. Everything else (spaces, `=`, commas,
-/// backslashes, non-ASCII text) is kept exactly.
+/// Appends a dimension value: a double quote `"` becomes `'`, a backslash
+/// `\` becomes `/`, and the characters of [`breaks`] a space. Everything
+/// else (spaces, `=`, commas, non-ASCII text) is kept exactly.
 pub fn write_value(value: &str, out: &mut Vec<u8>) {
     if value_is_kept(value) {
         out.extend_from_slice(value.as_bytes());
@@ -71,6 +79,7 @@ pub fn write_value(value: &str, out: &mut Vec<u8>) {
     for c in value.chars() {
         let c = match c {
             '"' => '\'',
+            '\\' => '/',
             c if breaks(c) => ' ',
             c => c,
         };
@@ -95,7 +104,6 @@ mod tests {
             "a b",
             "x=y",
             "a,b",
-            r"C:\path\",
             "日本語",
             "<placeholder>",
             "it's",
@@ -104,6 +112,8 @@ mod tests {
             assert_eq!(value(kept), kept);
         }
         assert_eq!(value("say \"hi\""), "say 'hi'");
+        assert_eq!(value(r"C:\path\"), "C:/path/");
+        assert_eq!(value(r"end\"), "end/");
         assert_eq!(value("two\nlines\ttab\r"), "two lines tab ");
         assert_eq!(
             value("nel\u{85}ls\u{2028}ps\u{2029}c1\u{9b}"),

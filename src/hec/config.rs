@@ -204,7 +204,21 @@ pub const FLAGS: &[Flag] = &[
         name: "max_queue_mb",
         kind: Kind::Value,
         default: Some("64"),
-        help: "memory for data waiting while HEC is unreachable (MB, compressed); when full the oldest is dropped, and counted",
+        help: "room for data waiting while HEC is unreachable (MB, compressed; memory, or disk with -queue_dir); when full the oldest is dropped, and counted",
+        compat: false,
+    },
+    Flag {
+        name: "max_memory_mb",
+        kind: Kind::Value,
+        default: Some(DEFAULT_MAX_MEMORY_MB),
+        help: "memory for scrapes in flight and the queue (MB): scrapes take turns so that those in flight, each up to 3 x -max_body_mb, and the queue in memory stay under it (the systemd unit's MemoryMax is 512M)",
+        compat: false,
+    },
+    Flag {
+        name: "queue_dir",
+        kind: Kind::Value,
+        default: None,
+        help: "directory for the queue (created if need be): batches wait there instead of in memory, within -max_queue_mb, and survive a kill, a crash or a reboot; one sender per directory",
         compat: false,
     },
     Flag {
@@ -236,6 +250,17 @@ pub const FLAGS: &[Flag] = &[
         compat: false,
     },
 ];
+
+/// The default of `-max_memory_mb`: under the systemd unit's
+/// `MemoryMax=512M`, with room for the process itself (its code, TLS roots
+/// and threads: about 10 MB) and the allocator's slack.
+pub const DEFAULT_MAX_MEMORY_MB: &str = "448";
+
+/// What one scrape in flight may hold, in multiples of `-max_body_mb`: the
+/// body's buffer, which doubles as it grows (up to twice the cap while the
+/// body is read), then the converted data points and their batches, about
+/// the body's size again.
+pub const SCRAPE_MEMORY_FACTOR: u64 = 3;
 
 /// One target to scrape.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -274,6 +299,10 @@ pub struct Config {
     /// 0: no limit.
     pub sample_limit: u64,
     pub max_queue_bytes: usize,
+    /// How many scrapes may be in flight at once, from `-max_memory_mb`.
+    pub scrape_slots: usize,
+    /// Where the queue waits on disk (`None`: in memory).
+    pub queue_dir: Option<PathBuf>,
     pub max_batch_bytes: usize,
     pub retry_backoff: Duration,
     pub retry_backoff_max: Duration,
@@ -299,7 +328,7 @@ impl fmt::Debug for Config {
              allow_insecure={} timeout={} log_level={} splunk_index={} splunk_sourcetype={} \
              splunk_source={} include_metrics={} exclude_metrics={} extra_dimensions={} \
              scrape_ca_bundle={} splunk_ca_bundle={} splunk_timeout={} max_body_bytes={} \
-             sample_limit={} max_queue_bytes={} max_batch_bytes={} retry_backoff={} \
+             sample_limit={} max_queue_bytes={} scrape_slots={} queue_dir={} max_batch_bytes={} retry_backoff={} \
              retry_backoff_max={} shutdown_timeout={}",
             targets.join(", "),
             fmt_duration(self.interval),
@@ -332,6 +361,10 @@ impl fmt::Debug for Config {
             self.max_body_bytes,
             self.sample_limit,
             self.max_queue_bytes,
+            self.scrape_slots,
+            self.queue_dir
+                .as_ref()
+                .map_or("-".to_string(), |p| p.display().to_string()),
             self.max_batch_bytes,
             fmt_duration(self.retry_backoff),
             fmt_duration(self.retry_backoff_max),
@@ -718,6 +751,35 @@ pub fn parse(
     }
     let max_queue_mb = number("max_queue_mb", 0.001, 1_048_576.0, &mut errors);
     let max_batch_kb = number("max_batch_kb", 1.0, 1_048_576.0, &mut errors);
+    let queue_dir = text("queue_dir").map(|(v, _)| PathBuf::from(v));
+    let max_memory_mb = number("max_memory_mb", 1.0, 1_048_576.0, &mut errors);
+    // Scrapes in flight x SCRAPE_MEMORY_FACTOR x -max_body_mb, plus the
+    // queue when it is in memory, within -max_memory_mb.
+    let scrape_slots = match (max_memory_mb, max_body_mb, max_queue_mb) {
+        (Some(m), Some(b), Some(q)) => {
+            let queue = if queue_dir.is_some() { 0.0 } else { q };
+            let per_scrape = SCRAPE_MEMORY_FACTOR as f64 * b;
+            let slots = ((m - queue) / per_scrape).floor();
+            if slots < 1.0 {
+                errors.push(format!(
+                    "-max_memory_mb {m}: no room for one scrape ({SCRAPE_MEMORY_FACTOR} x -max_body_mb {b} = \
+                     {per_scrape} MB){}: raise -max_memory_mb, or lower -max_body_mb{}",
+                    if queue > 0.0 {
+                        format!(" beside the queue in memory (-max_queue_mb {q})")
+                    } else {
+                        String::new()
+                    },
+                    if queue > 0.0 {
+                        " or -max_queue_mb, or set -queue_dir"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            slots.max(1.0) as usize
+        }
+        _ => 1,
+    };
     let retry_backoff = duration("retry_backoff", Duration::from_millis(1), &mut errors);
     let retry_backoff_max = duration("retry_backoff_max", Duration::from_millis(1), &mut errors);
     let shutdown_timeout = duration("shutdown_timeout", Duration::ZERO, &mut errors);
@@ -779,6 +841,8 @@ pub fn parse(
         max_body_bytes: (max_body_mb.expect("checked") * 1024.0 * 1024.0) as u64,
         sample_limit: sample_limit.expect("checked") as u64,
         max_queue_bytes: max_queue_bytes.expect("checked"),
+        scrape_slots,
+        queue_dir,
         max_batch_bytes: max_batch_bytes.expect("checked"),
         retry_backoff: retry_backoff.expect("checked"),
         retry_backoff_max: retry_backoff_max.expect("checked"),

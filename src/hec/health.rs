@@ -34,7 +34,11 @@ pub const HEC_HEALTH_METRICS: &[(&str, &str)] = &[
     ),
     (
         "hec_points_maybe_duplicated_total",
-        "data points of this target that HEC accepted when sent again after a request that got no answer (timeout, connection lost): HEC may have indexed them twice",
+        "extra copies of this target's data points HEC may hold: one per data point for each request of it that got no answer (timeout, connection lost) before it was accepted, or beyond the first when it was given up on at the stop",
+    ),
+    (
+        "hec_points_replayed_total",
+        "data points of this target found queued in -queue_dir when the sender started (left by a stop, a kill or a crash), and queued again to be sent",
     ),
     (
         "hec_retries_total",
@@ -69,8 +73,12 @@ pub struct Counters {
     /// Given up on at the stop after a request that got no answer: HEC may
     /// have indexed them.
     pub unconfirmed: AtomicU64,
-    /// Accepted when sent again after a request that got no answer.
+    /// Extra copies HEC may hold (per data point, per unanswered request).
     pub maybe_duplicated: AtomicU64,
+    /// Left in `-queue_dir` at the stop, for the next start.
+    pub kept: AtomicU64,
+    /// Found in `-queue_dir` at the start.
+    pub replayed: AtomicU64,
     pub retries: AtomicU64,
     pub missed: AtomicU64,
 }
@@ -92,6 +100,7 @@ fn sender_value(name: &str, c: &Counters, queue_bytes: usize) -> Option<f64> {
         "hec_points_dropped_total" => g(&c.dropped),
         "hec_points_rejected_total" => g(&c.rejected),
         "hec_points_maybe_duplicated_total" => g(&c.maybe_duplicated),
+        "hec_points_replayed_total" => g(&c.replayed),
         "hec_retries_total" => g(&c.retries),
         "hec_queue_bytes" => queue_bytes as f64,
         "scrapes_missed_total" => g(&c.missed),

@@ -11,6 +11,9 @@
 //! `fatal` are read as `error`). The level is checked before a message is
 //! formatted, so a `trace!` costs nothing when trace is off.
 //!
+//! Every line is bounded ([`crate::logline`]): a long value a target sent
+//! is quoted by its start, length and hash.
+//!
 //! Secrets: the HEC token reaches log lines only as
 //! [`crate::scrape::Secret`], which prints `********`. As a second line of
 //! defence, every secret registered with [`init`] is blanked out of every
@@ -79,22 +82,16 @@ pub fn enabled(level: Level) -> bool {
     level as u8 <= MAX_LEVEL.load(Ordering::Relaxed)
 }
 
-/// The line written for a message (with its line end).
+/// The line written for a message (with its line end): secrets blanked
+/// out, then folded and bounded ([`crate::logline`]).
 pub fn line(level: Level, msg: fmt::Arguments<'_>) -> String {
     let mut text = msg.to_string();
-    if text.contains(['\n', '\r']) {
-        text = text
-            .split(['\n', '\r'])
-            .filter(|l| !l.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-    }
     for s in SECRETS.get().into_iter().flatten() {
         if text.contains(s.expose()) {
             text = text.replace(s.expose(), "********");
         }
     }
-    format!("{} {}\n", level.name(), text)
+    format!("{} {}\n", level.name(), crate::logline::one_line(&text))
 }
 
 /// Writes one message if its level is enabled. Use the macros.

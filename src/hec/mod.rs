@@ -15,6 +15,7 @@
 //! - [`batch`]: data points into HEC metric JSON, grouped into
 //!   multiple-measurement objects, cut into gzip batches under a size cap.
 //! - [`queue`]: the batches waiting for HEC, within a memory bound.
+//! - [`spool`]: with `-queue_dir`, those batches on disk, surviving a kill.
 //! - [`sender`]: one thread posting batches, with retries and backoff.
 //! - [`health`]: the health data points and the counters behind them.
 //! - [`stop`]: SIGINT / SIGTERM (on Windows, Ctrl-C, Ctrl-Break, console
@@ -31,6 +32,7 @@ pub mod log;
 pub mod queue;
 pub mod schedule;
 pub mod sender;
+pub mod spool;
 pub mod stop;
 pub mod target;
 
@@ -134,9 +136,22 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
 
     let stop = Stop::new();
     stop::catch_signals(stop.clone())?;
-    let queue = Arc::new(Queue::new(cfg.max_queue_bytes));
     let counters: Arc<Vec<Counters>> =
         Arc::new(cfg.targets.iter().map(|_| Counters::default()).collect());
+    let queue = match &cfg.queue_dir {
+        None => Queue::new(cfg.max_queue_bytes),
+        Some(dir) => match Queue::with_dir(cfg.max_queue_bytes, dir, cfg.targets.len()) {
+            Ok((q, replay)) => {
+                report_replay(&replay, dir, &counters);
+                q
+            }
+            Err(e) => {
+                log::error!("{e:#}");
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            }
+        },
+    };
+    let queue = Arc::new(queue);
     log::info!(
         "scraping {} every {} and sending to {}",
         cfg.targets
@@ -159,16 +174,26 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
             .name("hec-sender".into())
             .spawn(move || sender::run(&hec, &queue, &counters, &stop, backoff, shutdown))?
     };
-    // One grid for every target: they scrape together.
+    // One grid for every target: they scrape together, as many at once as
+    // -max_memory_mb allows.
     let start = Instant::now();
+    let slots = Arc::new(target::Slots::new(cfg.scrape_slots));
+    if cfg.scrape_slots < cfg.targets.len() {
+        log::debug!(
+            "at most {} of the {} targets are scraped at once (-max_memory_mb)",
+            cfg.scrape_slots,
+            cfg.targets.len()
+        );
+    }
     let mut scrapers = Vec::new();
     for t in targets {
-        let (queue, counters, stop) = (queue.clone(), counters.clone(), stop.clone());
+        let (queue, counters, stop, slots) =
+            (queue.clone(), counters.clone(), stop.clone(), slots.clone());
         let schedule = schedule::Schedule::new(start, cfg.interval);
         scrapers.push(
             std::thread::Builder::new()
                 .name(format!("scrape-{}", t.index))
-                .spawn(move || target::run(&t, schedule, &queue, &counters, &stop))?,
+                .spawn(move || target::run(&t, schedule, &queue, &counters, &stop, &slots))?,
         );
     }
 
@@ -192,9 +217,24 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
         log::error!("the sender thread failed; see the message above");
         sender::Outcome::default()
     });
-    // Anything left (after an abort) was never sent.
+    // Anything left (after an abort) was never sent: lost, or on disk
+    // kept for the next start.
+    let durable = queue.durable();
     for b in queue.drain() {
+        let c = &counters[b.target];
+        Counters::add(if durable { &c.kept } else { &c.lost }, b.points.into());
+    }
+    for b in queue.take_damaged() {
         Counters::add(&counters[b.target].lost, b.points.into());
+    }
+    if let Some(dir) = queue.dir() {
+        let kept: u64 = counters.iter().map(|c| Counters::get(&c.kept)).sum();
+        if kept > 0 {
+            log::info!(
+                "{kept} data points not yet sent are kept in -queue_dir {}: they are sent at the next start",
+                dir.display()
+            );
+        }
     }
 
     let total = |f: fn(&Counters) -> &std::sync::atomic::AtomicU64| -> u64 {
@@ -210,17 +250,21 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     log::write(
         level,
         format_args!(
-            "stopped: produced={} sent={} dropped={} rejected={} lost={} unconfirmed={} maybe_duplicated={} \
-             retries={} missed_scrapes={} (data points; dropped: queue full, rejected: refused by HEC, \
+            "stopped: produced={} replayed={} sent={} dropped={} rejected={} lost={} unconfirmed={} kept={} \
+             maybe_duplicated={} retries={} missed_scrapes={} (data points; produced + replayed = sent + \
+             dropped + rejected + lost + unconfirmed + kept; replayed: found in -queue_dir at the start, \
+             kept: left in -queue_dir for the next start, dropped: queue full, rejected: refused by HEC, \
              lost: never delivered, unconfirmed: given up at the stop after a request HEC did not answer, \
-             so perhaps indexed, maybe_duplicated: sent (counted in sent) again after an unanswered \
-             request, so perhaps indexed twice)",
+             so perhaps indexed, maybe_duplicated: extra copies HEC may hold, one per data point \
+             per request of it that went unanswered before it was accepted or given up on)",
             total(|c| &c.produced),
+            total(|c| &c.replayed),
             total(|c| &c.sent),
             total(|c| &c.dropped),
             total(|c| &c.rejected),
             lost,
             unconfirmed,
+            total(|c| &c.kept),
             total(|c| &c.maybe_duplicated),
             total(|c| &c.retries),
             total(|c| &c.missed),
@@ -233,6 +277,55 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Says (and counts) what `-queue_dir` held at the start.
+fn report_replay(replay: &queue::Replay, dir: &std::path::Path, counters: &[Counters]) {
+    let points = |hs: &[queue::Header]| hs.iter().map(|h| u64::from(h.points)).sum::<u64>();
+    for h in &replay.queued {
+        Counters::add(&counters[h.target].replayed, h.points.into());
+    }
+    for h in &replay.dropped {
+        // Counted as replayed (they were queued) and dropped.
+        Counters::add(&counters[h.target].replayed, h.points.into());
+        Counters::add(&counters[h.target].dropped, h.points.into());
+    }
+    if !replay.queued.is_empty() {
+        let in_doubt = replay
+            .queued
+            .iter()
+            .filter(|h| h.record.is_some_and(|r| r.in_doubt))
+            .count();
+        log::info!(
+            "-queue_dir {}: {} batch(es), {} data points, left by the last run are sent first{}",
+            dir.display(),
+            replay.queued.len(),
+            points(&replay.queued),
+            if in_doubt > 0 {
+                " (one was being sent as the last run ended, so HEC may hold it: its data points count as possibly duplicated)"
+            } else {
+                ""
+            }
+        );
+    }
+    if !replay.dropped.is_empty() {
+        log::warning!(
+            "-queue_dir {} holds more than -max_queue_mb: dropped the {} oldest batch(es), {} data points",
+            dir.display(),
+            replay.dropped.len(),
+            points(&replay.dropped)
+        );
+    }
+    for (path, n) in &replay.damaged {
+        log::error!(
+            "-queue_dir: {} is not a whole batch (a disk error, or a power cut before it was synced): removed; {}",
+            path.display(),
+            match n {
+                Some(n) => format!("its {n} data points are lost"),
+                None => "what it held is lost".to_string(),
+            }
+        );
+    }
+}
+
 /// One scraper per target; errors name the flag.
 fn build_targets(cfg: &Config) -> anyhow::Result<Vec<target::Target>> {
     let convert = ConvertOptions {
@@ -240,6 +333,7 @@ fn build_targets(cfg: &Config) -> anyhow::Result<Vec<target::Target>> {
         include: cfg.include.clone(),
         exclude: cfg.exclude.clone(),
         extra_dimensions: cfg.dimensions.clone(),
+        drop_out_of_bounds: true,
     };
     let mut out = Vec::new();
     for (index, t) in cfg.targets.iter().enumerate() {

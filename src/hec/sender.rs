@@ -17,9 +17,12 @@
 //! - no answer after the request went out (the answer timed out, the
 //!   connection closed while waiting for it): HEC may have indexed the
 //!   batch, or not; the sender cannot know. It is sent again (losing
-//!   nothing), and counted: if a later attempt is accepted, its data points
-//!   are *possibly duplicated*; if the sender gives up on it at the stop,
-//!   they are *unconfirmed*, not lost. `-splunk_timeout` (30 s) is long so
+//!   nothing), and counted per copy: if a later attempt is accepted, its
+//!   data points are *possibly duplicated* once for each attempt before it
+//!   that went unanswered (three unanswered, then accepted: HEC may hold
+//!   four copies, three of them extra); if the sender gives up on it at the
+//!   stop, they are *unconfirmed*, not lost, and the copies beyond the
+//!   first possibly duplicated. `-splunk_timeout` (30 s) is long so
 //!   that a HEC that is slow but alive (indexers blocking under load answer
 //!   in seconds) is waited for rather than sent everything twice; it is
 //!   separate from the scrape `-timeout` (3 s), which guards the schedule.
@@ -461,26 +464,46 @@ pub fn run(
 ) -> Outcome {
     let mut outcome = Outcome::default();
     let deadline = || stop.stopping_since().map(|t| t + shutdown_timeout);
-    while let Some(batch) = queue.pop(None) {
+    let durable = queue.durable();
+    let count_damaged = || {
+        for h in queue.take_damaged() {
+            Counters::add(&counters[h.target].lost, h.points.into());
+        }
+    };
+    while let Some(mut batch) = queue.pop(None) {
+        count_damaged();
         let c = &counters[batch.target];
         let points = u64::from(batch.points);
+        // Given up on: on disk, kept for the next start (marked in flight
+        // if HEC may hold it); in memory, unconfirmed if HEC may hold it,
+        // else lost. Every copy HEC may hold beyond the first is a
+        // possible duplicate.
+        let give_up = |batch: &mut Batch, unanswered: u64, copy_before: bool| {
+            if durable {
+                Counters::add(&c.kept, points);
+                let in_doubt = unanswered > 0 || copy_before;
+                Counters::add(&c.maybe_duplicated, points * unanswered.saturating_sub(1));
+                queue.keep(batch, in_doubt);
+            } else if unanswered > 0 {
+                Counters::add(&c.unconfirmed, points);
+                Counters::add(&c.maybe_duplicated, points * (unanswered - 1));
+            } else {
+                Counters::add(&c.lost, points);
+            }
+        };
         let past_deadline = deadline().is_some_and(|d| Instant::now() >= d);
         if stop.state() == State::Aborting || past_deadline {
-            Counters::add(&c.lost, points);
+            let copy_before = batch.in_doubt();
+            give_up(&mut batch, 0, copy_before);
             continue;
         }
+        // A copy may be in HEC already: it was being sent when an earlier
+        // run died.
+        let copy_before = batch.in_doubt();
         let mut attempt: u32 = 0;
-        // Whether an attempt went out and got no answer: HEC may hold it.
-        let mut maybe_delivered = false;
-        // Given up on: unconfirmed if HEC may hold it, else lost.
-        let give_up = |maybe_delivered: bool| {
-            let counter = if maybe_delivered {
-                &c.unconfirmed
-            } else {
-                &c.lost
-            };
-            Counters::add(counter, points);
-        };
+        // Attempts that went out and got no answer: HEC may hold a copy of
+        // the batch for each.
+        let mut unanswered: u64 = 0;
         let first_failure = Instant::now();
         loop {
             log::trace!(
@@ -499,24 +522,30 @@ pub fn run(
                     "stopping before HEC accepted a batch of {} data points, which is not sent",
                     batch.points
                 );
-                give_up(maybe_delivered);
+                give_up(&mut batch, unanswered, copy_before);
                 break;
             }
+            // On disk, marked as in flight while HEC has it.
+            queue.sending(&mut batch);
             match hec.post(&batch, within) {
                 Ok(()) => {
                     Counters::add(&c.sent, points);
-                    if maybe_delivered {
-                        Counters::add(&c.maybe_duplicated, points);
-                    }
+                    // One possible extra copy per unanswered attempt, and
+                    // one if an earlier run was sending it when it died.
+                    Counters::add(
+                        &c.maybe_duplicated,
+                        points * (unanswered + u64::from(copy_before)),
+                    );
+                    queue.done(&batch);
                     if attempt > 0 {
                         log::info!(
                             "HEC accepted the batch after {} failed attempts ({:.1} s){}; {} batches queued",
                             attempt,
                             first_failure.elapsed().as_secs_f64(),
-                            if maybe_delivered {
-                                ", so it may be indexed twice (an attempt before went unanswered)"
+                            if unanswered > 0 {
+                                format!(", so it may be indexed {} times ({unanswered} attempt(s) before went unanswered)", unanswered + 1)
                             } else {
-                                ""
+                                String::new()
                             },
                             queue.len()
                         );
@@ -534,7 +563,7 @@ pub fn run(
                 Err(Failure::Token { detail }) => {
                     let msg = format!("HEC refused the token, giving up: {detail}");
                     log::error!("{msg}");
-                    give_up(maybe_delivered);
+                    give_up(&mut batch, unanswered, copy_before);
                     outcome.fatal = Some(msg);
                     stop.abort();
                     break;
@@ -545,6 +574,7 @@ pub fn run(
                         batch.points
                     );
                     Counters::add(&c.rejected, points);
+                    queue.done(&batch);
                     break;
                 }
                 Err(Failure::Retry {
@@ -552,7 +582,11 @@ pub fn run(
                     retry_after,
                     maybe_delivered: this_one,
                 }) => {
-                    maybe_delivered |= this_one;
+                    unanswered += u64::from(this_one);
+                    if unanswered == 0 && !copy_before {
+                        // HEC answered that it did not take it.
+                        queue.keep(&mut batch, false);
+                    }
                     let mut delay = backoff.delay(attempt, random());
                     if let Some(ra) = retry_after {
                         delay = delay.max(ra.min(backoff.max));
@@ -564,13 +598,13 @@ pub fn run(
                         log::error!(
                             "sending to HEC failed ({detail}); stopping, so {} data points are not sent{}",
                             batch.points,
-                            if maybe_delivered {
+                            if unanswered > 0 {
                                 " (or not confirmed: HEC may have indexed them)"
                             } else {
                                 ""
                             }
                         );
-                        give_up(maybe_delivered);
+                        give_up(&mut batch, unanswered, copy_before);
                         break;
                     }
                     Counters::add(&c.retries, 1);
@@ -588,13 +622,14 @@ pub fn run(
                     let state = stop.state();
                     stop.wait_until(until, state);
                     if stop.state() == State::Aborting {
-                        give_up(maybe_delivered);
+                        give_up(&mut batch, unanswered, copy_before);
                         break;
                     }
                 }
             }
         }
     }
+    count_damaged();
     outcome
 }
 

@@ -10,7 +10,8 @@
 //! stop arrives meanwhile (it is bounded by `-timeout`): a stop loses no
 //! scrape that was taken.
 
-use std::time::Instant;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use super::batch::{Grouper, Meta};
 use super::health::{self, Counters};
@@ -34,6 +35,55 @@ pub struct Target {
     pub sample_limit: u64,
 }
 
+/// Turns for the scrapes in flight, shared by every target: a scrape holds
+/// up to [`super::config::SCRAPE_MEMORY_FACTOR`] x `-max_body_mb` (a
+/// hostile target's gzip expands to the cap), so eight targets scraping
+/// at once could hold eight times that; with turns the total stays within
+/// `-max_memory_mb`, under the systemd unit's `MemoryMax` (a target
+/// waiting for its turn past its next tick misses that tick, counted).
+pub struct Slots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// A turn, given back when dropped.
+pub struct Turn<'a>(&'a Slots);
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap() += 1;
+        self.0.freed.notify_one();
+    }
+}
+
+impl Slots {
+    pub fn new(n: usize) -> Slots {
+        Slots {
+            free: Mutex::new(n.max(1)),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Waits for a turn; `None` if the stop comes first.
+    pub fn take(&self, stop: &Stop) -> Option<Turn<'_>> {
+        let mut free = self.free.lock().unwrap();
+        loop {
+            if stop.state() != State::Running {
+                return None;
+            }
+            if *free > 0 {
+                *free -= 1;
+                return Some(Turn(self));
+            }
+            free = self
+                .freed
+                .wait_timeout(free, Duration::from_millis(100))
+                .unwrap()
+                .0;
+        }
+    }
+}
+
 /// What a target's loop remembers between scrapes, to say a lasting
 /// problem once rather than every interval.
 #[derive(Default)]
@@ -45,7 +95,14 @@ struct Said {
 }
 
 /// Scrapes on `schedule` until the stop.
-pub fn run(t: &Target, schedule: Schedule, queue: &Queue, counters: &[Counters], stop: &Stop) {
+pub fn run(
+    t: &Target,
+    schedule: Schedule,
+    queue: &Queue,
+    counters: &[Counters],
+    stop: &Stop,
+    slots: &Slots,
+) {
     let mut schedule = schedule;
     let mut tick = schedule.first();
     let mut said = Said::default();
@@ -54,7 +111,11 @@ pub fn run(t: &Target, schedule: Schedule, queue: &Queue, counters: &[Counters],
         if stop.wait_until(tick, State::Running) != State::Running {
             break;
         }
+        let Some(turn) = slots.take(stop) else {
+            break;
+        };
         scrape_once(t, &url, queue, counters, &mut said);
+        drop(turn);
         let (next, missed) = schedule.next(Instant::now());
         if missed > 0 {
             Counters::add(&counters[t.index].missed, missed);
@@ -90,9 +151,13 @@ fn scrape_once(t: &Target, url: &str, queue: &Queue, counters: &[Counters], said
         Ok(scrape) => {
             h.duration_s = scrape.duration.as_secs_f64();
             h.bytes = scrape.body.len() as u64;
-            if let Some((report, counted)) =
-                pipeline::over_sample_limit(&scrape.body, scrape.format, &t.convert, t.sample_limit)
-            {
+            if let Some((report, counted)) = pipeline::over_sample_limit(
+                &scrape.body,
+                scrape.format,
+                &t.convert,
+                t.sample_limit,
+                time_ms,
+            ) {
                 let message = pipeline::sample_limit_error(
                     url,
                     counted.emitted,
@@ -158,7 +223,11 @@ fn scrape_once(t: &Target, url: &str, queue: &Queue, counters: &[Counters], said
             objects: enc.objects,
             points: enc.points,
             target: t.index,
+            record: None,
         });
+        if let Some(e) = &dropped.write_error {
+            log::error!("{e}: its data points are dropped");
+        }
         for d in dropped.batches {
             Counters::add(&counters[d.target].dropped, d.points.into());
             dropped_batches += 1;

@@ -45,17 +45,44 @@ impl fmt::Display for UrlProblem {
 
 /// The host of an http(s) URL (without IPv6 brackets), or why it cannot be
 /// scraped.
+///
+/// Only the plain form `scheme://host[:port][/path]` is taken. The URL
+/// standard's parser forgives a great deal (`http:///host`, `http:/host`,
+/// `http:\\host`, tabs and line breaks dropped anywhere), and what it
+/// forgives, people and other parsers read differently: `http:///alice:pw@h/`
+/// is a URL with a password to it, and a text scan that stops at the first
+/// `/` sees none. So credentials are looked for as the parser finds them
+/// *and* in the text as typed, and anything but the plain form is refused.
 pub fn check_url(raw: &str) -> Result<String, UrlProblem> {
-    if !raw.contains("://") {
-        // `mm1:8067/metrics` would parse as the scheme `mm1`.
-        return Err(UrlProblem::NoScheme {
-            suggestion: format!("http://{}", redact_url(raw)),
-        });
-    }
     // Userinfo first: a malformed URL with a password is still refused for
     // the password, and never quoted with it.
-    if authority(raw).contains('@') {
+    if has_credentials(raw) {
         return Err(UrlProblem::Credentials);
+    }
+    if raw.chars().any(|c| c.is_control() || c == ' ' || c == '\\') {
+        return Err(UrlProblem::Invalid(
+            "it holds a space, a backslash or a control character".into(),
+        ));
+    }
+    let Some(scheme_end) = raw.find("://").filter(|&i| is_scheme(&raw[..i])) else {
+        if let Some(i) = raw.find(':').filter(|&i| is_scheme(&raw[..i])) {
+            let s = raw[..i].to_ascii_lowercase();
+            if s == "http" || s == "https" {
+                return Err(UrlProblem::Invalid(format!(
+                    "{s}: must be followed by exactly two slashes"
+                )));
+            }
+        }
+        // `mm1:8067/metrics` would parse as the scheme `mm1`.
+        return Err(UrlProblem::NoScheme {
+            suggestion: format!("http://{}", raw.trim_start_matches('/')),
+        });
+    };
+    if raw[scheme_end + 3..].starts_with('/') {
+        return Err(UrlProblem::Invalid(format!(
+            "{}: must be followed by exactly two slashes",
+            &raw[..scheme_end]
+        )));
     }
     let u = url::Url::parse(raw).map_err(|e| UrlProblem::Invalid(e.to_string()))?;
     if u.scheme() != "http" && u.scheme() != "https" {
@@ -67,29 +94,70 @@ pub fn check_url(raw: &str) -> Result<String, UrlProblem> {
     }
 }
 
+/// Whether `s` can be a URL scheme (`[A-Za-z][A-Za-z0-9+.-]*`).
+fn is_scheme(s: &str) -> bool {
+    let mut b = s.bytes();
+    b.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
+}
+
 /// The scheme of `url` (the text before `://`), if it has one.
 pub(crate) fn scheme(url: &str) -> Option<&str> {
     url.find("://").map(|i| &url[..i])
 }
 
-/// The authority of `url` (`user:pass@host:port`): after `scheme://` (or
-/// from the start when there is no scheme), up to the path, query or
-/// fragment.
-fn authority(url: &str) -> &str {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let rest = &url[start..];
-    &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())]
+/// Whether `raw` may hold a user name or password: the URL parser finds
+/// userinfo in it, or it does not parse and has an `@` anywhere.
+fn has_credentials(raw: &str) -> bool {
+    match url::Url::parse(raw) {
+        Ok(u) => {
+            !u.username().is_empty()
+                || u.password().is_some()
+                || raw.contains('@') && {
+                    // Parsed without userinfo: an `@` the parser read as part of the
+                    // path or query is no credential; one before the path is.
+                    let rest = after_scheme_and_slashes(raw);
+                    rest[..rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len())].contains('@')
+                }
+        }
+        Err(_) => raw.contains('@'),
+    }
+}
+
+/// `raw` from where its authority would start: after a scheme (if it is
+/// followed by a slash) and every `/` and `\` after it, as the URL
+/// standard skips them for http(s).
+fn after_scheme_and_slashes(raw: &str) -> &str {
+    let after_scheme = match raw.find(':') {
+        Some(i) if is_scheme(&raw[..i]) && raw[i + 1..].starts_with(['/', '\\']) => &raw[i + 1..],
+        _ => raw,
+    };
+    after_scheme.trim_start_matches(['/', '\\'])
 }
 
 /// `url` without its userinfo (`http://user:pass@host/` -> `http://host/`,
 /// also without a scheme: `user:pass@host/` -> `host/`), for logs, messages
-/// and events. Works on text that is not a valid URL.
+/// and events. Works on any text the admin typed, before it is parsed:
+/// a URL the parser reads userinfo in loses it (`http:///alice:pw@h/m` ->
+/// `http://h/m`); text that does not parse and holds an `@` loses all from
+/// where its authority would start to the last `@` (a password may hold a
+/// `/`, `?` or `#`, and then no parser can say where it ends).
 pub fn redact_url(url: &str) -> String {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    match authority(url).rfind('@') {
-        Some(at) => format!("{}{}", &url[..start], &url[start + at + 1..]),
-        None => url.to_string(),
+    if !has_credentials(url) {
+        return url.to_string();
     }
+    if let Ok(mut u) = url::Url::parse(url) {
+        if u.set_username("").is_ok() && u.set_password(None).is_ok() {
+            let s = u.to_string();
+            if !s.contains('@') || !has_credentials(&s) {
+                return s;
+            }
+        }
+    }
+    let rest = after_scheme_and_slashes(url);
+    let start = url.len() - rest.len();
+    let at = url.rfind('@').expect("has_credentials without an @ parses");
+    format!("{}{}", &url[..start], &url[at + 1..])
 }
 
 #[cfg(test)]
@@ -111,6 +179,61 @@ mod tests {
             "http://h:99999999/x"
         );
         assert_eq!(redact_url("not a url"), "not a url");
+        assert_eq!(redact_url("http://h/users/@me"), "http://h/users/@me");
+    }
+
+    /// What the URL standard forgives, and a scan stopping at the first `/`
+    /// missed: the password reached logs, events and HEC.
+    #[test]
+    fn redacts_userinfo_of_malformed_urls() {
+        for (typed, shown) in [
+            (
+                "http:///alice:S3cr3tPW@127.0.0.1:18080/m",
+                "http://127.0.0.1:18080/m",
+            ),
+            (
+                "http:/alice:S3cr3tPW@127.0.0.1:18080/m",
+                "http://127.0.0.1:18080/m",
+            ),
+            (
+                "http:/\\alice:S3cr3tPW@127.0.0.1:18080/m",
+                "http://127.0.0.1:18080/m",
+            ),
+            ("//alice:S3cr3tPW@127.0.0.1:18080/m", "//127.0.0.1:18080/m"),
+            (
+                "http://alice:S3cr3t/PW@127.0.0.1:18080/m",
+                "http://127.0.0.1:18080/m",
+            ),
+            ("http://alice:S3cr3t#PW@h:99999999/m", "http://h:99999999/m"),
+            ("http://ali\tce:S3cr3tPW@h/m", "http://h/m"),
+            ("http:alice:S3cr3tPW@h/m", "http://h/m"),
+        ] {
+            assert_eq!(redact_url(typed), shown, "{typed}");
+            assert_eq!(check_url(typed), Err(UrlProblem::Credentials), "{typed}");
+        }
+    }
+
+    #[test]
+    fn only_the_plain_form_is_taken() {
+        for bad in [
+            "http:///h/m",
+            "http:/h/m",
+            "http:h/m",
+            "http:\\\\h/m",
+            "http://h\\m",
+            "http://h/m x",
+            "http://h/\tm",
+        ] {
+            assert!(
+                matches!(check_url(bad), Err(UrlProblem::Invalid(_))),
+                "{bad}: {:?}",
+                check_url(bad)
+            );
+        }
+        assert!(matches!(
+            check_url("//h/m"),
+            Err(UrlProblem::NoScheme { .. })
+        ));
     }
 
     #[test]

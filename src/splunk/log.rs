@@ -32,7 +32,8 @@ impl Level {
 /// Formats one log line: `LEVEL stanza="NAME" message`, with any run of
 /// control characters in the message (line breaks, but also the vertical
 /// tab, form feed, NEL or U+2028 that some readers take as a break) folded
-/// into a space, so that text quoted from data can never forge a line.
+/// into a space, so that text quoted from data can never forge a line, and
+/// its length bounded ([`crate::logline`]).
 pub fn line(level: Level, stanza: Option<&str>, msg: &dyn Display) -> String {
     let mut text = msg.to_string();
     if text.contains(breaks_line) {
@@ -42,8 +43,14 @@ pub fn line(level: Level, stanza: Option<&str>, msg: &dyn Display) -> String {
             .collect::<Vec<_>>()
             .join(" ");
     }
+    let text = crate::logline::one_line(&text);
     match stanza {
-        Some(s) => format!("{} stanza=\"{}\" {}\n", level.name(), s, text),
+        Some(s) => format!(
+            "{} stanza=\"{}\" {}\n",
+            level.name(),
+            crate::logline::quote(s),
+            text
+        ),
         None => format!("{} {}\n", level.name(), text),
     }
 }

@@ -134,44 +134,71 @@ pub fn apply(transforms: &[Transform], raw: &str) -> String {
     meta.join(" ")
 }
 
-/// Reads `_meta` (`name::value name::"quoted value" ...`) into fields.
+/// How a backslash in `_meta` is read. Splunk does not document it, so
+/// the event text must give the same fields under both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)]
+pub enum Reading {
+    /// A backslash is a character like any other.
+    Literal,
+    /// A backslash escapes the character after it (`\"` is a quote inside
+    /// the value, `\\` one backslash).
+    Escape,
+}
+
+/// Reads `_meta` (`name::value name::"quoted value" ...`) into fields,
+/// taking backslashes literally.
 pub fn parse_meta(meta: &str) -> Vec<(String, String)> {
+    parse_meta_as(meta, Reading::Literal)
+}
+
+/// Reads `_meta` into fields under `reading`.
+pub fn parse_meta_as(meta: &str, reading: Reading) -> Vec<(String, String)> {
     let mut fields = Vec::new();
-    let b = meta.as_bytes();
+    let chars: Vec<char> = meta.chars().collect();
     let mut i = 0;
-    while i < b.len() {
-        while i < b.len() && b[i] == b' ' {
+    while i < chars.len() {
+        while i < chars.len() && chars[i] == ' ' {
             i += 1;
         }
-        if i >= b.len() {
+        if i >= chars.len() {
             break;
         }
-        let sep = meta[i..]
-            .find("::")
-            .map(|k| i + k)
-            .unwrap_or_else(|| panic!("no :: in _meta at {:?}", &meta[i..]));
-        let name = meta[i..sep].to_string();
-        let mut j = sep + 2;
-        let value = if b.get(j) == Some(&b'"') {
-            let close = meta[j + 1..]
-                .find('"')
-                .map(|k| j + 1 + k)
-                .expect("unclosed quote in _meta");
-            let v = meta[j + 1..close].to_string();
-            j = close + 1;
-            v
-        } else {
-            let end = meta[j..].find(' ').map_or(meta.len(), |k| j + k);
-            let v = meta[j..end].to_string();
-            j = end;
-            v
-        };
+        let mut name = String::new();
+        while i < chars.len() && !(chars[i] == ':' && chars.get(i + 1) == Some(&':')) {
+            name.push(chars[i]);
+            i += 1;
+        }
+        assert!(i < chars.len(), "no :: in _meta after {name:?}: {meta:?}");
+        i += 2;
+        let quoted = chars.get(i) == Some(&'"');
+        if quoted {
+            i += 1;
+        }
+        let mut value = String::new();
+        loop {
+            let Some(&c) = chars.get(i) else {
+                assert!(!quoted, "unclosed quote in _meta: {meta:?}");
+                break;
+            };
+            i += 1;
+            if reading == Reading::Escape && c == '\\' {
+                if let Some(&next) = chars.get(i) {
+                    value.push(next);
+                    i += 1;
+                    continue;
+                }
+            }
+            if (quoted && c == '"') || (!quoted && c == ' ') {
+                break;
+            }
+            value.push(c);
+        }
         assert!(
             !name.is_empty() && !name.contains(' '),
             "bad field name {name:?} in {meta:?}"
         );
         fields.push((name, value));
-        i = j;
     }
     fields
 }
@@ -185,7 +212,12 @@ pub struct IndexedPoint {
 }
 
 pub fn index_event(transforms: &[Transform], raw: &str) -> IndexedPoint {
-    let fields = parse_meta(&apply(transforms, raw));
+    index_event_as(transforms, raw, Reading::Literal)
+}
+
+/// [`index_event`] with backslashes in `_meta` read as `reading` says.
+pub fn index_event_as(transforms: &[Transform], raw: &str, reading: Reading) -> IndexedPoint {
+    let fields = parse_meta_as(&apply(transforms, raw), reading);
     let mut metric_name = None;
     let mut value = None;
     let mut dimensions = Vec::new();
