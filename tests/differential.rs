@@ -173,7 +173,19 @@ fn run() -> Result<bool> {
             let mut lines = Vec::new();
             for ((r, span), vars) in ranges.iter().zip(&spans).zip(&per_range) {
                 let basis = spl::RateBasis::default();
-                match run_panel(spec, p, label, &tl, prom, vars, *r, span, basis, false, &|s| s) {
+                match run_panel(
+                    spec,
+                    p,
+                    label,
+                    &tl,
+                    prom,
+                    vars,
+                    *r,
+                    span,
+                    basis,
+                    false,
+                    &|s| s,
+                ) {
                     Ok(PanelOutcome {
                         ok, line, detail, ..
                     }) => {
@@ -232,7 +244,19 @@ fn run() -> Result<bool> {
                 .flat_map(|r| r.0.panels().map(move |p| (r, p)))
                 .collect();
             let outcomes = in_parallel(&work, |((spec, prom, vars), p)| {
-                run_panel(spec, p, &p.title, &tl, prom, &vars[0], range, span, basis, false, &|s| s)
+                run_panel(
+                    spec,
+                    p,
+                    &p.title,
+                    &tl,
+                    prom,
+                    &vars[0],
+                    range,
+                    span,
+                    basis,
+                    false,
+                    &|s| s,
+                )
             });
             let mut agree = 0;
             let mut differ = Vec::new();
@@ -424,7 +448,11 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
     });
     results
         .into_iter()
-        .map(|m| m.into_inner().expect("a result slot").expect("every item done"))
+        .map(|m| {
+            m.into_inner()
+                .expect("a result slot")
+                .expect("every item done")
+        })
         .collect()
 }
 
@@ -456,7 +484,8 @@ fn run_panel(
     let plan = dashboards::plan(spec, panel, vars, range, span)?;
     // (With the names of the series drawn from a rate-derived target: held to the rate
     // definitions' band.)
-    let (expected, rate_derived) = dashboards::drawn(prom, spec, panel, &plan, vars, Side::Prometheus)?;
+    let (expected, rate_derived) =
+        dashboards::drawn(prom, spec, panel, &plan, vars, Side::Prometheus)?;
     let splunk_def = dashboards::expected(prom, spec, panel, &plan, vars, Side::SplunkDefinition)?;
     let ctx = OursContext {
         scrapes: &tl.scrapes,
@@ -515,7 +544,9 @@ fn run_panel(
     // one and ours does not is a disagreement already; this catches a chart compared on
     // nothing).
     let needed = if panel.kind.reduces() {
-        1
+        // (A whole-range rate over a range whose data starts inside it has no basis: counted
+        // apart, as a chart's steps are.)
+        1usize.saturating_sub(v.no_basis + v.no_splunk_rate)
     } else {
         let drawn: BTreeSet<i64> = expected
             .iter()
