@@ -500,7 +500,9 @@ fn run_panel(
     };
     let actual = ours::panel_series(spec, panel, &ctx, mutate).context("ours::panel_series")?;
     let known: Vec<Known> = ours::known_differences(spec, panel, &ctx);
-    if let Some(dir) = std::env::var_os("DIFFERENTIAL_PANELS_OUT") {
+    // (Over the dashboards' default range, `-6h`, under the default reading.)
+    let default_view = range.len_s() == 6 * 3600 && rate_basis == spl::RateBasis::default();
+    if let Some(dir) = std::env::var_os("DIFFERENTIAL_PANELS_OUT").filter(|_| default_view) {
         write_panel(Path::new(&dir), label, &plan, &expected, &actual)?;
     }
     // A one-number panel is compared at the range's end only: no edge there.

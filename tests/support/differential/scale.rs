@@ -27,7 +27,10 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Result};
 
 use mattermost_metrics::convert::ConvertOptions;
-use mattermost_metrics::dashboard::{Spec, Variable, VariableKind, SPAN_SECONDS_TOKEN, SPAN_TOKEN};
+use mattermost_metrics::dashboard::{
+    Spec, Variable, VariableKind, CHART_EARLIEST_TOKEN, SPAN_LOOKBACK_TOKEN, SPAN_SECONDS_TOKEN,
+    SPAN_TOKEN,
+};
 use mattermost_metrics::exposition::Format;
 use mattermost_metrics::pipeline::convert_scrape;
 use mattermost_metrics::spl::catalog;
@@ -359,6 +362,7 @@ pub fn run(
         earliest_s: range.0 as f64,
         latest_s: range.1 as f64,
         tokens: tokens.clone(),
+        rate_basis: spl::RateBasis::default(),
     };
     spl::take_peak();
     let t = Instant::now();
@@ -388,12 +392,16 @@ pub fn run(
     }
 }
 
-/// The span the dashboards' span search picks for the range, as (`3600s`, 3600).
+/// What the dashboards' span search sets for the range: the span (`3600s`), its seconds
+/// (3600), the span instant selectors are read at (`300s`) and where a chart's search starts.
+pub type SpanTokens = (String, i64, String, String);
+
+/// The span the dashboards' span search picks for the range ([`SpanTokens`]).
 pub fn auto_span(
     store: &spl::Store,
     macros: &spl::Macros,
     range: (i64, i64),
-) -> Result<(String, i64)> {
+) -> Result<SpanTokens> {
     let (o, rows) = run(
         store,
         macros,
@@ -410,7 +418,13 @@ pub fn auto_span(
         .ok_or_else(|| anyhow!("the span search gave no row"))?;
     let span = row.text("span").ok_or_else(|| anyhow!("no span"))?;
     let secs = row.num("span_s").ok_or_else(|| anyhow!("no span_s"))? as i64;
-    Ok((span, secs))
+    let lookback = row
+        .text(SPAN_LOOKBACK_TOKEN)
+        .ok_or_else(|| anyhow!("no {SPAN_LOOKBACK_TOKEN}"))?;
+    let earliest = row
+        .text(CHART_EARLIEST_TOKEN)
+        .ok_or_else(|| anyhow!("no {CHART_EARLIEST_TOKEN}"))?;
+    Ok((span, secs, lookback, earliest))
 }
 
 fn host_filter(hosts: &[String]) -> String {
@@ -445,13 +459,15 @@ pub fn tokens(
     scale: &Scale,
     macros: &spl::Macros,
     range: (i64, i64),
-    span: &(String, i64),
+    span: &SpanTokens,
     outcomes: &mut Vec<Outcome>,
     label: &str,
 ) -> Result<BTreeMap<String, String>> {
     let mut t = BTreeMap::new();
     t.insert(SPAN_TOKEN.to_string(), span.0.clone());
     t.insert(SPAN_SECONDS_TOKEN.to_string(), span.1.to_string());
+    t.insert(SPAN_LOOKBACK_TOKEN.to_string(), span.2.clone());
+    t.insert(CHART_EARLIEST_TOKEN.to_string(), span.3.clone());
     for v in &spec.variables {
         let token = spec.token_of(v);
         let value = match v.kind {
@@ -517,6 +533,7 @@ pub fn mean_api_time_one_scan() -> Result<String> {
         span: mattermost_metrics::spl::SpanSpec::Token {
             span: SPAN_TOKEN.into(),
             seconds: SPAN_SECONDS_TOKEN.into(),
+            lookback: SPAN_LOOKBACK_TOKEN.into(),
         },
         node_filter: Some("$host$ AND `mattermost_metrics_server_endpoint`".into()),
         ..Default::default()
