@@ -205,6 +205,7 @@ fn span_tokens(store: &spl::Store, earliest_s: i64, latest_s: i64) -> BTreeMap<S
         earliest_s: earliest_s as f64,
         latest_s: latest_s as f64,
         tokens: BTreeMap::new(),
+        rate_basis: spl::RateBasis::default(),
     };
     let rows = spl::run(query, &ctx).unwrap();
     let mut tokens = BTreeMap::new();
@@ -303,6 +304,7 @@ fn run_panel(
         earliest_s: from,
         latest_s: latest_s as f64,
         tokens: tokens.clone(),
+        rate_basis: spl::RateBasis::default(),
     };
     let rows = spl::run(&search, &ctx).unwrap_or_else(|e| panic!("{e:#}\n{search}"));
     (rows, tokens[dashboard::SPAN_SECONDS_TOKEN].parse().unwrap())

@@ -35,6 +35,7 @@ fn run(store: &Store, q: &str, latest_s: f64) -> anyhow::Result<Vec<Row>> {
         earliest_s: 0.0,
         latest_s,
         tokens: BTreeMap::new(),
+        rate_basis: spl::RateBasis::default(),
     };
     spl::run(q, &ctx)
 }
