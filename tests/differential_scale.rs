@@ -112,9 +112,22 @@ fn run() -> Result<bool> {
             minute(a.get("dispatch.latest_time")?)?,
         );
         let what = format!("alert {} ({} min)", a.name, (window.1 - window.0) / 60);
-        outcomes.push(scale::run(&scale.store, &macros, &BTreeMap::new(), window, what, search).0);
+        outcomes.push(
+            scale::run(
+                &scale.store,
+                &macros,
+                &BTreeMap::new(),
+                window,
+                what,
+                search,
+            )
+            .0,
+        );
     }
-    phase(&format!("{} alerts over their own windows", alerts.len()), t);
+    phase(
+        &format!("{} alerts over their own windows", alerts.len()),
+        t,
+    );
 
     // The searches, largest first.
     let verbose = std::env::var_os("SCALE_VERBOSE").is_some();
