@@ -288,7 +288,8 @@ fn compare_pair(
         match judge(ev, av, s_at(t, av), (bounds.edge)(t)) {
             Step::Compared { diff, bound } => {
                 r.compared += 1;
-                let scale = ev.map_or(1.0, |e| e.abs()).max(1e-300);
+                // (Relative to Prometheus' value; absolute where that is 0.)
+                let scale = ev.map(f64::abs).filter(|e| *e > 0.0).unwrap_or(1.0);
                 if diff / scale >= r.largest.diff {
                     r.largest = Largest {
                         diff: diff / scale,
@@ -305,7 +306,8 @@ fn compare_pair(
             Step::Bad(why) => {
                 if let (Some(e), Some(a)) = (ev, av) {
                     r.compared += 1;
-                    r.largest_bad = r.largest_bad.max((a - e).abs() / e.abs().max(1e-300));
+                    let scale = if e == 0.0 { 1.0 } else { e.abs() };
+                    r.largest_bad = r.largest_bad.max((a - e).abs() / scale);
                 }
                 r.bad.push((t, ev, av, why));
             }

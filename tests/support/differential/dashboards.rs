@@ -390,19 +390,8 @@ pub enum Side {
 }
 
 /// What Grafana draws for the panel from Prometheus' answers (or, for
-/// [`Side::SplunkDefinition`], what it would draw with Splunk's rate).
-pub fn expected(
-    prom: &PromClient,
-    spec: &Spec,
-    panel: &Panel,
-    plan: &PanelPlan,
-    vars: &BTreeMap<String, VarValue>,
-    side: Side,
-) -> Result<Vec<NamedSeries>> {
-    Ok(drawn(prom, spec, panel, plan, vars, side)?.0)
-}
-
-/// [`expected`], and the names of the series drawn from a rate-derived target.
+/// [`Side::SplunkDefinition`], what it would draw with Splunk's rate), and the names of the
+/// series drawn from a rate-derived target.
 pub fn drawn(
     prom: &PromClient,
     spec: &Spec,

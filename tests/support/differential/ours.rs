@@ -23,7 +23,7 @@ use mattermost_metrics::emit;
 use mattermost_metrics::exposition::Format;
 use mattermost_metrics::pipeline::convert_scrape;
 
-use super::compare::{Known, NamedSeries};
+use super::compare::NamedSeries;
 use super::dashboards::TimeRange;
 use super::spl;
 use super::splunk;
@@ -276,12 +276,4 @@ pub fn span_tokens(scrapes: &[Scrape], range: TimeRange) -> Result<BTreeMap<Stri
         bail!("the span search gave no span_s: {tokens:?}");
     }
     Ok(tokens)
-}
-
-/// Steps where the two engines differ by construction, each with its reason. None today:
-/// where `irate` (last two samples) and the bucket's rate differ, or Prometheus' extrapolation
-/// and Splunk's previous-timespan basis do, the difference is bounded per step by Splunk's
-/// definition computed by Prometheus (`splunk_def.rs`), not skipped.
-pub fn known_differences(_spec: &Spec, _panel: &Panel, _ctx: &OursContext) -> Vec<Known> {
-    Vec::new()
 }
