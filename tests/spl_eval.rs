@@ -379,6 +379,66 @@ fn each_rate_basis_reading_decides_the_first_bucket() {
 }
 
 #[test]
+fn take_scanned_counts_the_data_points_mstats_reads() {
+    // two_counters: host a at t = 0, 15, ..., 105; host b at 5, 20, ...,
+    // 110. Range [60, 120), span 60: 4 points of each host inside, 4 of
+    // each in the timespan before ([0, 60)). One other metric, 2 points in
+    // range, that no search below names.
+    let mut s = two_counters();
+    s.push(pt(60.0, "other", 1.0, &[("host", "a")]));
+    s.push(pt(90.0, "other", 1.0, &[("host", "a")]));
+    let scanned = |q: &str, basis: RateBasis| -> u64 {
+        spl::take_scanned();
+        run_basis(&s, &app_macros(), &[], q, 60.0, 120.0, basis)
+            .unwrap_or_else(|e| panic!("{q}\n{e:#}"));
+        spl::take_scanned()
+    };
+    let d = RateBasis::default();
+    // Two aggregations of one metric read each series once: 4 + 4.
+    let q = "| mstats avg(m_total) AS a max(m_total) AS b WHERE index=wss_metrics span=60s";
+    assert_eq!(scanned(q, d), 8);
+    // The WHERE clause picks the series: host a only.
+    let q = "| mstats avg(m_total) AS a WHERE index=wss_metrics host=a span=60s";
+    assert_eq!(scanned(q, d), 4);
+    // rate_sum reads the timespan before the first under the default reading
+    // (8 more), and nothing before the range under the others; an avg of the
+    // same metric adds nothing.
+    let q = "| mstats avg(m_total) AS a rate_sum(m_total) AS r WHERE index=wss_metrics span=60s";
+    assert_eq!(scanned(q, RateBasis::ReadsBeforeEarliest), 16);
+    assert_eq!(scanned(q, RateBasis::OwnPointsOnly), 8);
+    assert_eq!(scanned(q, RateBasis::FirstBucketDropped), 8);
+    // Two metrics: each one's series.
+    let q = "| mstats avg(m_total) AS a avg(other) AS o WHERE index=wss_metrics span=60s";
+    assert_eq!(scanned(q, d), 10);
+    // Every mstats of a search adds, an append subsearch's too.
+    let q = "| mstats avg(m_total) AS a WHERE index=wss_metrics span=60s \
+             | append [| mstats max(m_total) AS a WHERE index=wss_metrics host=b span=60s]";
+    assert_eq!(scanned(q, d), 12);
+    // mcatalog reads metadata only; makeresults reads nothing.
+    assert_eq!(
+        scanned(
+            "| mcatalog values(host) AS h WHERE index=wss_metrics BY metric_name",
+            d
+        ),
+        0
+    );
+    assert_eq!(scanned("| makeresults | eval x=1", d), 0);
+    // take_scanned resets the count.
+    run_basis(
+        &s,
+        &app_macros(),
+        &[],
+        "| mstats avg(m_total) AS a WHERE index=wss_metrics",
+        60.0,
+        120.0,
+        d,
+    )
+    .unwrap();
+    assert_eq!(spl::take_scanned(), 8);
+    assert_eq!(spl::take_scanned(), 0);
+}
+
+#[test]
 fn span_buckets_align_on_the_epoch_and_the_range_is_half_open() {
     // Points every 100 s from 1000 to 1900, value = t, plus one just before
     // the range. Range [1000, 1900): 1900 is out, 999.999 is out.

@@ -41,7 +41,7 @@ pub use commands::{take_peak, with_limits, LimitHit, Limits, Peak};
 #[allow(unused_imports)]
 pub use macros::Macros;
 #[allow(unused_imports)]
-pub use mstats::RateBasis;
+pub use mstats::{take_scanned, RateBasis};
 #[allow(unused_imports)]
 pub use store::{Point, Series, SeriesId, Store};
 #[allow(unused_imports)]

@@ -1,5 +1,6 @@
 //! The metric commands: mstats and mcatalog.
 
+use std::cell::Cell as StdCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::{bail, Result};
@@ -424,6 +425,9 @@ pub fn run_mstats(
     }
     let spans = Spans::new(m.span_s, from_ms, to_ms, basis);
     let nterms = m.terms.len();
+    // The points each member series is read from and to (see
+    // `take_scanned`), once per series however many terms name it.
+    let mut reads: HashMap<*const Series, (usize, usize)> = HashMap::new();
 
     // Each group's member series, found once per (term, series).
     let mut group_index: HashMap<Vec<String>, usize> = HashMap::new();
@@ -455,6 +459,14 @@ pub fn run_mstats(
             if key.len() != m.by.len() {
                 continue;
             }
+            let first_read = match term.func {
+                MFunc::RateSum | MFunc::RateAvg => basis_start(s, &range, &spans),
+                _ => range.start,
+            };
+            reads
+                .entry(std::ptr::from_ref(s))
+                .and_modify(|r| r.0 = r.0.min(first_read))
+                .or_insert((first_read, range.end));
             let member = Member {
                 term: ti,
                 series: s,
@@ -470,6 +482,8 @@ pub fn run_mstats(
         }
     }
     groups.sort_by(|x, y| cmp_keys(&x.0, &y.0));
+    let read: usize = reads.values().map(|&(a, b)| b - a).sum();
+    SCANNED.with(|c| c.set(c.get() + read as u64));
 
     // One group at a time, its buckets in a dense table: (bucket, rows).
     let mut out: Vec<(usize, Row)> = Vec::new();
@@ -528,6 +542,45 @@ pub fn run_mstats(
     Ok(out.into_iter().map(|(_, r)| r).collect())
 }
 
+/// The first point of a series that rate_sum / rate_avg read, `range`
+/// being its points in the search's range: under
+/// `RateBasis::ReadsBeforeEarliest` the points of the timespan before the
+/// first are read too (see [`RateBasis`]).
+fn basis_start(s: &Series, range: &std::ops::Range<usize>, spans: &Spans) -> usize {
+    if spans.read_from_ms < s.times[range.start] {
+        s.range(spans.read_from_ms, s.times[range.start]).start
+    } else {
+        range.start
+    }
+}
+
+thread_local! {
+    static SCANNED: StdCell<u64> = const { StdCell::new(0) };
+}
+
+/// The metric data points `mstats` read on this thread since the last call
+/// (or the thread's start); resets the count to zero. For a dashboard's
+/// cost figure: what a search costs Splunk grows with the data points its
+/// `mstats` read, not with the results it returns.
+///
+/// Every `mstats` command a search runs adds (an `append` subsearch's
+/// too), for each metric time series its WHERE clause matches and its BY
+/// clause keeps (the series it aggregates; one dropped for a missing BY
+/// dimension is not read -- the docs do not say whether Splunk reads it):
+/// - the series' data points inside the search's time range, and
+/// - for `rate_sum` / `rate_avg` under `RateBasis::ReadsBeforeEarliest`,
+///   the points before the range that the search reads for the first
+///   timespan's rate basis (the timespan before the first).
+///
+/// A series is counted once per command even when two of its aggregations
+/// name the same metric (`avg(x)` and `max(x)`): one command reads a series
+/// once, whatever number of functions aggregate it. `mcatalog` reads only
+/// the series' metadata (their dimensions), no data points: it adds
+/// nothing.
+pub fn take_scanned() -> u64 {
+    SCANNED.with(|c| c.replace(0))
+}
+
 /// Adds one member series' points to its group's cells (`nterms` per
 /// bucket, from bucket `lo`), bucket by bucket.
 fn accumulate(
@@ -542,12 +595,7 @@ fn accumulate(
     let s = mb.series;
     let times = &s.times;
     let values = &s.values;
-    // The first point read for rate bases (see RateBasis).
-    let read_lo = if spans.read_from_ms < times[mb.range.start] {
-        s.range(spans.read_from_ms, times[mb.range.start]).start
-    } else {
-        mb.range.start
-    };
+    let read_lo = basis_start(s, &mb.range, spans);
     let mut a = mb.range.start;
     while a < mb.range.end {
         let bucket = spans.bucket(times[a]);
