@@ -1303,6 +1303,60 @@ fn macros_expand_nested_with_arguments() {
 }
 
 #[test]
+fn inline_comments_become_a_space_before_macros_expand() {
+    let m = Macros::from_conf(
+        "[plain]\ndefinition = eval c=1\n[noted]\ndefinition = eval d=2 ```d: `plain` twice``` | `plain`\n",
+    );
+    // Search Manual > Add comments to searches: the page's own example.
+    let doc = "...| stats```Let's use 'stats' to count this```count";
+    assert_eq!(m.expand(doc).unwrap(), "...| stats count");
+    // A comment's backticks, quotes and numbers are not macro calls; the
+    // macros around it still expand, and a definition's comments go too.
+    assert_eq!(
+        m.expand("| makeresults ```uses `nope`, \"half a quote``` | `plain` | `noted`")
+            .unwrap(),
+        "| makeresults   | eval c=1 | eval d=2   | eval c=1"
+    );
+    // Three backticks inside a double-quoted string are no comment.
+    for q in [
+        "eval s=\"a```b```c\"",
+        "eval s=\"say \\\"```hi```\\\"\" ```gone```",
+        "eval s=\"\\\\\"```gone```",
+    ] {
+        let want = q.replace("```gone```", " ");
+        assert_eq!(spl::strip_comments(q).unwrap(), want, "{q}");
+    }
+    // An unterminated comment is an error naming it.
+    for q in ["| makeresults ```oops", "| makeresults ```a``` ```b` `"] {
+        let err = format!("{:#}", m.expand(q).unwrap_err());
+        assert!(err.contains("unterminated comment"), "{q}: {err}");
+        assert!(err.contains(&q[q.rfind("```").unwrap()..]), "{q}: {err}");
+    }
+    // The dashboards' comment: tokens are substituted first, in the comment
+    // too, and the search runs as if the comment were a space.
+    let s = Store::new();
+    let q = "| makeresults count=3 | stats```Let's use 'stats' to count this```count \
+             | eval x=1\n```runs again when: $chart_earliest$```";
+    let tokens = [("chart_earliest", "1700000000")];
+    assert_eq!(
+        spl::expand(
+            q,
+            &m,
+            &tokens
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        )
+        .unwrap(),
+        "| makeresults count=3 | stats count | eval x=1\n "
+    );
+    let rows = run_with(&s, &m, &tokens, q, 0.0, 60.0).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(num(&rows[0], "count"), Some(3.0));
+    assert_eq!(num(&rows[0], "x"), Some(1.0));
+}
+
+#[test]
 fn unsupported_constructs_fail_loudly() {
     let s = two_counters();
     for (q, needle) in [
