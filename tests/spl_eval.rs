@@ -1357,6 +1357,44 @@ fn inline_comments_become_a_space_before_macros_expand() {
 }
 
 #[test]
+fn post_process_merges_as_the_dashboard_framework_does() {
+    use spl::merge_post_process as merge;
+    // One `|` or white-space character goes from each side, then " | ".
+    assert_eq!(merge("| mstats x", "| stats y"), "| mstats x |  stats y");
+    assert_eq!(merge("| mstats x |", "stats y"), "| mstats x  | stats y");
+    assert_eq!(merge("| mstats x ", " stats y"), "| mstats x | stats y");
+    assert_eq!(
+        merge("| mstats x\n", "\n| stats y"),
+        "| mstats x | | stats y"
+    );
+    // At most one: `$` and `^` anchor at the whole string's ends (no `m`
+    // flag), so a second `|` or space stays.
+    assert_eq!(
+        merge("| mstats x | ", "| stats y"),
+        "| mstats x | |  stats y"
+    );
+    assert_eq!(merge("| mstats x", "  stats y"), "| mstats x |  stats y");
+    assert_eq!(merge("| mstats x", "||stats y"), "| mstats x | |stats y");
+    // JavaScript's \s: U+FEFF and U+00A0 are white space, U+0085 is not.
+    assert_eq!(merge("a\u{feff}", "\u{a0}b"), "a | b");
+    assert_eq!(merge("a\u{85}", "\u{85}b"), "a\u{85} | \u{85}b");
+    // An empty post-process leaves the base search as it is; an empty base
+    // or a post-process of one `|` keeps the join.
+    assert_eq!(merge("| mstats x |", ""), "| mstats x |");
+    assert_eq!(merge("", "| stats y"), " |  stats y");
+    assert_eq!(merge("| mstats x", "|"), "| mstats x | ");
+    // The merged search runs.
+    let s = Store::new();
+    let q = merge(
+        "| makeresults count=2 | eval x=1\n",
+        "| stats sum(x) AS total",
+    );
+    let rows = run(&s, &q, 0.0, 60.0);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(num(&rows[0], "total"), Some(2.0));
+}
+
+#[test]
 fn unsupported_constructs_fail_loudly() {
     let s = two_counters();
     for (q, needle) in [

@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 #[allow(unused_imports)]
 pub use commands::{take_peak, with_limits, LimitHit, Limits, Peak};
 #[allow(unused_imports)]
-pub use macros::{strip_comments, Macros};
+pub use macros::{merge_post_process, strip_comments, Macros};
 #[allow(unused_imports)]
 pub use mstats::{take_scanned, RateBasis};
 #[allow(unused_imports)]
