@@ -16,7 +16,10 @@
 //!
 //! A program (`harness = false`, `test = false`): run by
 //! `scripts/differential`, or `cargo test --test differential_scale`.
-//! `SCALE_VERBOSE=1` prints every search, not only the ten largest.
+//! `SCALE_VERBOSE=1` prints every search, not only the ten largest;
+//! `COST_ONLY=1` measures only what one load of each dashboard scans, and
+//! `COST_XML_DIR=<dir>` measures the dashboards' XML files in `<dir>` (how
+//! README.md's "before" figures were measured, on commit f7abe06's).
 
 #[path = "support/differential/mod.rs"]
 mod harness;
@@ -67,6 +70,11 @@ fn run() -> Result<bool> {
             .context("savedsearches.conf")?,
     )?;
 
+    if std::env::var_os("COST_ONLY").is_some() {
+        // Only the cost of a load (to measure another set of dashboards,
+        // with COST_XML_DIR).
+        return cost(&scale, &macros, &specs);
+    }
     let mut outcomes: Vec<Outcome> = Vec::new();
     for (label, range) in [
         ("7d", (scale::START_S, scale::END_S)),
@@ -77,8 +85,9 @@ fn run() -> Result<bool> {
         let before = outcomes.len();
         for spec in &specs {
             let tokens = scale::tokens(spec, &scale, &macros, range, &span, &mut outcomes, label)?;
-            for panel in spec.panels() {
-                let search = spec.panel_search(panel)?;
+            let load = spec.load_plan()?;
+            for (k, panel) in spec.panels().enumerate() {
+                let (search, _) = load.panel_search(k);
                 let what = format!("{label} {} / {}", spec.id, panel.title);
                 outcomes.push(scale::run(&scale.store, &macros, &tokens, range, what, &search).0);
             }
@@ -171,6 +180,111 @@ fn run() -> Result<bool> {
     println!("limits held: {held}/{} searches", outcomes.len());
 
     ok &= negative_control(&scale, &macros)?;
+    ok &= cost(&scale, &macros, &specs)?;
+    Ok(ok)
+}
+
+/// Data points one load of each dashboard scans over 7 days at this scale
+/// (issue 17): every search the committed XML dispatches (a `<search>` with
+/// a query and no `base`; post-process searches read their base's results,
+/// not the index), run once in the evaluator, `spl::take_scanned` summed.
+/// README.md's table of what a load costs records the figure and, in
+/// brackets, the same measure of the dashboards as issue 17 found them
+/// (commit f7abe06; `COST_XML_DIR=<dir>` measures another set of XML files):
+/// a dashboard that scans more than its recorded figure fails, so later work
+/// is held to it.
+fn recorded_cost() -> Result<BTreeMap<String, (u64, u64)>> {
+    let readme = std::fs::read_to_string(root().join("README.md")).context("README.md")?;
+    let mut out = BTreeMap::new();
+    for l in readme.lines().filter(|l| l.starts_with("| `mattermost_")) {
+        let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+        let (Some(name), Some(points)) = (cells.first(), cells.get(3)) else {
+            continue;
+        };
+        let nums: Vec<u64> = points
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        if let [now, before] = nums[..] {
+            out.insert(name.trim_matches('`').to_string(), (now, before));
+        }
+    }
+    Ok(out)
+}
+
+fn cost(
+    scale: &Scale,
+    macros: &spl::Macros,
+    specs: &[mattermost_metrics::dashboard::Spec],
+) -> Result<bool> {
+    let t = Instant::now();
+    let range = (scale::START_S, scale::END_S);
+    let span = scale::auto_span(&scale.store, macros, range)?;
+    let dir = std::env::var_os("COST_XML_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("dashboards"));
+    let recorded = recorded_cost()?;
+    let mut ok = true;
+    println!("data points one load scans, 7 days at this scale (searches dispatched; before issue 17 -> now):");
+    for spec in specs {
+        let mut outcomes = Vec::new();
+        let tokens = scale::tokens(spec, scale, macros, range, &span, &mut outcomes, "cost")?;
+        let xml = std::fs::read_to_string(dir.join(format!("{}.xml", spec.id)))
+            .with_context(|| format!("{}.xml", spec.id))?;
+        let doc = roxmltree::Document::parse(&xml).context("dashboard XML")?;
+        let mut scanned = 0u64;
+        let mut searches = 0;
+        for s in doc.descendants().filter(|n| n.has_tag_name("search")) {
+            if s.attribute("base").is_some() {
+                continue;
+            }
+            let child = |tag: &str| {
+                s.children()
+                    .find(|c| c.has_tag_name(tag))
+                    .and_then(|c| c.text())
+            };
+            let Some(query) = child("query") else {
+                continue;
+            };
+            let earliest = match child("earliest") {
+                Some("$chart_earliest$") => span.3.parse::<f64>().context("chart_earliest")? as i64,
+                _ => range.0,
+            };
+            spl::take_scanned();
+            let (o, _) = scale::run(
+                &scale.store,
+                macros,
+                &tokens,
+                (earliest, range.1),
+                format!("cost {}", spec.id),
+                query,
+            );
+            if let Some(e) = &o.error {
+                println!("ERROR cost {}: {e}", spec.id);
+                ok = false;
+            }
+            scanned += spl::take_scanned();
+            searches += 1;
+        }
+        let (after, before) = recorded.get(&spec.id).copied().unwrap_or((0, 0));
+        let ratio = if scanned > 0 {
+            format!("{:.2}x", before as f64 / scanned as f64)
+        } else {
+            "-".into()
+        };
+        let verdict = if scanned > after {
+            ok = false;
+            "  <- more than README.md records"
+        } else {
+            ""
+        };
+        println!(
+            "    {:<36} {searches:>3} searches  {before:>12} -> {scanned:>12}  ({ratio} fewer){verdict}",
+            spec.id
+        );
+    }
+    phase("cost of one load per dashboard", t);
     Ok(ok)
 }
 

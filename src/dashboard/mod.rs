@@ -11,6 +11,9 @@
 //! and Splunk tokens, its legends the `series` field of each chart, its
 //! aligned steps the whole buckets a chart keeps ([`whole_buckets_stage`]).
 
+mod load;
+mod share;
+mod sources;
 mod xml;
 
 use std::collections::BTreeMap;
@@ -20,6 +23,8 @@ use serde::Deserialize;
 
 use crate::spl::{self, Binding, Options, SpanSpec};
 
+pub use load::{merge_post_process, Dispatch, Load, Range, Role, Run, REFRESH_S};
+pub use sources::{Source, SOURCES};
 pub use xml::{write_nav, write_xml, DEFAULT_VIEW};
 
 /// One dashboard.
@@ -365,8 +370,9 @@ impl Spec {
             );
         }
         Ok(format!(
-            "{}\n| eval filter_term=\"{f}=\\\"\" . {f} . \"\\\"\"\n| stats values(filter_term) AS filter_terms\n| eval filter=\"(\" . coalesce(mvjoin(filter_terms, \" OR \"), \"{f}=\\\"\\\"\") . \")\"",
-            q.spl
+            "{}\n| eval filter_term=\"{f}=\\\"\" . {} . \"\\\"\"\n| stats values(filter_term) AS filter_terms\n| eval filter=\"(\" . coalesce(mvjoin(filter_terms, \" OR \"), \"{f}=\\\"\\\"\") . \")\"",
+            q.spl,
+            quoted_value_expr(&f)
         ))
     }
 
@@ -386,7 +392,8 @@ impl Spec {
                     filter.push_str(&format!(" AND host={}", spl::quote(p)));
                 }
                 Some(format!(
-                    "| mcatalog values(host) AS host WHERE {index}{filter}\n| mvexpand host\n| sort 0 host"
+                    "| mcatalog values(host) AS host WHERE {index}{filter}\n| mvexpand host\n| sort 0 host\n| eval {CHOICE_VALUE}={}",
+                    quoted_value_expr("host")
                 ))
             }
             VariableKind::Values => {
@@ -397,8 +404,9 @@ impl Spec {
                     .map(|n| format!(" AND {n}"))
                     .unwrap_or_default();
                 Some(format!(
-                    "| mcatalog values({f}) AS {f} WHERE {index} AND metric_name={}{filter}\n| mvexpand {f}\n| sort 0 {f}",
-                    spl::quote(metric)
+                    "| mcatalog values({f}) AS {f} WHERE {index} AND metric_name={}{filter}\n| mvexpand {f}\n| sort 0 {f}\n| eval {CHOICE_VALUE}={}",
+                    spl::quote(metric),
+                    quoted_value_expr(&f)
                 ))
             }
             _ => None,
@@ -559,11 +567,31 @@ impl Spec {
             charted &= range;
             parts.push(s);
         }
-        let Some(first) = parts.first() else {
+        if parts.is_empty() {
             bail!("panel {:?}: every target is hidden", panel.title);
-        };
-        let mut out = first.clone();
-        for p in &parts[1..] {
+        }
+        // Targets that read the same scan run as one search on it
+        // ([`share::fork`]); the others are appended.
+        let mut groups: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
+        for p in &parts {
+            match share::split_scan(p) {
+                Some((head, rest)) => match groups.iter_mut().find(|g| g.0 == Some(head)) {
+                    Some(g) => g.1.push(rest),
+                    None => groups.push((Some(head), vec![rest])),
+                },
+                None => groups.push((None, vec![p.as_str()])),
+            }
+        }
+        let searches: Vec<String> = groups
+            .iter()
+            .map(|(head, rests)| match (head, rests.as_slice()) {
+                (Some(h), [one]) => format!("{h}{one}"),
+                (Some(h), many) => share::fork(h, many),
+                (None, one) => one.concat(),
+            })
+            .collect();
+        let mut out = searches[0].clone();
+        for p in &searches[1..] {
             out.push_str("\n| append [");
             out.push_str(&p.replace('\n', "\n  "));
             out.push(']');
@@ -716,6 +744,33 @@ pub fn hand_written(dir: &std::path::Path, specs: &[Spec]) -> Result<Vec<String>
     out.sort();
     Ok(out)
 }
+
+/// A label value as an eval expression whose result may stand between
+/// double quotes in a search (`host="<it>"`) without changing the search
+/// (issue 17: a label value is whatever a scrape target wrote).
+///
+/// `\` and `"` are escaped with a backslash (Search Manual, "Quotes and
+/// escaping characters": a backslash escapes a quotation mark or a
+/// backslash inside a quoted string), backslashes first so that the ones
+/// added for quotes stay single. The replacement goes through `split` and
+/// `mvjoin` (string delimiters, no regex) rather than `replace`, whose
+/// replacement-string escaping the docs do not spell out.
+///
+/// Nothing else needs escaping inside quotes: a newline, `|`, `[`, `]` and
+/// `$` are text there, a token's value is not scanned for tokens again, and
+/// "Macros inside of quoted values are not expanded" (Knowledge Manual, Use
+/// search macros in searches), so a backquote is text too. A `*` stays a
+/// wildcard ("The backslash cannot be used to escape the asterisk in search
+/// strings", Search Manual, SPL and regular expressions): such a value
+/// selects itself and the values that differ only there.
+pub fn quoted_value_expr(field: &str) -> String {
+    format!("mvjoin(split(mvjoin(split({field}, \"\\\\\"), \"\\\\\\\\\"), \"\\\"\"), \"\\\\\\\"\")")
+}
+
+/// The field of a choices search that holds a choice's value as it goes
+/// into the token (escaped by [`quoted_value_expr`]); its label is the
+/// value itself.
+pub const CHOICE_VALUE: &str = "token_value";
 
 /// The macro that keeps a search to the Mattermost server's own endpoint.
 pub const SERVER_FILTER_MACRO: &str = "mattermost_metrics_server_endpoint";

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use anyhow::{anyhow, bail, Context, Result};
 
 use mattermost_metrics::convert::ConvertOptions;
-use mattermost_metrics::dashboard::{Panel, Spec, VariableKind, CHART_EARLIEST_TOKEN};
+use mattermost_metrics::dashboard::{Panel, Range, Spec, VariableKind, CHART_EARLIEST_TOKEN};
 use mattermost_metrics::emit;
 use mattermost_metrics::exposition::Format;
 use mattermost_metrics::pipeline::convert_scrape;
@@ -155,6 +155,10 @@ pub fn panel_series(
     let mut tokens = ctx.tokens.clone();
     tokens.extend(ctx.span_tokens.iter().map(|(k, v)| (k.clone(), v.clone())));
 
+    // The searches one load of the dashboard dispatches, and how the
+    // panel's and variables' searches merge with a shared base search.
+    let load = spec.load_plan()?;
+
     // The dashboard's hidden searches set the top-10 tokens, over the
     // dashboard's whole time range (Prometheus: an instant query at the
     // end with the range as window).
@@ -163,7 +167,9 @@ pub fn panel_series(
         .iter()
         .filter(|v| v.kind == VariableKind::Query)
     {
-        let search = spec.variable_search(v)?;
+        let (search, _) = load
+            .variable_search(&v.name)
+            .ok_or_else(|| anyhow!("variable {}: not in the dashboard's load", v.name))?;
         let vctx = spl::Context {
             store,
             macros,
@@ -182,11 +188,15 @@ pub fn panel_series(
         tokens.insert(spec.token_of(v), filter);
     }
 
-    let query = spec.panel_query(panel)?;
-    let search = mutate(query.spl);
+    let k = spec
+        .panels()
+        .position(|p| std::ptr::eq(p, panel))
+        .ok_or_else(|| anyhow!("panel {:?} is not one of the spec's", panel.title))?;
+    let (search, range) = load.panel_search(k);
+    let search = mutate(search);
     // Over the time picker's range as it is, a chart from `$chart_earliest$` as its
     // `<earliest>` says: a bucket starting at T is Prometheus' step T + S.
-    let earliest_s = if query.from_chart_earliest && !ctx.picker_earliest {
+    let earliest_s = if range == Range::Chart && !ctx.picker_earliest {
         ctx.span_tokens
             .get(CHART_EARLIEST_TOKEN)
             .and_then(|v| v.parse::<f64>().ok())

@@ -473,7 +473,10 @@ pub fn tokens(
         let value = match v.kind {
             VariableKind::Nodes => Some(host_filter(&hosts_of(v, &scale.hosts))),
             VariableKind::Query => {
-                let search = spec.variable_search(v)?;
+                let (search, _) = spec
+                    .load_plan()?
+                    .variable_search(&v.name)
+                    .ok_or_else(|| anyhow!("variable {}: not in the load", v.name))?;
                 let (o, rows) = run(
                     &scale.store,
                     macros,

@@ -309,6 +309,18 @@ impl Cmd {
 /// mstats, mcatalog and makeresults generate results and must be the first
 /// command, written with a leading pipe. The evaluator models only searches
 /// that start with one of them.
+/// Every command's name, a subsearch's or subpipeline's after the command
+/// that holds it.
+pub fn flatten_names(cmds: &[Cmd], out: &mut Vec<&'static str>) {
+    for c in cmds {
+        out.push(c.name());
+        match c {
+            Cmd::Append(sub) | Cmd::Appendpipe(sub) => flatten_names(sub, out),
+            _ => {}
+        }
+    }
+}
+
 pub fn parse_search(text: &str) -> Result<Vec<Cmd>> {
     let (leading_pipe, parts) = split_pipeline(text)?;
     if !leading_pipe {

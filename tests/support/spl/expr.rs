@@ -67,6 +67,7 @@ pub enum Func {
     Replace,
     Now,
     MvJoin,
+    Split,
     MvRange,
     NullIf,
 }
@@ -103,6 +104,7 @@ fn lookup_func(name: &str) -> Option<(Func, usize, usize)> {
         "replace" => (Replace, 3, 3),
         "now" => (Now, 0, 0),
         "mvjoin" => (MvJoin, 2, 2),
+        "split" => (Split, 2, 2),
         "nullif" => (NullIf, 2, 2),
         "mvrange" => (MvRange, 2, 3),
         _ => return None,
@@ -852,6 +854,28 @@ fn eval_call(func: Func, args: &[Expr], re: Option<&Regex>, row: &Row, env: &Env
                 Ev::Null => Ev::Null,
                 Ev::Multi(v) => Ev::Str(v.join(&sep)),
                 v => v.text().map(Ev::Str).unwrap_or(Ev::Null),
+            }
+        }
+        // Multivalue eval functions > split(<str>,<delim>): "Splits the
+        // string values on the delimiter and returns the string values as a
+        // multivalue field." The delimiter is a string, not a regex. The
+        // page does not say whether adjacent delimiters give empty values;
+        // they are kept here (the dashboards' escaping of a token value is
+        // safe under either reading: src/dashboard/mod.rs,
+        // quoted_value_expr).
+        Func::Split => {
+            let Some(t) = arg(0)?.text() else {
+                return Ok(Ev::Null);
+            };
+            let delim = arg(1)?.text().unwrap_or_default();
+            if delim.is_empty() {
+                bail!("split(): an empty delimiter is not modelled by the evaluator");
+            }
+            let parts: Vec<String> = t.split(delim.as_str()).map(str::to_string).collect();
+            if parts.len() == 1 {
+                Ev::Str(parts.into_iter().next().unwrap_or_default())
+            } else {
+                Ev::Multi(parts)
             }
         }
         // Multivalue eval functions > mvrange(X, Y, Z): numbers from X up to

@@ -96,6 +96,10 @@ impl Macros {
     /// is replaced by the argument's value, textually; macros may call other
     /// macros.
     ///
+    /// Same page: "Macros inside of quoted values are not expanded": a
+    /// backquote inside a double-quoted string (a label value a dashboard
+    /// token put there, say) is text ([`unquoted_backquote`]).
+    ///
     /// Inline comments (```` ``` ```` ... ```` ``` ````) are replaced by a
     /// space first, in the search and in each definition as it is expanded
     /// in ([`strip_comments`]), so that a comment's backquotes never start
@@ -103,7 +107,7 @@ impl Macros {
     pub fn expand(&self, search: &str) -> Result<String> {
         let mut s = strip_comments(search)?;
         let mut expansions = 0;
-        while let Some(start) = s.find('`') {
+        while let Some(start) = unquoted_backquote(&s) {
             let end = s[start + 1..]
                 .find('`')
                 .map(|e| start + 1 + e)
@@ -197,54 +201,27 @@ pub fn strip_comments(search: &str) -> Result<String> {
     Ok(out)
 }
 
-/// The search a Simple XML post-process search (`<search base=...>`) runs
-/// as: a post-process dispatches no job of its own; the dashboard framework
-/// fetches the base job's results with this merge of the base search and
-/// the post-process as the `search` parameter.
-///
-/// Source: Splunk's public splunkjs `postprocessmanager`, `mergeSearch`
-/// (splunk/splunk-webframework at commit
-/// 11334e5ef54ef38cc9f0a9e72d09ee3e21dc4e98,
-/// `server/static/splunkjs/mvc.js` lines 66246-66251; the same function in
-/// `server/static/splunkjs/mvc/simplexml.js` line 7126); reference:
-/// /work/shared/reference/splunk-search-semantics.md, section 5.6. The
-/// merge is `base.replace(/[\|\s]$/g,'') + ' | ' + sub.replace(/^[\|\s]/g,'')`,
-/// and an empty post-process (`!sub`) gives the base search unchanged.
-///
-/// JavaScript semantics: without the `m` flag `^` and `$` anchor only at
-/// the start and end of the whole string, so at most one character -- a
-/// `|` or a white-space character -- goes from the end of the base and one
-/// from the start of the post-process; `\s` is JavaScript's white space
-/// ([`js_space`]).
-pub fn merge_post_process(base: &str, post: &str) -> String {
-    if post.is_empty() {
-        return base.to_string();
+/// The first backquote of `s` outside a double-quoted string (`\"` and
+/// `\\` escape inside one: Search Manual, "Quotes and escaping
+/// characters").
+fn unquoted_backquote(s: &str) -> Option<usize> {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if quoted {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => quoted = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            quoted = true;
+        } else if c == '`' {
+            return Some(i);
+        }
     }
-    let cut = |c: char| c == '|' || js_space(c);
-    let base = match base.chars().next_back() {
-        Some(c) if cut(c) => &base[..base.len() - c.len_utf8()],
-        _ => base,
-    };
-    let post = match post.chars().next() {
-        Some(c) if cut(c) => &post[c.len_utf8()..],
-        _ => post,
-    };
-    format!("{base} | {post}")
-}
-
-/// JavaScript's `\s` (ECMAScript, CharacterClassEscape: WhiteSpace and
-/// LineTerminator): tab, vertical tab, form feed, space, U+00A0, U+FEFF and
-/// the other space separators (category Zs: U+1680, U+2000-U+200A, U+202F,
-/// U+205F, U+3000), line feed, carriage return, U+2028 and U+2029. Unlike
-/// Rust's `char::is_whitespace` it holds U+FEFF and not U+0085.
-fn js_space(c: char) -> bool {
-    // WhiteSpace: tab, VT, FF, space, NBSP, ZWNBSP and the Zs outside the
-    // range below; LineTerminator: LF, CR, LS, PS.
-    const SPACES: &[char] = &[
-        '\t', '\u{b}', '\u{c}', ' ', '\u{a0}', '\u{feff}', '\u{1680}', '\u{202f}', '\u{205f}',
-        '\u{3000}', '\n', '\r', '\u{2028}', '\u{2029}',
-    ];
-    SPACES.contains(&c) || ('\u{2000}'..='\u{200a}').contains(&c)
+    None
 }
 
 /// `name` or `name(a, b)`: arguments split at top-level commas (not inside

@@ -39,7 +39,11 @@ use std::collections::BTreeMap;
 #[allow(unused_imports)]
 pub use commands::{take_peak, with_limits, LimitHit, Limits, Peak};
 #[allow(unused_imports)]
-pub use macros::{merge_post_process, strip_comments, Macros};
+pub use macros::{strip_comments, Macros};
+/// Post-process searches merge as the dashboard framework merges them; the
+/// one rule lives with the generator that writes them.
+#[allow(unused_imports)]
+pub use mattermost_metrics::dashboard::merge_post_process;
 #[allow(unused_imports)]
 pub use mstats::{take_scanned, RateBasis};
 #[allow(unused_imports)]
@@ -97,4 +101,20 @@ pub fn check(
 ) -> Result<(), Error> {
     let text = expand(search, macros, tokens)?;
     commands::parse_search(&text).map(|_| ())
+}
+
+/// The commands of a search as Splunk would parse it (tokens substituted,
+/// macros expanded), subsearches' and subpipelines' commands in place after
+/// the command that holds them: the shape of the search, which no token
+/// value may change (issue 17).
+pub fn command_names(
+    search: &str,
+    macros: &Macros,
+    tokens: &BTreeMap<String, String>,
+) -> Result<Vec<&'static str>, Error> {
+    let text = expand(search, macros, tokens)?;
+    let cmds = commands::parse_search(&text)?;
+    let mut out = Vec::new();
+    commands::flatten_names(&cmds, &mut out);
+    Ok(out)
 }
