@@ -223,7 +223,18 @@ fn every_search_reads_known_metrics_defines_its_tokens_and_parses() {
                     used.insert(t);
                 }
             }
-            // Parses in the SPL evaluator with every token set.
+            // Parses in the SPL evaluator with every token set; a
+            // post-process search as it runs, merged with its base.
+            let search = q.parent().and_then(|s| s.attribute("base")).map(|id| {
+                let base = doc
+                    .descendants()
+                    .find(|n| n.has_tag_name("search") && n.attribute("id") == Some(id))
+                    .and_then(|b| b.children().find(|c| c.has_tag_name("query")))
+                    .and_then(|b| b.text())
+                    .unwrap_or_else(|| panic!("{id}: no base search {id}"));
+                mattermost_metrics::dashboard::merge_post_process(base, text)
+            });
+            let text = search.as_deref().unwrap_or(text);
             let tokens: BTreeMap<String, String> = used
                 .iter()
                 .chain(defined.iter())
@@ -255,6 +266,20 @@ fn every_search_reads_known_metrics_defines_its_tokens_and_parses() {
                     &c[1]
                 );
                 used.insert(c[1].to_string());
+            }
+        }
+        // A panel or row shown only while a token is set (`depends`: the
+        // empty states) uses it too.
+        for n in doc.descendants().filter(|n| n.is_element()) {
+            for a in ["depends", "rejects"] {
+                for c in token_re.captures_iter(n.attribute(a).unwrap_or("")) {
+                    assert!(
+                        defined.contains(&c[1]),
+                        "{id}: token ${}$ is not defined",
+                        &c[1]
+                    );
+                    used.insert(c[1].to_string());
+                }
             }
         }
         for t in &defined {

@@ -172,6 +172,24 @@ impl Load {
         }
     }
 
+    /// Whether some search of the load (its text or its range) uses
+    /// `$token$`.
+    pub fn uses_token(&self, token: &str) -> bool {
+        let t = format!("${token}$");
+        let posts = self
+            .panels
+            .iter()
+            .chain(self.variables.iter().map(|(_, r)| r))
+            .chain(self.choices.iter().map(|(_, r)| r))
+            .filter_map(|r| match r {
+                Run::Post { query, .. } => Some(query),
+                Run::Own(_) => None,
+            });
+        self.dispatches.iter().any(|d| {
+            d.query.contains(&t) || (d.range == Range::Chart && token == CHART_EARLIEST_TOKEN)
+        }) || posts.into_iter().any(|q| q.contains(&t))
+    }
+
     /// A panel's search as it runs ([`Load::search_of`]).
     pub fn panel_search(&self, panel: usize) -> (String, Range) {
         self.search_of(&self.panels[panel])

@@ -153,10 +153,24 @@ pub fn write_xml(spec: &Spec) -> Result<String> {
             &format!(" id=\"{id}\""),
         )?);
         match &d.role {
-            Role::Span => writeln!(
-                x,
-                "    <refresh>{REFRESH_S}s</refresh>\n    <refreshType>delay</refreshType>\n    <done>\n      <set token=\"{SPAN_TOKEN}\">$result.span$</set>\n      <set token=\"{SPAN_SECONDS_TOKEN}\">$result.span_s$</set>\n      <set token=\"{SPAN_LOOKBACK_TOKEN}\">$result.span_lookback$</set>\n      <set token=\"{CHART_EARLIEST_TOKEN}\">$result.chart_earliest$</set>\n    </done>"
-            )?,
+            Role::Span => {
+                writeln!(
+                    x,
+                    "    <refresh>{REFRESH_S}s</refresh>\n    <refreshType>delay</refreshType>\n    <done>"
+                )?;
+                // The tokens some search of the load uses.
+                for (token, field) in [
+                    (SPAN_TOKEN, "span"),
+                    (SPAN_SECONDS_TOKEN, "span_s"),
+                    (SPAN_LOOKBACK_TOKEN, "span_lookback"),
+                    (CHART_EARLIEST_TOKEN, "chart_earliest"),
+                ] {
+                    if load.uses_token(token) {
+                        writeln!(x, "      <set token=\"{token}\">$result.{field}$</set>")?;
+                    }
+                }
+                writeln!(x, "    </done>")?;
+            }
             Role::Probe(s) => writeln!(
                 x,
                 "    <done>\n      <condition match=\"'job.resultCount' == 0\">\n        <set token=\"no_{0}\">1</set>\n        <unset token=\"has_{0}\"></unset>\n      </condition>\n      <condition>\n        <set token=\"has_{0}\">1</set>\n        <unset token=\"no_{0}\"></unset>\n      </condition>\n    </done>",
