@@ -53,104 +53,99 @@ const OTHER: &str = "other-value";
 
 const T0: i64 = 1_700_000_000 / 3600 * 3600;
 const LEN_S: i64 = 2 * 3600;
+/// One scrape a minute: the input's default interval.
+const STEP_S: i64 = 60;
 
-/// Every metric an aggregation of the load's searches names.
-fn metrics_read(load: &Load) -> BTreeSet<String> {
-    let re = Regex::new(r"\b[a-z_]+\(([A-Za-z_:][A-Za-z0-9_:]*)\) AS ").unwrap();
-    let mut out = BTreeSet::new();
+/// For each metric the load's `mstats` read, the selections they make of
+/// it: the endpoint job (none: the server's own) and the literal label
+/// values (`method="X"`) of each `mstats` that names it, so that the index
+/// has series each panel selects and no more.
+fn selections(load: &Load) -> BTreeMap<String, BTreeSet<(Option<String>, Vec<(String, String)>)>> {
+    let agg = Regex::new(r"\b[a-z_]+\(([A-Za-z_:][A-Za-z0-9_:]*)\) AS ").unwrap();
+    let lit = Regex::new(r#"\b([A-Za-z_][A-Za-z0-9_]*)="([^"*$\\]+)""#).unwrap();
     let mut texts: Vec<String> = load.dispatches.iter().map(|d| d.query.clone()).collect();
     for (_, r) in load.variables.iter().chain(&load.choices) {
         texts.push(load.search_of(r).0);
     }
-    for t in texts {
-        for c in re.captures_iter(&t) {
-            out.insert(c[1].to_string());
-        }
-    }
-    out
-}
-
-/// The literal label values the load's searches select (`method="X"`),
-/// so that the index has series each panel selects.
-fn literals(load: &Load) -> BTreeSet<(String, String)> {
-    let re = Regex::new(r#"\b([A-Za-z_][A-Za-z0-9_]*)="([^"*$\\]+)""#).unwrap();
-    let mut out = BTreeSet::new();
-    for d in &load.dispatches {
-        for c in re.captures_iter(&d.query) {
-            if !["host", "job", "le", "metric_name", "index"].contains(&&c[1]) {
-                out.insert((c[1].to_string(), c[2].to_string()));
+    let mut out: BTreeMap<String, BTreeSet<(Option<String>, Vec<(String, String)>)>> =
+        BTreeMap::new();
+    for line in texts
+        .iter()
+        .flat_map(|t| t.lines())
+        .filter(|l| l.contains("mstats "))
+    {
+        let mut job = None;
+        let mut literals = Vec::new();
+        for c in lit.captures_iter(line) {
+            match &c[1] {
+                "job" => job = Some(c[2].to_string()),
+                "host" | "le" | "metric_name" | "index" | "fillnull_value" => {}
+                l => literals.push((l.to_string(), c[2].to_string())),
             }
         }
+        for c in agg.captures_iter(line) {
+            out.entry(c[1].to_string())
+                .or_default()
+                .insert((job.clone(), literals.clone()));
+        }
     }
     out
 }
 
-/// An index with every metric the dashboard reads, for each value of
-/// `label` in `values` (the others benign, or one literal a search selects),
-/// with and without each endpoint job: counters rising every 15 s over two
-/// hours; buckets with three `le`.
+/// An index with every metric the dashboard reads, as each `mstats`
+/// selects it ([`selections`]), for each value of `label` in `values` (the
+/// other labels benign): counters rising every minute over two hours;
+/// buckets with three `le`.
 fn store_for(load: &Load, label: &str, values: &[&str]) -> Store {
     let mut store = Store::new();
-    let mut variants: Vec<Option<(String, String)>> = vec![None];
-    variants.extend(
-        literals(load)
-            .into_iter()
-            .filter(|(l, _)| l != label)
-            .map(Some),
-    );
-    for metric in metrics_read(load) {
-        for variant in &variants {
-            let les: &[&str] = if metric.ends_with("_bucket") {
-                &["0.1", "1", "+Inf"]
-            } else {
-                &[""]
-            };
+    let mut seen: BTreeSet<(String, BTreeMap<String, String>)> = BTreeSet::new();
+    for (metric, picks) in selections(load) {
+        let les: &[&str] = if metric.ends_with("_bucket") {
+            &["0.1", "1", "+Inf"]
+        } else {
+            &[""]
+        };
+        for (job, literals) in &picks {
             for (vi, v) in values.iter().enumerate() {
-                for job in [None, Some("calls"), Some("rtcd"), Some("node")] {
-                    for (li, le) in les.iter().enumerate() {
-                        let mut dims = BTreeMap::new();
-                        dims.insert("index".to_string(), "wss_metrics".to_string());
-                        dims.insert("host".to_string(), "mm1".to_string());
-                        for l in [
-                            "method",
-                            "handler",
-                            "platform",
-                            "agent",
-                            "version",
-                            "processName",
-                            "name",
-                            "route",
-                            "type",
-                            "mode",
-                        ] {
-                            dims.insert(l.to_string(), "v1".to_string());
+                for (li, le) in les.iter().enumerate() {
+                    let mut dims = BTreeMap::new();
+                    dims.insert("index".to_string(), "wss_metrics".to_string());
+                    dims.insert("host".to_string(), "mm1".to_string());
+                    for l in [
+                        "method",
+                        "handler",
+                        "platform",
+                        "agent",
+                        "version",
+                        "processName",
+                        "name",
+                        "route",
+                        "type",
+                        "mode",
+                    ] {
+                        dims.insert(l.to_string(), "v1".to_string());
+                    }
+                    for (l, lv) in literals {
+                        dims.insert(l.clone(), lv.clone());
+                    }
+                    dims.insert(label.to_string(), v.to_string());
+                    if let Some(j) = job {
+                        dims.insert("job".to_string(), j.clone());
+                        if label != "host" {
+                            dims.insert("host".to_string(), format!("{j}-host"));
                         }
-                        if let Some((l, lv)) = variant {
-                            dims.insert(l.clone(), lv.clone());
-                        }
-                        dims.insert(label.to_string(), v.to_string());
-                        if let Some(j) = job {
-                            dims.insert("job".to_string(), j.to_string());
-                            if label != "host" {
-                                dims.insert("host".to_string(), format!("{j}-host"));
-                            }
-                        }
-                        if !le.is_empty() {
-                            dims.insert("le".to_string(), le.to_string());
-                        }
-                        let id = store.series_id(&metric, &dims);
-                        if store
-                            .series(&metric)
-                            .iter()
-                            .any(|x| x.dims == dims && !x.times.is_empty())
-                        {
-                            continue;
-                        }
-                        for k in 0..=(LEN_S / 15) {
-                            let t = T0 + k * 15;
-                            let value = (k as f64 + 1.0) * (li as f64 + 1.0) * (vi as f64 + 1.0);
-                            store.push_value(id, t * 1000, value);
-                        }
+                    }
+                    if !le.is_empty() {
+                        dims.insert("le".to_string(), le.to_string());
+                    }
+                    if !seen.insert((metric.clone(), dims.clone())) {
+                        continue;
+                    }
+                    let id = store.series_id(&metric, &dims);
+                    for k in 0..=(LEN_S / STEP_S) {
+                        let t = T0 + k * STEP_S;
+                        let value = (k as f64 + 1.0) * (li as f64 + 1.0) * (vi as f64 + 1.0);
+                        store.push_value(id, t * 1000, value);
                     }
                 }
             }
@@ -401,6 +396,12 @@ fn check_dashboard(spec: &Spec, macros: &Macros, problems: &mut Vec<String>) -> 
             macros,
         };
         let benign = tokens(spec, &load, &multis, &rb, Some((&label, "benign")))?;
+        // Each search's shape with the benign value.
+        let searches = all_searches(&load);
+        let shapes: Vec<Result<Vec<&'static str>, String>> = searches
+            .iter()
+            .map(|(q, _)| spl::command_names(q, macros, &benign).map_err(|e| format!("{e:#}")))
+            .collect();
         // What each panel that uses the token draws for the benign value.
         let mut want: BTreeMap<usize, Result<Vec<String>, String>> = BTreeMap::new();
         for (k, _) in spec.panels().enumerate() {
@@ -434,9 +435,9 @@ fn check_dashboard(spec: &Spec, macros: &Macros, problems: &mut Vec<String>) -> 
                     continue;
                 }
             };
-            for (q, _) in all_searches(&load) {
-                let want = spl::command_names(&q, macros, &benign);
-                let got = spl::command_names(&q, macros, &t);
+            for ((q, _), want) in searches.iter().zip(&shapes) {
+                let want = want.clone();
+                let got = spl::command_names(q, macros, &t);
                 match (want, got) {
                     (Ok(w), Ok(g)) if w == g => checked += 1,
                     (Ok(w), Ok(g)) => problems.push(format!(
@@ -446,7 +447,7 @@ fn check_dashboard(spec: &Spec, macros: &Macros, problems: &mut Vec<String>) -> 
                     (w, g) => problems.push(format!(
                         "{} ${token}$ = {short:?}: {:?} / {:?}\n{q}",
                         spec.id,
-                        w.err().map(|e| e.to_string()),
+                        w.err(),
                         g.err().map(|e| e.to_string())
                     )),
                 }
