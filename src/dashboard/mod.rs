@@ -570,26 +570,9 @@ impl Spec {
         if parts.is_empty() {
             bail!("panel {:?}: every target is hidden", panel.title);
         }
-        // Targets that read the same scan run as one search on it
-        // ([`share::fork`]); the others are appended.
-        let mut groups: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
-        for p in &parts {
-            match share::split_scan(p) {
-                Some((head, rest)) => match groups.iter_mut().find(|g| g.0 == Some(head)) {
-                    Some(g) => g.1.push(rest),
-                    None => groups.push((Some(head), vec![rest])),
-                },
-                None => groups.push((None, vec![p.as_str()])),
-            }
-        }
-        let searches: Vec<String> = groups
-            .iter()
-            .map(|(head, rests)| match (head, rests.as_slice()) {
-                (Some(h), [one]) => format!("{h}{one}"),
-                (Some(h), many) => share::fork(h, many),
-                (None, one) => one.concat(),
-            })
-            .collect();
+        // Targets that one scan can read run as one search on it
+        // ([`share::fork_targets`]); the others are appended.
+        let searches = share::fork_targets(&parts);
         let mut out = searches[0].clone();
         for p in &searches[1..] {
             out.push_str("\n| append [");

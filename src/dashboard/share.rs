@@ -108,38 +108,49 @@ pub enum Shared {
 /// the member cannot join (its alias names another function there, or two
 /// renames would collide).
 fn mapping(union: &[(String, String)], member: &[(String, String)]) -> Option<Vec<Option<String>>> {
-    let mut map = Vec::new();
+    let mut map: Vec<Option<String>> = Vec::new();
     for (f, a) in member {
+        // The union's own alias of this function if it is the member's
+        // (no rename), else the first alias of the function there.
+        let exact = union.iter().any(|(uf, ua)| uf == f && ua == a);
         match union.iter().find(|(uf, _)| uf == f) {
+            _ if exact => map.push(Some(a.clone())),
             Some((_, ua)) => map.push(Some(ua.clone())),
             None if union.iter().any(|(_, ua)| ua == a) => return None,
             None => map.push(None),
         }
     }
-    // A rename's target must not be the source of another rename.
+    // Each union field goes to one of the member's fields (a rename moves
+    // it), and a rename's target is not the source of another rename.
+    let sources: Vec<&String> = map.iter().flatten().collect();
+    for (k, s) in sources.iter().enumerate() {
+        if sources[..k].contains(s) {
+            return None;
+        }
+    }
     for (k, (_, a)) in member.iter().enumerate() {
-        let renamed_from = map[k].as_deref().filter(|ua| ua != a);
-        if renamed_from.is_some() && map.iter().flatten().any(|ua| ua == a) {
+        let renamed = map[k].as_deref().is_some_and(|ua| ua != a);
+        if renamed && sources.iter().any(|ua| *ua == a) {
             return None;
         }
     }
     Some(map)
 }
 
-/// Shares scans among `searches` (each with a key: searches of different
-/// keys, e.g. other time ranges, never share). Returns the base searches to
-/// dispatch and, per search, how it runs.
-///
-/// Searches share a base when their scans have the same options, WHERE, BY
-/// and span and their aggregations can be read from one `mstats` (an alias
-/// never names two functions); their rest holds no subsearch (a
-/// post-process search only transforms the base's results); and there are
-/// at least two of them. The base aggregates the union, each function once;
-/// each member drops the aggregations it does not use (`fields -`), names
-/// the ones it uses as its own scan did (`rename`), and drops the rows where
-/// none of its own has a value (the rows its own `mstats` would not have
-/// written).
-pub fn share<K: Ord + Clone>(searches: &[(K, String)]) -> (Vec<(K, String)>, Vec<Shared>) {
+/// Scans that one `mstats` can read for several searches: searches (with a
+/// key: different keys never group) whose scans have the same options,
+/// WHERE, BY and span and whose aggregations can be read from one `mstats`
+/// (an alias never names two functions). Returns, per group, its key, the
+/// union scan (each function once) and per member its index and what it
+/// runs on the union's rows: it drops the aggregations it does not use
+/// (`fields -`), names the ones it uses as its own scan did (`rename`), and
+/// drops the rows where none of its own has a value (the rows its own
+/// `mstats` would not have written), then its own rest. `rest_ok` says
+/// which rests may run on shared rows.
+fn union_groups<K: Ord + Clone>(
+    searches: &[(K, &str)],
+    rest_ok: impl Fn(&str) -> bool,
+) -> Vec<(K, String, Vec<(usize, String)>)> {
     struct Group<K> {
         key: K,
         scan: Mstats,
@@ -147,28 +158,11 @@ pub fn share<K: Ord + Clone>(searches: &[(K, String)]) -> (Vec<(K, String)>, Vec
     }
     let mut groups: Vec<Group<K>> = Vec::new();
     let mut parsed: BTreeMap<usize, (Mstats, String)> = BTreeMap::new();
-    // Identical searches (Grafana draws some panels twice): the base is
-    // all of it but its last command, which each runs as its post-process.
-    let mut same: Vec<(usize, Vec<usize>)> = Vec::new();
     for (i, (key, s)) in searches.iter().enumerate() {
-        match same
-            .iter_mut()
-            .find(|(j, _)| searches[*j].0 == *key && searches[*j].1 == *s)
-        {
-            Some((_, members)) => members.push(i),
-            None => same.push((i, vec![i])),
-        }
-    }
-    same.retain(|(j, m)| m.len() > 1 && searches[*j].1.rfind("\n| ").is_some());
-    let in_same = |i: usize| same.iter().any(|(_, m)| m.contains(&i));
-    for (i, (key, s)) in searches.iter().enumerate() {
-        if in_same(i) {
-            continue;
-        }
         let Some((head, rest)) = split_scan(s) else {
             continue;
         };
-        if rest.trim().is_empty() || rest.contains("[| ") {
+        if !rest_ok(rest) {
             continue;
         }
         let Some(m) = parse(head) else { continue };
@@ -195,6 +189,103 @@ pub fn share<K: Ord + Clone>(searches: &[(K, String)]) -> (Vec<(K, String)>, Vec
         }
         parsed.insert(i, (m, rest.to_string()));
     }
+    groups
+        .into_iter()
+        .map(|g| {
+            let members = g
+                .members
+                .iter()
+                .map(|&i| {
+                    let (m, rest) = &parsed[&i];
+                    let map = mapping(&g.scan.aggs, &m.aggs).expect("checked when joining");
+                    let used: Vec<&str> = map.iter().flatten().map(String::as_str).collect();
+                    let unused: Vec<&str> = g
+                        .scan
+                        .aggs
+                        .iter()
+                        .map(|(_, a)| a.as_str())
+                        .filter(|a| !used.contains(a))
+                        .collect();
+                    let mut post = String::new();
+                    if !unused.is_empty() {
+                        post.push_str(&format!("| fields - {}\n", unused.join(" ")));
+                    }
+                    for ((_, a), ua) in m.aggs.iter().zip(&map) {
+                        if let Some(ua) = ua.as_deref().filter(|ua| ua != a) {
+                            post.push_str(&format!("| rename {ua} AS {a}\n"));
+                        }
+                    }
+                    if !unused.is_empty() {
+                        let any: Vec<String> = m
+                            .aggs
+                            .iter()
+                            .map(|(_, a)| format!("isnotnull({a})"))
+                            .collect();
+                        post.push_str(&format!("| where {}\n", any.join(" OR ")));
+                    }
+                    post.push_str(rest.trim_start_matches('\n'));
+                    (i, post)
+                })
+                .collect();
+            (g.key, render(&g.scan), members)
+        })
+        .collect()
+}
+
+/// The targets of one panel, as few scans as [`union_groups`] allows: each
+/// group of targets on one scan as one search ([`fork`]; a group of one is
+/// its target), the other targets as they are. In the targets' order of
+/// first appearance.
+pub fn fork_targets(parts: &[String]) -> Vec<String> {
+    let items: Vec<((), &str)> = parts.iter().map(|p| ((), p.as_str())).collect();
+    let groups = union_groups(&items, |_| true);
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut grouped = vec![false; parts.len()];
+    for (_, head, members) in groups {
+        for (i, _) in &members {
+            grouped[*i] = true;
+        }
+        let first = members[0].0;
+        let text = match members.as_slice() {
+            [(i, _)] => parts[*i].clone(),
+            many => {
+                let rests: Vec<String> = many.iter().map(|(_, post)| format!("\n{post}")).collect();
+                let rests: Vec<&str> = rests.iter().map(String::as_str).collect();
+                fork(&head, &rests)
+            }
+        };
+        out.push((first, text));
+    }
+    for (i, p) in parts.iter().enumerate() {
+        if !grouped[i] {
+            out.push((i, p.clone()));
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, t)| t).collect()
+}
+
+/// Shares scans among `searches` (each with a key: searches of different
+/// keys, e.g. other time ranges, never share). Returns the base searches to
+/// dispatch and, per search, how it runs.
+///
+/// Identical searches (Grafana draws some panels twice) share all but their
+/// last command. Otherwise searches share a base when [`union_groups`]
+/// groups at least two of them and their rest holds no subsearch (a
+/// post-process search only transforms the base's results).
+pub fn share<K: Ord + Clone>(searches: &[(K, String)]) -> (Vec<(K, String)>, Vec<Shared>) {
+    let mut same: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, (key, s)) in searches.iter().enumerate() {
+        match same
+            .iter_mut()
+            .find(|(j, _)| searches[*j].0 == *key && searches[*j].1 == *s)
+        {
+            Some((_, members)) => members.push(i),
+            None => same.push((i, vec![i])),
+        }
+    }
+    same.retain(|(j, m)| m.len() > 1 && searches[*j].1.rfind("\n| ").is_some());
+    let in_same = |i: usize| same.iter().any(|(_, m)| m.contains(&i));
     let mut bases = Vec::new();
     let mut out: Vec<Shared> = searches
         .iter()
@@ -212,39 +303,18 @@ pub fn share<K: Ord + Clone>(searches: &[(K, String)]) -> (Vec<(K, String)>, Vec
             };
         }
     }
-    for g in groups.into_iter().filter(|g| g.members.len() > 1) {
+    // Searches not shared whole, by index into `searches`.
+    let rest: Vec<usize> = (0..searches.len()).filter(|i| !in_same(*i)).collect();
+    let items: Vec<(K, &str)> = rest
+        .iter()
+        .map(|&i| (searches[i].0.clone(), searches[i].1.as_str()))
+        .collect();
+    let groups = union_groups(&items, |r| !r.trim().is_empty() && !r.contains("[| "));
+    for (key, head, members) in groups.into_iter().filter(|g| g.2.len() > 1) {
         let base = bases.len();
-        bases.push((g.key.clone(), render(&g.scan)));
-        for i in g.members {
-            let (m, rest) = &parsed[&i];
-            let map = mapping(&g.scan.aggs, &m.aggs).expect("checked when joining");
-            let used: Vec<&str> = map.iter().flatten().map(String::as_str).collect();
-            let unused: Vec<&str> = g
-                .scan
-                .aggs
-                .iter()
-                .map(|(_, a)| a.as_str())
-                .filter(|a| !used.contains(a))
-                .collect();
-            let mut post = String::new();
-            if !unused.is_empty() {
-                post.push_str(&format!("| fields - {}\n", unused.join(" ")));
-            }
-            for ((_, a), ua) in m.aggs.iter().zip(&map) {
-                if let Some(ua) = ua.as_deref().filter(|ua| ua != a) {
-                    post.push_str(&format!("| rename {ua} AS {a}\n"));
-                }
-            }
-            if !unused.is_empty() {
-                let any: Vec<String> = m
-                    .aggs
-                    .iter()
-                    .map(|(_, a)| format!("isnotnull({a})"))
-                    .collect();
-                post.push_str(&format!("| where {}\n", any.join(" OR ")));
-            }
-            post.push_str(rest.trim_start_matches('\n'));
-            out[i] = Shared::Post { base, query: post };
+        bases.push((key, head));
+        for (k, post) in members {
+            out[rest[k]] = Shared::Post { base, query: post };
         }
     }
     (bases, out)
@@ -278,6 +348,44 @@ mod tests {
         assert_eq!(
             f,
             "| mstats x\n| appendpipe [where isnull(series)\n  | eval series=\"a\"]\n| appendpipe [where isnull(series)\n  | eval series=\"b\"]\n| where isnotnull(series)"
+        );
+    }
+
+    #[test]
+    fn forks_targets_one_scan_can_read() {
+        // "Used" = Total - Available (one scan of both) and "Total": one scan.
+        let used = "| mstats latest(t) AS lhs latest(a) AS rhs WHERE i BY host span=1m\n| eval value=lhs - rhs\n| eval series=\"Used\"".to_string();
+        let total = "| mstats latest(t) AS value WHERE i BY host span=1m\n| eval series=\"Total\""
+            .to_string();
+        let other =
+            "| mstats latest(x) AS value WHERE j BY host span=1m\n| eval series=\"X\"".to_string();
+        let out = fork_targets(&[used, total, other.clone()]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            out[0],
+            "| mstats latest(t) AS lhs latest(a) AS rhs WHERE i BY host span=1m\n| appendpipe [where isnull(series)\n  | eval value=lhs - rhs\n  | eval series=\"Used\"]\n| appendpipe [where isnull(series)\n  | fields - rhs\n  | rename lhs AS value\n  | where isnotnull(value)\n  | eval series=\"Total\"]\n| where isnotnull(series)"
+        );
+        assert_eq!(out[1], other);
+    }
+
+    #[test]
+    fn a_member_reading_one_metric_twice_keeps_both_fields() {
+        // logins / (logins + fails) beside sum(logins): the first reads
+        // `logins` under two names; the second takes one of them, renamed.
+        let ratio = "| mstats latest(l) AS lhs latest(l) AS rhs_lhs latest(f) AS rhs_rhs WHERE i BY host span=1m\n| eval series=\"r\"".to_string();
+        let sum =
+            "| mstats latest(l) AS value WHERE i BY host span=1m\n| eval series=\"s\"".to_string();
+        let out = fork_targets(&[ratio, sum]);
+        assert_eq!(out.len(), 1);
+        assert!(
+            out[0].contains("[where isnull(series)\n  | eval series=\"r\"]"),
+            "{}",
+            out[0]
+        );
+        assert!(
+            out[0].contains("| fields - rhs_lhs rhs_rhs\n  | rename lhs AS value\n"),
+            "{}",
+            out[0]
         );
     }
 

@@ -549,28 +549,14 @@ impl Planner<'_> {
     }
 
     /// Point 3: `rel`, each series' `latest` at the lookback grain, made
-    /// each series' last sample in the 5 minutes before each bucket's end.
+    /// each series' last sample in the 5 minutes before each bucket's end:
+    /// the renderer writes that expansion right after the scan, before the
+    /// scan's calculation ([`super::render`], `lookback_stages`), so that a
+    /// scan of several operands (point 6) carries each of them.
     fn lookback(&self, rel: &mut Rel) {
         if let Head::Mstats { grain, .. } = &mut rel.head {
             *grain = Grain::Lookback;
         }
-        let s = self.opts.span.seconds();
-        let lb = super::LOOKBACK_S;
-        // A row too early in its bucket to reach the bucket's window (S > 300).
-        rel.stages.push(format!(
-            "where _time + {lb} >= floor(_time / {s}) * {s} + {s}"
-        ));
-        rel.stages.push("addinfo".into());
-        // Buckets B with B <= m < B + S and B + S - 300 <= m, inside the search.
-        rel.stages.push(format!(
-            "eval lookback_bucket=mvrange(floor(_time / {s}) * {s}, min(_time + {lb} - {s} + 1, if(isnum(info_max_time), info_max_time, now())), {s})"
-        ));
-        rel.stages.push("mvexpand lookback_bucket".into());
-        rel.stages.push(format!(
-            "stats latest(value) AS value BY lookback_bucket {}",
-            rel.labels.join(" ")
-        ));
-        rel.stages.push("rename lookback_bucket AS _time".into());
     }
 
     /// The selector and range of a rate-like function's argument.
@@ -1001,9 +987,9 @@ fn one_scan(a: &Rel, b: &Rel, carry: &[String], combine: &Combine) -> Option<Rel
     if !carry.is_empty() || !matches!(combine, Combine::Arith(_) | Combine::Filter(_)) {
         return None;
     }
-    let (fa, ba, mut ca) = scan_of(a)?;
-    let (fb, bb, mut cb) = scan_of(b)?;
-    if !same_set(fa, fb) || !same_set(ba, bb) {
+    let (fa, ba, ga, mut ca) = scan_of(a)?;
+    let (fb, bb, gb, mut cb) = scan_of(b)?;
+    if !same_set(fa, fb) || !same_set(ba, bb) || ga != gb {
         return None;
     }
     // A condition on labels drops the whole row whichever operand it came
@@ -1016,7 +1002,7 @@ fn one_scan(a: &Rel, b: &Rel, carry: &[String], combine: &Combine) -> Option<Rel
         head: Head::Mstats {
             filters: fa.clone(),
             by: ba.clone(),
-            grain: Grain::Bucket,
+            grain: ga,
             calc: Calc::Match {
                 lhs: Box::new(ca),
                 rhs: Box::new(cb),
@@ -1029,15 +1015,17 @@ fn one_scan(a: &Rel, b: &Rel, carry: &[String], combine: &Combine) -> Option<Rel
     })
 }
 
-/// A relation as one scan's filters, BY fields and calculation (its
-/// stages moved into it), if it is one scan of whole buckets and stages that
-/// work row by row (an instant selector's lookback reads a finer grain and
-/// carries rows between buckets: it is not one scan of the operands' rows).
-fn scan_of(rel: &Rel) -> Option<(&Vec<String>, &Vec<String>, Calc)> {
+/// A relation as one scan's filters, BY fields, grain and calculation (its
+/// stages moved into it), if it is one scan and stages that work row by
+/// row. At the lookback grain the renderer carries every aggregation of the
+/// scan into the buckets before the calculation, so two instant selectors
+/// read at that grain are one scan too: each row of the carried scan holds
+/// each operand's last sample in the bucket's 5 minutes.
+fn scan_of(rel: &Rel) -> Option<(&Vec<String>, &Vec<String>, Grain, Calc)> {
     let Head::Mstats {
         filters,
         by,
-        grain: Grain::Bucket,
+        grain,
         calc,
     } = &rel.head
     else {
@@ -1048,7 +1036,7 @@ fn scan_of(rel: &Rel) -> Option<(&Vec<String>, &Vec<String>, Calc)> {
     }
     let mut calc = calc.clone();
     calc.push_stages(rel.stages.clone());
-    Some((filters, by, calc))
+    Some((filters, by, *grain, calc))
 }
 
 /// Whether a planned stage reads and writes one row at a time (so it can

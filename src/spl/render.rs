@@ -61,6 +61,35 @@ impl Renderer<'_> {
         }
     }
 
+    /// Point 3: each series' `latest` at the lookback grain made its last
+    /// sample in the 5 minutes before each bucket's end, for each
+    /// aggregation `fields` of the scan (`stats latest` of a field skips the
+    /// rows without it, so each keeps its own last sample).
+    fn lookback_stages(&self, fields: &[String], by: &[String], cmds: &mut Vec<String>) {
+        let s = self.span().seconds();
+        let lb = super::LOOKBACK_S;
+        // A row too early in its bucket to reach the bucket's window (S > 300).
+        cmds.push(format!(
+            "where _time + {lb} >= floor(_time / {s}) * {s} + {s}"
+        ));
+        cmds.push("addinfo".into());
+        // Buckets B with B <= m < B + S and B + S - 300 <= m, inside the search.
+        cmds.push(format!(
+            "eval lookback_bucket=mvrange(floor(_time / {s}) * {s}, min(_time + {lb} - {s} + 1, if(isnum(info_max_time), info_max_time, now())), {s})"
+        ));
+        cmds.push("mvexpand lookback_bucket".into());
+        let latest: Vec<String> = fields
+            .iter()
+            .map(|f| format!("latest({f}) AS {f}"))
+            .collect();
+        cmds.push(format!(
+            "stats {} BY lookback_bucket {}",
+            latest.join(" "),
+            by.join(" ")
+        ));
+        cmds.push("rename lookback_bucket AS _time".into());
+    }
+
     fn commands(&self, rel: &Rel, depth: usize, cmds: &mut Vec<String>) {
         match &rel.head {
             Head::Mstats {
@@ -100,6 +129,13 @@ impl Renderer<'_> {
                     s.push_str(&self.span_at(*grain));
                 }
                 cmds.push(s);
+                if *grain == Grain::Lookback && !self.instant {
+                    let fields: Vec<String> = aggs
+                        .iter()
+                        .filter_map(|a| a.rsplit(" AS ").next().map(str::to_string))
+                        .collect();
+                    self.lookback_stages(&fields, by, cmds);
+                }
                 calculate(calc, "value", cmds);
             }
             Head::Steps { value } => {
