@@ -22,6 +22,9 @@
 //! mattermost-performance-assets 3ec8d86a). The last tests break the real
 //! dashboards on purpose and check that these checks notice.
 
+#[path = "support/simplexml.rs"]
+mod simplexml;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -587,21 +590,7 @@ struct Search {
 /// framework merges them; inline comments (```...```) become a space
 /// (Search Manual, Add comments to searches).
 fn full_query(doc: &roxmltree::Document, s: roxmltree::Node) -> Option<String> {
-    let own = s
-        .children()
-        .find(|c| c.has_tag_name("query"))?
-        .text()
-        .unwrap_or("")
-        .to_string();
-    let query = match s.attribute("base") {
-        None => own,
-        Some(id) => {
-            let base = doc
-                .descendants()
-                .find(|n| n.has_tag_name("search") && n.attribute("id") == Some(id))?;
-            mattermost_metrics::dashboard::merge_post_process(&full_query(doc, base)?, &own)
-        }
-    };
+    let query = simplexml::search_text(doc, s)?;
     Some(
         Regex::new(r"```[^`]*```")
             .unwrap()

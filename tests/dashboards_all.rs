@@ -6,6 +6,8 @@
 //! dashboard; no search names an index; every search parses in the SPL
 //! evaluator. (What the searches compute: scripts/differential.)
 
+#[path = "support/simplexml.rs"]
+mod simplexml;
 #[path = "support/spl/mod.rs"]
 mod spl;
 
@@ -225,15 +227,10 @@ fn every_search_reads_known_metrics_defines_its_tokens_and_parses() {
             }
             // Parses in the SPL evaluator with every token set; a
             // post-process search as it runs, merged with its base.
-            let search = q.parent().and_then(|s| s.attribute("base")).map(|id| {
-                let base = doc
-                    .descendants()
-                    .find(|n| n.has_tag_name("search") && n.attribute("id") == Some(id))
-                    .and_then(|b| b.children().find(|c| c.has_tag_name("query")))
-                    .and_then(|b| b.text())
-                    .unwrap_or_else(|| panic!("{id}: no base search {id}"));
-                mattermost_metrics::dashboard::merge_post_process(base, text)
-            });
+            let search = q
+                .parent()
+                .filter(|s| s.attribute("base").is_some())
+                .map(|s| simplexml::search_text(&doc, s).expect("a post-process search's base"));
             let text = search.as_deref().unwrap_or(text);
             let tokens: BTreeMap<String, String> = used
                 .iter()

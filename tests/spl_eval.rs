@@ -4,6 +4,8 @@
 //! of the performance dashboard parses and runs, the app's macros work, and
 //! an mstats over 500 series runs well under a second.
 
+#[path = "support/simplexml.rs"]
+mod simplexml;
 #[path = "support/spl/mod.rs"]
 mod spl;
 
@@ -1431,28 +1433,9 @@ fn dashboard_queries() -> Vec<String> {
         std::fs::read_to_string(repo().join("dashboards/mattermost_performance_monitoring.xml"))
             .unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    let query = |s: roxmltree::Node| -> Option<String> {
-        s.children()
-            .find(|c| c.has_tag_name("query"))
-            .and_then(|q| q.text())
-            .map(str::to_string)
-    };
     doc.descendants()
         .filter(|n| n.has_tag_name("search"))
-        .filter_map(|s| {
-            let own = query(s)?;
-            Some(match s.attribute("base") {
-                None => own,
-                Some(id) => {
-                    let base = doc
-                        .descendants()
-                        .find(|n| n.has_tag_name("search") && n.attribute("id") == Some(id))
-                        .and_then(query)
-                        .unwrap();
-                    spl::merge_post_process(&base, &own)
-                }
-            })
-        })
+        .filter_map(|s| simplexml::search_text(&doc, s))
         .collect()
 }
 
