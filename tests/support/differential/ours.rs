@@ -11,14 +11,14 @@
 //! generated search computes over the same data. The chart's columns are
 //! the series; a bucket starting at T is Prometheus' evaluation time T + S.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{anyhow, bail, Context, Result};
 
 use mattermost_metrics::convert::ConvertOptions;
-use mattermost_metrics::dashboard::{Panel, Range, Spec, VariableKind, CHART_EARLIEST_TOKEN};
+use mattermost_metrics::dashboard::{Load, Panel, Range, Spec, VariableKind, CHART_EARLIEST_TOKEN};
 use mattermost_metrics::emit;
 use mattermost_metrics::exposition::Format;
 use mattermost_metrics::pipeline::convert_scrape;
@@ -57,6 +57,22 @@ pub struct OursContext<'a> {
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The plan of one load of `spec` ([`Spec::load_plan`]), made once per
+/// dashboard: every panel of every range and reading runs from the same one.
+fn load_of(spec: &Spec) -> Result<Arc<Load>> {
+    static LOADS: OnceLock<Mutex<HashMap<String, Arc<Load>>>> = OnceLock::new();
+    let loads = LOADS.get_or_init(Default::default);
+    if let Some(l) = loads.lock().expect("the loads").get(&spec.id) {
+        return Ok(l.clone());
+    }
+    let load = Arc::new(spec.load_plan()?);
+    loads
+        .lock()
+        .expect("the loads")
+        .insert(spec.id.clone(), load.clone());
+    Ok(load)
 }
 
 /// The scrapes as Splunk would hold them, built once.
@@ -157,7 +173,7 @@ pub fn panel_series(
 
     // The searches one load of the dashboard dispatches, and how the
     // panel's and variables' searches merge with a shared base search.
-    let load = spec.load_plan()?;
+    let load = load_of(spec)?;
 
     // The dashboard's hidden searches set the top-10 tokens, over the
     // dashboard's whole time range (Prometheus: an instant query at the
