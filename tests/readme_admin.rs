@@ -571,10 +571,10 @@ fn systemd_installs_the_glibc_2_17_build() {
     assert_eq!(
         installs,
         [
-            format!("install -m 0755 target/{target}/release/mattermost_metrics /usr/local/bin/")
+            format!("install -m 0755 target/{target}/dist/mattermost_metrics /usr/local/bin/")
                 .as_str()
         ],
-        "the binary scripts/package builds, not target/release/'s"
+        "the binary scripts/package builds (profile dist), not target/release/'s"
     );
     assert!(block.lines().next() == Some("scripts/package"), "{block}");
     assert!(systemd.contains("GLIBC_2.34"));
