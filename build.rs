@@ -2,7 +2,7 @@
 //!
 //! Everything under `splunk_app/` (as the app's folder) and the dashboards
 //! under `dashboards/` (as `default/data/ui/views/`) become a table in
-//! `$OUT_DIR/app_files.rs`, included by `src/package.rs`. The binary can
+//! `$OUT_DIR/app_files.rs`, included by `src/package/mod.rs`. The binary can
 //! then write its own app package (`mattermost_metrics package`) with no
 //! file of the repo at hand, and what it packages is exactly what it was
 //! built from: one source for each file.

@@ -36,10 +36,8 @@
 //! Without `--bench` (`cargo test --benches`) it measures 1 and 4 MB only,
 //! and the eight targets for 3 s.
 
-#[path = "support/process.rs"]
-mod process;
-#[path = "../tests/support/test_servers.rs"]
-mod test_servers;
+use test_support::process;
+use test_support::test_servers;
 
 use std::io::{BufRead, BufReader};
 use std::sync::atomic::{AtomicBool, Ordering};

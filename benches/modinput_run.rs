@@ -8,8 +8,7 @@
 //!
 //! cargo bench --bench modinput_run
 
-#[path = "../tests/support/test_servers.rs"]
-mod test_servers;
+use test_support::test_servers;
 
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -24,6 +23,8 @@ const RUNS: usize = 60;
 /// time and the child's peak RSS in bytes.
 // The child is reaped by wait4 below, which also gives its peak RSS.
 #[allow(clippy::zombie_processes)]
+// wait4(2): std reaps a child without its rusage (ru_maxrss).
+#[allow(unsafe_code)]
 fn measure(cmd: &mut Command, stdin: &[u8]) -> (Duration, u64, usize) {
     let start = Instant::now();
     let mut child = cmd

@@ -26,8 +26,7 @@
 //!   under `cargo bench`, 1 when run as a test by `cargo test --benches`);
 //! - `BENCH_SKIP_CRITERION=1`: print only the summary table.
 
-#[path = "support/inputs.rs"]
-mod inputs;
+use test_support::bench_inputs as inputs;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

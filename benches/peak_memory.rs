@@ -27,8 +27,7 @@
 //! one (what a moving realloc costs), so a growing vector's peak is an upper
 //! bound.
 
-#[path = "support/inputs.rs"]
-mod inputs;
+use test_support::bench_inputs as inputs;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -58,6 +57,9 @@ fn shrink(n: usize) {
     CURRENT.fetch_sub(n, Relaxed);
 }
 
+// Counting allocations means wrapping the system allocator, whose trait is
+// unsafe to implement.
+#[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = System.alloc(layout);

@@ -33,10 +33,8 @@
 //! cargo bench --bench soak    (`SOAK_SCRAPES=N` for another count,
 //! `SOAK_PARTS=disk,memory,input` for some of the runs)
 
-#[path = "support/process.rs"]
-mod process;
-#[path = "../tests/support/test_servers.rs"]
-mod test_servers;
+use test_support::process;
+use test_support::test_servers;
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};

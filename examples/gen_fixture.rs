@@ -1,6 +1,6 @@
 //! Regenerates the synthetic Mattermost scrape fixtures.
 //!
-//! The generator lives in `tests/support/mattermost_fixture.rs` (std only, deterministic) and
+//! The generator lives in `crates/test-support/src/mattermost_fixture.rs` (std only, deterministic) and
 //! is shared with `tests/fixture_generator.rs`, which fails if the committed fixtures no longer
 //! match what the generator produces.
 //!
@@ -23,8 +23,7 @@
 //!
 //! Options: `--scale N` (default 1), `--seed S` (default 42), `--openmetrics`, `--out FILE`.
 
-#[path = "../tests/support/mattermost_fixture.rs"]
-mod mattermost_fixture;
+use test_support::mattermost_fixture;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

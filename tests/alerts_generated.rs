@@ -3,18 +3,12 @@
 //! is not followed by `scripts/alerts` fails here. Also checks what every
 //! compiled alert must be, whatever the rules say.
 
-use std::path::Path;
-
-#[path = "support/alerts/mod.rs"]
-mod alerts_support;
+use differential_harness::alerts as alerts_support;
 
 use alerts_support::conf;
 
 use mattermost_metrics::alerts::{self, RuleFile};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use test_support::root;
 
 fn read(rel: &str) -> String {
     std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

@@ -7,31 +7,19 @@
 //! those: the Calls plugin's goroutines in the Calls dashboard, the
 //! server's own in the performance dashboard.
 
-#[path = "support/spl/mod.rs"]
-mod spl;
-#[path = "support/splunk.rs"]
-mod splunk;
-#[path = "support/splunkd.rs"]
-mod splunkd;
-#[path = "support/test_servers.rs"]
-mod test_servers;
+use spl_eval as spl;
+use test_support::splunk;
+use test_support::splunkd;
+use test_support::test_servers;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use mattermost_metrics::dashboard::Spec;
 use splunkd::{input_xml, parse_stream, run_binary};
 use test_servers::{Reply, Response, TestServer};
+use test_support::{fixture, root};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(root().join("tests/fixtures").join(name)).unwrap()
-}
 
 /// A target that serves `body` at `path` only (404 elsewhere).
 fn serve_at(path: &'static str, body: Vec<u8>) -> TestServer {

@@ -3,7 +3,6 @@
 //! prometheus2splunk's did, a closed stdout never makes a panic, and an
 //! expression that begins with `-` is an expression.
 
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
@@ -78,10 +77,7 @@ fn hec_version_as_prometheus2splunk_took_it() {
 
 /// Runs `args` with a stdout whose reader is already gone.
 fn run_into_closed_pipe(args: &[&str]) -> (i32, String) {
-    let mut fds = [0; 2];
-    // SAFETY: pipe(2) fills two new descriptors, each owned once below.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (read, write) = std::io::pipe().unwrap();
     drop(read);
     let out = Command::new(BIN)
         .args(args)

@@ -12,12 +12,9 @@
 
 #[path = "support/cross.rs"]
 mod cross;
-#[path = "support/hec_receiver.rs"]
-mod hec_receiver;
-#[path = "support/splunkd.rs"]
-mod splunkd;
-#[path = "support/test_servers.rs"]
-mod test_servers;
+use test_support::hec_receiver;
+use test_support::splunkd;
+use test_support::test_servers;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -31,15 +28,11 @@ use cross::Foreign;
 use hec_receiver::{HecReceiver, Outcome};
 use splunkd::{input_xml, items_xml, parse_stream, run_command, Run};
 use test_servers::{Response, TempDir, TestPki, TestServer, TlsSettings};
+use test_support::fixture;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const TOKEN: &str = "5b0e8d2c-7a41-4f39-9c6e-2d8f1a3b4c5d";
-
-fn fixture() -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mattermost.prom"))
-        .unwrap()
-}
 
 /// Unpacks `archive` (a .tgz) into a folder of its own, removed when the
 /// test is done with it.
@@ -164,7 +157,7 @@ fn windows_exe_answers_splunkd_as_the_linux_binary_does() {
     );
 
     // --validate-arguments: a working endpoint, then bad settings.
-    let target = TestServer::serve(Response::prometheus(fixture()).gzip());
+    let target = TestServer::serve(Response::prometheus(fixture("mattermost.prom")).gzip());
     let url = target.url();
     for (params, code) in [
         (vec![("url", url.as_str()), ("interval", "60")], 0),
@@ -385,7 +378,7 @@ fn accepted(hec: &HecReceiver) -> BTreeMap<i64, Vec<String>> {
 /// platform's stop request flushes and ends the process with status 0;
 /// what HEC accepted is what the Linux binary sends, scrape for scrape.
 fn sends_to_hec_as_the_linux_binary_does(foreign: &Foreign) {
-    let target = TestServer::serve(Response::prometheus(fixture()));
+    let target = TestServer::serve(Response::prometheus(fixture("mattermost.prom")));
     let (signal, name) = foreign.stop_signal();
     let mut received = Vec::new();
     for other in [false, true] {

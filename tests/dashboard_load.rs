@@ -13,11 +13,8 @@
 //! - a menu without one-item dropdowns.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::Path;
+use test_support::root;
 
 /// Every dashboard: (view name, XML).
 fn dashboards() -> Vec<(String, String)> {
@@ -169,7 +166,7 @@ fn one_refresh_per_dashboard_following_the_span() {
             .text()
             .and_then(|t| t.strip_suffix('s'))
             .and_then(|t| t.parse().ok());
-        if !secs.is_some_and(|s| s >= mattermost_metrics::dashboard::REFRESH_S) {
+        if secs.is_none_or(|s| s < mattermost_metrics::dashboard::REFRESH_S) {
             problems.push(format!(
                 "{name}: refresh {:?} is shorter than the input's interval",
                 r.text()

@@ -19,21 +19,17 @@
 //! - the panels that use the token run, and draw the hostile series by its
 //!   own name, and not the other value the multiselect did not select.
 
-#[path = "support/spl/mod.rs"]
-mod spl;
+use spl_eval as spl;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{anyhow, Context as _, Result};
 use regex::Regex;
 
 use mattermost_metrics::dashboard::{self, Load, Range, Run, Spec, VariableKind, CHOICE_VALUE};
 use spl::{Context, Macros, Row, Store};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use test_support::root;
 
 fn hostile() -> Vec<String> {
     vec![
@@ -60,15 +56,17 @@ const STEP_S: i64 = 60;
 /// it: the endpoint job (none: the server's own) and the literal label
 /// values (`method="X"`) of each `mstats` that names it, so that the index
 /// has series each panel selects and no more.
-fn selections(load: &Load) -> BTreeMap<String, BTreeSet<(Option<String>, Vec<(String, String)>)>> {
+/// One selection of a metric: the endpoint job and the literal label values.
+type Selection = (Option<String>, Vec<(String, String)>);
+
+fn selections(load: &Load) -> BTreeMap<String, BTreeSet<Selection>> {
     let agg = Regex::new(r"\b[a-z_]+\(([A-Za-z_:][A-Za-z0-9_:]*)\) AS ").unwrap();
     let lit = Regex::new(r#"\b([A-Za-z_][A-Za-z0-9_]*)="([^"*$\\]+)""#).unwrap();
     let mut texts: Vec<String> = load.dispatches.iter().map(|d| d.query.clone()).collect();
     for (_, r) in load.variables.iter().chain(&load.choices) {
         texts.push(load.search_of(r).0);
     }
-    let mut out: BTreeMap<String, BTreeSet<(Option<String>, Vec<(String, String)>)>> =
-        BTreeMap::new();
+    let mut out: BTreeMap<String, BTreeSet<Selection>> = BTreeMap::new();
     for line in texts
         .iter()
         .flat_map(|t| t.lines())

@@ -22,15 +22,14 @@
 //! mattermost-performance-assets 3ec8d86a). The last tests break the real
 //! dashboards on purpose and check that these checks notice.
 
-#[path = "support/simplexml.rs"]
-mod simplexml;
+use test_support::simplexml;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use mattermost_metrics::health::{METRICS as HEALTH_METRICS, PREFIX as HEALTH_PREFIX};
 use mattermost_metrics::modinput::SCHEME;
 use regex::Regex;
+use test_support::root;
 
 const PERF: &str = "dashboards/mattermost_performance_monitoring.xml";
 const HEALTH: &str = "dashboards/mattermost_metrics_input_health.xml";
@@ -240,10 +239,6 @@ const GRAFANA: &[GrafanaPanel] = &[
     ),
     gp("System Metrics", "Goroutines", false, &["go_goroutines"]),
 ];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn read(rel: &str) -> String {
     std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))

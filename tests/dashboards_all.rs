@@ -6,21 +6,15 @@
 //! dashboard; no search names an index; every search parses in the SPL
 //! evaluator. (What the searches compute: scripts/differential.)
 
-#[path = "support/simplexml.rs"]
-mod simplexml;
-#[path = "support/spl/mod.rs"]
-mod spl;
+use spl_eval as spl;
+use test_support::simplexml;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use mattermost_metrics::dashboard::{load_all, Spec};
 use regex::Regex;
 use serde_json::Value;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use test_support::root;
 
 /// The Grafana file each spec reproduces.
 const SOURCES: &[(&str, &str)] = &[

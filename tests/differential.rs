@@ -9,7 +9,7 @@
 //!
 //! Phases:
 //! 1. generate the timeline (14 endpoints on 6 hosts x 3 h of 15 s scrapes,
-//!    `support/differential/timeline.rs`);
+//!    `crates/differential-harness/src/timeline.rs`);
 //! 2. write it as OpenMetrics, build TSDB blocks with promtool, start one private prometheus
 //!    for the servers and one for the Calls endpoints;
 //! 3. self-checks: the harness' own pieces (naming, comparison, variable substitution), the
@@ -17,7 +17,7 @@
 //!    Prometheus' answers against the rates and quantiles the data was generated with: if these
 //!    fail, panel verdicts would mean nothing;
 //! 4. per dashboard spec: resolve its variables with Prometheus, then per panel Prometheus'
-//!    series (`support/differential/dashboards.rs`) vs `ours::panel_series`;
+//!    series (`crates/differential-harness/src/dashboards.rs`) vs `ours::panel_series`;
 //! 5. negative controls: mistakes planted in a panel's search must be caught.
 //!
 //! Environment: `DIFFERENTIAL_SPEC` = one spec file; `DIFFERENTIAL_PANEL` = only panels
@@ -29,8 +29,7 @@
 //! controls' planted mistakes after the bare title); `scripts/readme-charts` draws the
 //! README's charts from them.
 
-#[path = "support/differential/mod.rs"]
-mod harness;
+use differential_harness as harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

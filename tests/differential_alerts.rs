@@ -19,10 +19,8 @@
 //! Environment: `DIFFERENTIAL_KEEP` keeps the promtool files under
 //! `target/differential-alerts/`.
 
-#[path = "support/alerts/mod.rs"]
-mod alerts_support;
-#[path = "support/differential/mod.rs"]
-mod harness;
+use differential_harness as harness;
+use harness::alerts as alerts_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -119,10 +117,7 @@ fn main() {
 }
 
 use harness::phase;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use test_support::root;
 
 /// One alert as Splunk runs it: the compiled rule (for its labels) and its committed stanza.
 struct Scheduled {

@@ -2,8 +2,8 @@
 //! search of the nine dashboards (and their hidden top-10 searches) over 7
 //! days and over 24 hours, and every alert search of `savedsearches.conf`
 //! over its own schedule's window, run in the SPL evaluator with the limits
-//! enforced (`tests/support/spl`, `Limits`), over a 10-node deployment
-//! (`support/differential/scale.rs`).
+//! enforced (`crates/spl-eval`, `Limits`), over a 10-node deployment
+//! (`crates/differential-harness/src/scale.rs`).
 //! A limit reached is what Splunk would silently truncate: the program
 //! prints which search and which limit, and exits 1.
 //!
@@ -21,14 +21,9 @@
 //! `COST_XML_DIR=<dir>` measures the dashboards' XML files in `<dir>` (how
 //! README.md's "before" figures were measured, on commit f7abe06's).
 
-#[path = "support/differential/mod.rs"]
-mod harness;
-#[path = "support/differential/scale.rs"]
-mod scale;
-// The parser of savedsearches.conf; its scheduling helpers are not used here.
-#[allow(dead_code)]
-#[path = "support/alerts/conf.rs"]
-mod alert_conf;
+use differential_harness as harness;
+use harness::alerts::conf as alert_conf;
+use harness::scale;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -39,13 +34,10 @@ use anyhow::{anyhow, Context, Result};
 use harness::phase;
 use harness::spl;
 use scale::{Outcome, Scale};
+use test_support::root;
 
 fn main() {
     harness::program("differential_scale", run)
-}
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn run() -> Result<bool> {

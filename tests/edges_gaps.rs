@@ -14,17 +14,12 @@
 //! S to floor(latest / S) * S, as Grafana asks), each series' last sample in
 //! (T - 5m, T].
 
-#[path = "support/spl/mod.rs"]
-mod spl;
+use spl_eval as spl;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use mattermost_metrics::dashboard::{self, Panel, PanelKind, Spec};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use test_support::root;
 
 /// Midnight, 1 January 2026 (UTC): aligned to every span.
 const START_S: i64 = 1_767_225_600;

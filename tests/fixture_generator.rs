@@ -3,8 +3,7 @@
 //! If a "committed fixture" test fails after an intentional change to the generator,
 //! regenerate with `cargo run --example gen_fixture` and commit both files.
 
-#[path = "support/mattermost_fixture.rs"]
-mod mattermost_fixture;
+use test_support::mattermost_fixture;
 
 use std::collections::{BTreeMap, HashSet};
 

@@ -8,10 +8,8 @@
 //! Timings are short (200-400 ms intervals) and every assertion on time
 //! has generous slack: the tests run on a loaded 2-core machine.
 
-#[path = "support/hec_receiver.rs"]
-mod hec_receiver;
-#[path = "support/test_servers.rs"]
-mod test_servers;
+use test_support::hec_receiver;
+use test_support::test_servers;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
@@ -29,18 +27,15 @@ use mattermost_metrics::hec::health::{points_per_scrape, HEC_HEALTH_METRICS};
 use mattermost_metrics::pipeline::convert_scrape;
 use serde_json::Value;
 use test_servers::{Reply, Response, TestPki, TestServer};
+use test_support::fixture;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
 const TOKEN: &str = "9c4e2f7a-11b3-4d6e-8a5f-0c2d4e6f8a1b";
 const UP: &str = "mattermost_metrics.up";
 
-fn fixture() -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mattermost.prom"))
-        .unwrap()
-}
 
 fn fixture_server() -> TestServer {
-    TestServer::serve(Response::prometheus(fixture()))
+    TestServer::serve(Response::prometheus(fixture("mattermost.prom")))
 }
 
 /// The (name, dimensions) of every data point of one scrape of `body`.
@@ -357,7 +352,7 @@ fn every_sample_is_delivered_through_hec_failures() {
     let n = assert_every_sample_delivered(
         &hec,
         target.requests().len(),
-        &expected_points(&fixture(), &ConvertOptions::default()),
+        &expected_points(&fixture("mattermost.prom"), &ConvertOptions::default()),
     );
     assert!(n >= 6, "{n} scrapes");
     let outcomes: Vec<Outcome> = hec.requests().iter().map(|r| r.outcome).collect();
@@ -488,7 +483,7 @@ fn the_queue_is_bounded_and_drops_the_oldest_counting_them() {
     // from the first whole one on, every scrape, the newest included,
     // arrived whole.
     let per_scrape =
-        expected_points(&fixture(), &ConvertOptions::default()).len() + points_per_scrape();
+        expected_points(&fixture("mattermost.prom"), &ConvertOptions::default()).len() + points_per_scrape();
     let mut by_time: BTreeMap<i64, usize> = BTreeMap::new();
     for p in accepted_points(&hec) {
         *by_time.entry(p.time_ms).or_default() += 1;
@@ -574,7 +569,7 @@ fn sigterm_flushes_the_queue_while_hec_recovers() {
     assert_every_sample_delivered(
         &hec,
         target.requests().len(),
-        &expected_points(&fixture(), &ConvertOptions::default()),
+        &expected_points(&fixture("mattermost.prom"), &ConvertOptions::default()),
     );
     let sum = summary(&err);
     assert_eq!((sum["lost"], sum["dropped"]), (0, 0));
@@ -584,7 +579,7 @@ fn sigterm_flushes_the_queue_while_hec_recovers() {
 fn sigint_during_a_scrape_finishes_and_sends_it() {
     let started = Arc::new(Mutex::new(0usize));
     let st = started.clone();
-    let body = fixture();
+    let body = fixture("mattermost.prom");
     let target = TestServer::handle(move |_| {
         *st.lock().unwrap() += 1;
         thread::sleep(Duration::from_millis(300));
@@ -602,7 +597,7 @@ fn sigint_during_a_scrape_finishes_and_sends_it() {
     let n = assert_every_sample_delivered(
         &hec,
         target.requests().len(),
-        &expected_points(&fixture(), &ConvertOptions::default()),
+        &expected_points(&fixture("mattermost.prom"), &ConvertOptions::default()),
     );
     assert!(n >= 3);
 }
@@ -1070,7 +1065,7 @@ fn several_targets_with_index_sourcetype_hosts_filters_and_dimensions() {
         ],
         ..ConvertOptions::default()
     };
-    let want: HashSet<Key> = expected_points(&fixture(), &opts).into_iter().collect();
+    let want: HashSet<Key> = expected_points(&fixture("mattermost.prom"), &opts).into_iter().collect();
     let points = accepted_points(&hec);
     let first_mm1 = points
         .iter()
@@ -1805,7 +1800,7 @@ fn a_kill_during_an_outage_loses_nothing_queued_on_disk() {
     }
     let err = s.stop();
     assert!(err.contains("left by the last run are sent first"), "{err}");
-    let per_scrape = expected_points(&fixture(), &ConvertOptions::default());
+    let per_scrape = expected_points(&fixture("mattermost.prom"), &ConvertOptions::default());
     // Every scrape of both runs, exactly once in requests answered 200.
     let scrapes = assert_every_sample_delivered(&hec, target.requests().len(), &per_scrape);
     assert!(scrapes > served_before, "{scrapes}");

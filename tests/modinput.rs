@@ -4,12 +4,9 @@
 //! our index-time transforms, against loopback targets serving the
 //! Mattermost fixture and every way a target can fail.
 
-#[path = "support/splunk.rs"]
-mod splunk;
-#[path = "support/splunkd.rs"]
-mod splunkd;
-#[path = "support/test_servers.rs"]
-mod test_servers;
+use test_support::splunk;
+use test_support::splunkd;
+use test_support::test_servers;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,17 +18,9 @@ use mattermost_metrics::pipeline::convert_scrape;
 use mattermost_metrics::settings::{ARGS, MASK};
 use splunkd::{input_xml, input_xml_in_app, items_xml, parse_stream, run_binary, FakeSplunkd, Run};
 use test_servers::{Reply, Response, TestPki, TestServer, TlsSettings};
+use test_support::fixture;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name),
-    )
-    .unwrap()
-}
 
 fn app() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/splunk_app"))

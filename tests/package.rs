@@ -10,10 +10,8 @@
 //! needs of the system (glibc 2.17 at most; Windows' own DLLs only).
 //! `tests/cross_platform.rs` runs the Windows and aarch64 binaries.
 
-#[path = "support/splunkd.rs"]
-mod splunkd;
-#[path = "support/test_servers.rs"]
-mod test_servers;
+use test_support::splunkd;
+use test_support::test_servers;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -24,7 +22,7 @@ use test_servers::{Response, TestServer};
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The executables' paths in the app, in the platform folders splunkd
-/// knows (/work/shared/reference: `linux_x86_64`, `windows_x86_64`).
+/// knows (Splunk's modular-input docs: `linux_x86_64`, `windows_x86_64`).
 const LINUX_EXE: &str = "linux_x86_64/bin/mattermost_metrics";
 const WINDOWS_EXE: &str = "windows_x86_64/bin/mattermost_metrics.exe";
 const EXECUTABLES: [&str; 2] = [LINUX_EXE, WINDOWS_EXE];

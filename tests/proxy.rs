@@ -4,12 +4,9 @@
 //! credentials and records where each tunnel went. An https target stays
 //! TLS end to end inside the tunnel.
 
-#[path = "support/hec_receiver.rs"]
-mod hec_receiver;
-#[path = "support/splunkd.rs"]
-mod splunkd;
-#[path = "support/test_servers.rs"]
-mod test_servers;
+use test_support::hec_receiver;
+use test_support::splunkd;
+use test_support::test_servers;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};

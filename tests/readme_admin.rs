@@ -6,10 +6,8 @@
 //! logs, the deployment sections, and the systemd install of the glibc 2.17
 //! build.
 
-#[path = "support/splunkd.rs"]
-mod splunkd;
-#[path = "support/test_servers.rs"]
-mod test_servers;
+use test_support::splunkd;
+use test_support::test_servers;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,12 +17,9 @@ use mattermost_metrics::exposition::Format;
 use mattermost_metrics::pipeline::convert_scrape;
 use mattermost_metrics::scrape::ScrapeError;
 use test_servers::{Response, TestServer};
+use test_support::root;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn read(rel: &str) -> String {
     std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))

@@ -2,8 +2,7 @@
 //! every error kind with its message, auth, and TLS (verification, CA
 //! bundle, mutual TLS).
 
-#[path = "support/test_servers.rs"]
-mod test_servers;
+use test_support::test_servers;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -1,13 +1,11 @@
-//! The SPL evaluator of `tests/support/spl/` (Splunk's stand-in for the
+//! The SPL evaluator of `crates/spl-eval/src/` (Splunk's stand-in for the
 //! differential harness), checked on small hand-made stores whose answers
 //! are worked out by hand in the comments, plus: every hand-written search
 //! of the performance dashboard parses and runs, the app's macros work, and
 //! an mstats over 500 series runs well under a second.
 
-#[path = "support/simplexml.rs"]
-mod simplexml;
-#[path = "support/spl/mod.rs"]
-mod spl;
+use spl_eval as spl;
+use test_support::simplexml;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

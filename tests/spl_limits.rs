@@ -1,10 +1,9 @@
-//! Splunk's default limits in the SPL evaluator (`tests/support/spl/`,
+//! Splunk's default limits in the SPL evaluator (`crates/spl-eval/src/`,
 //! `Limits` in commands.rs quotes the documentation of each): a search that
 //! reaches one is an error naming the limit, the command and the count,
 //! never a silently shorter result; one just inside it runs.
 
-#[path = "support/spl/mod.rs"]
-mod spl;
+use spl_eval as spl;
 
 use std::collections::BTreeMap;
 

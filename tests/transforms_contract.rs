@@ -3,8 +3,7 @@
 //! passed through the transforms as splunkd would, must come out with the
 //! same metric name, value and dimensions.
 
-#[path = "support/splunk.rs"]
-mod splunk;
+use test_support::splunk;
 
 use std::path::Path;
 

@@ -54,7 +54,7 @@ fn is_splunk_name(name: &str) -> bool {
         && name.bytes().all(|b| SPLUNK_NAME_BYTE[b as usize])
 }
 
-/// Whether Splunk reserves `name` (a length test rejects most at once).
+/// Whether Splunk reserves `name` as a dimension (`RESERVED_DIMENSIONS`).
 fn is_reserved(name: &str) -> bool {
     RESERVED_DIMENSIONS.contains(&name)
 }

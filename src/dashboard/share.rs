@@ -130,7 +130,7 @@ fn mapping(union: &[(String, String)], member: &[(String, String)]) -> Option<Ve
     }
     for (k, (_, a)) in member.iter().enumerate() {
         let renamed = map[k].as_deref().is_some_and(|ua| ua != a);
-        if renamed && sources.iter().any(|ua| *ua == a) {
+        if renamed && sources.contains(&a) {
             return None;
         }
     }
@@ -147,10 +147,14 @@ fn mapping(union: &[(String, String)], member: &[(String, String)]) -> Option<Ve
 /// drops the rows where none of its own has a value (the rows its own
 /// `mstats` would not have written), then its own rest. `rest_ok` says
 /// which rests may run on shared rows.
+/// A group of [`union_groups`]: its key, the union scan, and per member
+/// its index and what it runs on the union's rows.
+type UnionGroup<K> = (K, String, Vec<(usize, String)>);
+
 fn union_groups<K: Ord + Clone>(
     searches: &[(K, &str)],
     rest_ok: impl Fn(&str) -> bool,
-) -> Vec<(K, String, Vec<(usize, String)>)> {
+) -> Vec<UnionGroup<K>> {
     struct Group<K> {
         key: K,
         scan: Mstats,

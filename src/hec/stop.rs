@@ -147,7 +147,10 @@ mod platform {
     }
 }
 
+// The console API is C: registering a handler is `unsafe` and has no safe
+// wrapper in windows-sys (the one `unsafe` of the shipped code).
 #[cfg(windows)]
+#[allow(unsafe_code)]
 mod platform {
     use std::sync::{Arc, OnceLock};
 

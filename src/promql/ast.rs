@@ -1,5 +1,5 @@
 //! The syntax tree of the PromQL subset: the contract between the parser and
-//! the SPL planner (`notes/design.md`, section "AST").
+//! the SPL planner ([`crate::spl`]), which reads nothing else of PromQL.
 //!
 //! The tree stays close to the source text: parentheses are kept as
 //! [`ExprKind::Paren`] and every node carries the byte [`Span`] it was
@@ -10,8 +10,9 @@
 //! has operands of types PromQL allows. The planner does not need to
 //! re-check any of that.
 //!
-//! Type names and fields are fixed by the design notes; the methods below
-//! are conveniences added on top (names, precedence, [`Expr::value_type`]).
+//! The types and their fields are that contract (the planner matches on
+//! them); the methods below are conveniences on top (names, precedence,
+//! [`Expr::value_type`]).
 
 /// A byte range `start..end` in the source text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@
  * imports one function from it, ProcessPrng (Windows 10 and later), to
  * seed its hash maps and for getrandom; this one fills the buffer from
  * RtlGenRandom (advapi32's SystemFunction036), the generator Wine has.
- * tests/support/wine.rs builds it with MinGW-w64 into the test's own Wine
+ * tests/support/cross.rs builds it with MinGW-w64 into the test's own Wine
  * prefix (C:\windows\system32), where Windows keeps the real one: the
  * packaged .exe runs unchanged from the unpacked app.
  */

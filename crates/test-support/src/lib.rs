@@ -1,0 +1,34 @@
+//! What the tests and benches share, built once for all of them:
+//!
+//! - [`test_servers`]: scrape targets (plain, TLS with its own CA, slow,
+//!   hanging, redirecting) and an HTTP proxy, on loopback.
+//! - [`hec_receiver`]: an HTTP Event Collector that records what it is sent.
+//! - [`splunkd`]: splunkd's side of the modular input (the XML it writes,
+//!   the management API the input calls back).
+//! - [`splunk`]: our `props.conf` and `transforms.conf` applied as splunkd
+//!   applies them, turning the input's events into metric data points.
+//! - [`simplexml`]: a dashboard's searches resolved as Simple XML runs them.
+//! - [`mattermost_fixture`]: realistic Mattermost scrapes, generated.
+//! - [`process`], [`bench_inputs`]: what the benches measure with.
+
+pub mod bench_inputs;
+pub mod hec_receiver;
+pub mod mattermost_fixture;
+pub mod process;
+pub mod simplexml;
+pub mod splunk;
+pub mod splunkd;
+pub mod test_servers;
+
+use std::path::Path;
+
+/// The repository's root (this crate is `crates/test-support`).
+pub fn root() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// `tests/fixtures/<name>`, whole.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = root().join("tests/fixtures").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
