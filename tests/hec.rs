@@ -33,7 +33,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_mattermost_metrics");
 const TOKEN: &str = "9c4e2f7a-11b3-4d6e-8a5f-0c2d4e6f8a1b";
 const UP: &str = "mattermost_metrics.up";
 
-
 fn fixture_server() -> TestServer {
     TestServer::serve(Response::prometheus(fixture("mattermost.prom")))
 }
@@ -482,8 +481,8 @@ fn the_queue_is_bounded_and_drops_the_oldest_counting_them() {
     // sent when HEC went down), some scrapes are missing or partial, and
     // from the first whole one on, every scrape, the newest included,
     // arrived whole.
-    let per_scrape =
-        expected_points(&fixture("mattermost.prom"), &ConvertOptions::default()).len() + points_per_scrape();
+    let per_scrape = expected_points(&fixture("mattermost.prom"), &ConvertOptions::default()).len()
+        + points_per_scrape();
     let mut by_time: BTreeMap<i64, usize> = BTreeMap::new();
     for p in accepted_points(&hec) {
         *by_time.entry(p.time_ms).or_default() += 1;
@@ -707,6 +706,74 @@ fn a_batch_hec_rejects_is_reported_and_not_resent() {
     assert_eq!(
         *reported.values().last().unwrap() as usize,
         rejected.points()
+    );
+}
+
+/// After an outage the backlog goes out in few requests (queued batches
+/// merged up to -max_batch_kb), not one per scrape; a merged request HEC
+/// refuses is sent again batch by batch, so one bad object costs its own
+/// batch only, and the copies HEC may hold of the refused one are counted.
+#[test]
+fn a_backlog_is_sent_merged_and_a_refused_merge_batch_by_batch() {
+    // A small target: many of its batches fit in one request.
+    const SMALL: &str = "# TYPE t_requests_total counter\nt_requests_total{path=\"/a\"} 5\nt_gauge{a=\"1\"} 1\nt_gauge{a=\"2\"} 2\n";
+    let target = TestServer::serve(Response::prometheus(SMALL));
+    let hec = HecReceiver::start(TOKEN);
+    hec.go_away(Duration::from_millis(1500));
+    // The first answer is for the batch the sender was retrying through
+    // the outage; the backlog behind it goes out next, merged.
+    hec.script([
+        Answer::Ok,
+        Answer::BadRequest {
+            text: "Invalid data format".into(),
+            code: 6,
+            invalid_event_number: Some(1),
+        },
+    ]);
+    let mut s = Sender::run(&target.url(), &hec, &[]);
+    wait_for(
+        "the backlog and later scrapes",
+        Duration::from_secs(30),
+        || hec.script_left() == 0 && scrapes_accepted(&hec) >= 10,
+    );
+    let err = s.stop();
+    let reqs = hec.requests();
+    let ups = |r: &hec_receiver::HecRequest| {
+        r.objects
+            .iter()
+            .filter(|o| {
+                o["fields"]
+                    .as_object()
+                    .is_some_and(|f| f.contains_key("metric_name:mattermost_metrics.up"))
+            })
+            .count()
+    };
+    let refused = reqs
+        .iter()
+        .find(|r| r.outcome == Outcome::Refused(400))
+        .expect("the scripted refusal");
+    assert!(
+        ups(refused) >= 3,
+        "the backlog merged: {} scrapes",
+        ups(refused)
+    );
+    assert!(
+        err.contains("merged batches (HTTP 400") && err.contains("sending them one by one"),
+        "{err}"
+    );
+    let n = assert_every_sample_delivered(
+        &hec,
+        target.requests().len(),
+        &expected_points(SMALL.as_bytes(), &ConvertOptions::default()),
+    );
+    assert!(n >= 10);
+    let sum = summary(&err);
+    assert_eq!(sum["rejected"], 0, "{sum:?}");
+    assert_eq!(sum["produced"], sum["sent"]);
+    assert_eq!(
+        sum["maybe_duplicated"] as usize,
+        refused.points(),
+        "each batch of the refused request may be in HEC twice"
     );
 }
 
@@ -1065,7 +1132,9 @@ fn several_targets_with_index_sourcetype_hosts_filters_and_dimensions() {
         ],
         ..ConvertOptions::default()
     };
-    let want: HashSet<Key> = expected_points(&fixture("mattermost.prom"), &opts).into_iter().collect();
+    let want: HashSet<Key> = expected_points(&fixture("mattermost.prom"), &opts)
+        .into_iter()
+        .collect();
     let points = accepted_points(&hec);
     let first_mm1 = points
         .iter()

@@ -210,6 +210,22 @@ impl Encoded {
     }
 }
 
+/// Several request bodies as one: each decompressed straight into one
+/// compressor (no buffer of the whole request before compression), the
+/// objects back to back (each body ends its last object with a line end);
+/// with the length before compression. One gzip member, not the bodies
+/// concatenated: a multi-member gzip is valid but a server's decompressor
+/// may stop at the end of the first.
+pub fn merge(bodies: &[&[u8]]) -> std::io::Result<(Vec<u8>, usize)> {
+    let compressed: usize = bodies.iter().map(|b| b.len()).sum();
+    let mut enc = GzEncoder::new(Vec::with_capacity(compressed), Compression::default());
+    let mut raw_len = 0;
+    for b in bodies {
+        raw_len += std::io::copy(&mut flate2::read::GzDecoder::new(*b), &mut enc)? as usize;
+    }
+    Ok((enc.finish()?, raw_len))
+}
+
 fn number(v: f64, out: &mut Vec<u8>) {
     if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
         float::write_plain(v, out);
@@ -227,6 +243,31 @@ fn string(s: &str, out: &mut Vec<u8>) {
 mod tests {
     use super::*;
     use crate::convert::{Dimension, Text};
+
+    #[test]
+    fn merged_bodies_are_one_gzip_member_with_every_object() {
+        let a = Encoded {
+            json: b"{\"a\":1}\n".to_vec(),
+            objects: 1,
+            points: 1,
+        };
+        let b = Encoded {
+            json: b"{\"b\":2}\n{\"c\":3}\n".to_vec(),
+            objects: 2,
+            points: 2,
+        };
+        let (gz, raw_len) = merge(&[&a.gzip(), &b.gzip()]).unwrap();
+        assert_eq!(raw_len, a.json.len() + b.json.len());
+        let mut one = flate2::read::GzDecoder::new(&gz[..]);
+        let mut json = String::new();
+        std::io::Read::read_to_string(&mut one, &mut json).unwrap();
+        assert_eq!(json, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
+        // Nothing after the first member.
+        let mut rest = Vec::new();
+        std::io::Read::read_to_end(&mut one.into_inner(), &mut rest).unwrap();
+        assert!(rest.is_empty());
+        assert!(merge(&[b"not gzip"]).is_err());
+    }
 
     fn dp<'a>(name: &'a str, v: f64, t: i64, dims: &'a [Dimension<'a>]) -> DataPoint<'a> {
         DataPoint {

@@ -170,9 +170,20 @@ pub fn run(args: Vec<OsString>) -> anyhow::Result<ExitCode> {
             max: cfg.retry_backoff_max,
         };
         let shutdown = cfg.shutdown_timeout;
+        let max_request = cfg.max_batch_bytes;
         std::thread::Builder::new()
             .name("hec-sender".into())
-            .spawn(move || sender::run(&hec, &queue, &counters, &stop, backoff, shutdown))?
+            .spawn(move || {
+                sender::run(
+                    &hec,
+                    &queue,
+                    &counters,
+                    &stop,
+                    backoff,
+                    shutdown,
+                    max_request,
+                )
+            })?
     };
     // One grid for every target: they scrape together, as many at once as
     // -max_memory_mb allows.

@@ -20,7 +20,11 @@
 //!
 //! With `-queue_dir` the bodies wait on disk instead ([`super::spool`]),
 //! within the same bound in bytes, and memory holds only their headers:
-//! the queue then survives a kill -9, a crash or a reboot.
+//! the queue then survives a kill -9, a crash or a reboot. Files are
+//! written, read, renamed and fsync'd outside the queue's lock: the lock
+//! guards the list of headers and the byte count, which a push reserves
+//! before it writes, so scrapes and the sender wait for their own fsyncs
+//! only, never for each other's.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -99,46 +103,42 @@ struct Inner {
     ring: VecDeque<u8>,
     headers: VecDeque<Header>,
     closed: bool,
-    /// The files of the bodies, with `-queue_dir`.
-    spool: Option<Spool>,
-    /// Bytes of the queued files.
+    /// Whether the bodies are files (`-queue_dir`).
+    on_disk: bool,
+    /// Bytes of the queued files, and of those being written.
     disk_bytes: usize,
     /// Batches whose file turned out damaged when read: never sent.
     damaged: Vec<Header>,
 }
 
+/// What [`Inner::take_front`] does with the body it takes off.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Take {
+    /// The sender's: handed back.
+    Keep,
+    /// Dropped to make room.
+    Drop,
+}
+
 impl Inner {
     /// Bytes queued.
     fn bytes(&self) -> usize {
-        match self.spool {
-            Some(_) => self.disk_bytes,
-            None => self.ring.len(),
+        if self.on_disk {
+            self.disk_bytes
+        } else {
+            self.ring.len()
         }
     }
 
-    /// Removes the oldest batch's body from the ring or the disk; returns
-    /// it if `keep` (an empty body for a damaged file, which is logged and
-    /// put with the damaged).
-    fn take_front(&mut self, h: &Header, keep: bool) -> Option<Vec<u8>> {
-        if let (Some(spool), Some(r)) = (&self.spool, &h.record) {
+    /// Takes the oldest batch's body off the ring (`Take::Keep`: hands it
+    /// back). On disk, only the byte count: the file is the caller's, to
+    /// read or remove outside the lock.
+    fn take_front(&mut self, h: &Header, take: Take) -> Option<Vec<u8>> {
+        if self.on_disk {
             self.disk_bytes -= h.len;
-            if !keep {
-                spool.remove(r);
-                return None;
-            }
-            return match spool.read(r) {
-                Ok(body) => Some(body),
-                Err(e) => {
-                    log::error!(
-                        "a batch in -queue_dir is damaged and is not sent ({e:#}): its {} data points are lost",
-                        h.points
-                    );
-                    spool.remove(r);
-                    self.damaged.push(*h);
-                    None
-                }
-            };
+            return None;
         }
+        let keep = take == Take::Keep;
         let len = h.len;
         let mut out = Vec::new();
         if keep {
@@ -157,6 +157,8 @@ pub struct Queue {
     max_bytes: usize,
     inner: Mutex<Inner>,
     ready: Condvar,
+    /// The files of the bodies, with `-queue_dir`: used outside the lock.
+    spool: Option<Spool>,
 }
 
 /// What had to go to make room.
@@ -194,6 +196,7 @@ impl Queue {
             max_bytes,
             inner: Mutex::new(inner),
             ready: Condvar::new(),
+            spool: None,
         }
     }
 
@@ -210,7 +213,7 @@ impl Queue {
             ..Replay::default()
         };
         let mut inner = Inner {
-            spool: Some(spool),
+            on_disk: true,
             ..Inner::default()
         };
         for r in &found.records {
@@ -219,7 +222,10 @@ impl Queue {
         }
         while inner.disk_bytes > max_bytes {
             let old = inner.headers.pop_front().expect("bytes > 0 means a batch");
-            inner.take_front(&old, false);
+            inner.take_front(&old, Take::Drop);
+            if let Some(r) = &old.record {
+                spool.remove(r);
+            }
             replay.dropped.push(old);
         }
         replay.queued = inner.headers.iter().copied().collect();
@@ -228,6 +234,7 @@ impl Queue {
                 max_bytes,
                 inner: Mutex::new(inner),
                 ready: Condvar::new(),
+                spool: Some(spool),
             },
             replay,
         ))
@@ -239,43 +246,41 @@ impl Queue {
 
     /// Whether the batches wait on disk (and outlive the process).
     pub fn durable(&self) -> bool {
-        self.inner.lock().unwrap().spool.is_some()
+        self.spool.is_some()
     }
 
     /// The directory of the batches, with `-queue_dir`.
     pub fn dir(&self) -> Option<PathBuf> {
-        let q = self.inner.lock().unwrap();
-        q.spool.as_ref().map(|s| s.dir().to_path_buf())
+        self.spool.as_ref().map(|s| s.dir().to_path_buf())
     }
 
-    /// Before the first attempt to send `batch`: marks its file as in
-    /// flight, so that a run after a kill knows HEC may hold it.
-    pub fn sending(&self, batch: &mut Batch) {
-        let q = self.inner.lock().unwrap();
-        if let (Some(spool), Some(r)) = (&q.spool, batch.record.as_mut()) {
-            if let Err(e) = spool.sending(r) {
+    /// Before the first attempt to send `records` (one request's
+    /// batches): marks their files as in flight, so that a run after a
+    /// kill knows HEC may hold them.
+    pub fn sending<'a>(&self, records: impl IntoIterator<Item = &'a mut Record>) {
+        if let Some(spool) = &self.spool {
+            if let Err(e) = spool.sending(records) {
                 log::warning!("-queue_dir: cannot mark a batch as being sent ({e}): after a crash it would be sent again without being counted as possibly duplicated");
             }
         }
     }
 
-    /// HEC answered for `batch` (accepted or refused): its file goes.
-    pub fn done(&self, batch: &Batch) {
-        let q = self.inner.lock().unwrap();
-        if let (Some(spool), Some(r)) = (&q.spool, &batch.record) {
-            spool.remove(r);
+    /// HEC answered for `records` (accepted or refused): their files go.
+    pub fn done<'a>(&self, records: impl IntoIterator<Item = &'a Record>) {
+        if let Some(spool) = &self.spool {
+            for r in records {
+                spool.remove(r);
+            }
         }
     }
 
     /// Not delivered (given up on at the stop, or answered with a failure
-    /// that says HEC did not take it): its file stays for the next attempt
-    /// or start, marked in flight only if HEC may hold it (`in_doubt`).
-    pub fn keep(&self, batch: &mut Batch, in_doubt: bool) {
-        let q = self.inner.lock().unwrap();
-        if let (Some(spool), Some(r)) = (&q.spool, batch.record.as_mut()) {
-            if !in_doubt {
-                let _ = spool.not_sent(r);
-            }
+    /// that says HEC did not take them): the files stay for the next
+    /// attempt or start, marked in flight only if HEC may hold them
+    /// (`in_doubt`).
+    pub fn keep<'a>(&self, records: impl IntoIterator<Item = &'a mut Record>, in_doubt: bool) {
+        if let (Some(spool), false) = (&self.spool, in_doubt) {
+            let _ = spool.not_sent(records);
         }
     }
 
@@ -287,51 +292,23 @@ impl Queue {
     /// Adds `batch` at the back, dropping from the front what must go for
     /// it to fit.
     pub fn push(&self, batch: Batch) -> Dropped {
-        let mut dropped = Dropped::default();
-        let mut header = batch.header();
-        let mut q = self.inner.lock().unwrap();
-        if q.spool.is_some() {
-            header.len += super::spool::HEADER_LEN;
-            if header.len > self.max_bytes {
-                dropped.batches.push(header);
-                return dropped;
-            }
-            while q.disk_bytes + header.len > self.max_bytes {
-                let old = q.headers.pop_front().expect("bytes > 0 means a batch");
-                q.take_front(&old, false);
-                dropped.batches.push(old);
-            }
-            let spool = q.spool.as_mut().expect("checked");
-            match spool.write(
-                &batch.body,
-                batch.raw_len,
-                batch.objects,
-                batch.points,
-                batch.target,
-            ) {
-                Ok(r) => {
-                    header.record = Some(r);
-                    q.disk_bytes += header.len;
-                    q.headers.push_back(header);
-                    self.ready.notify_one();
-                }
-                Err(e) => {
-                    dropped.write_error = Some(format!(
-                        "cannot write a batch to -queue_dir {}: {e}",
-                        spool.dir().display()
-                    ));
-                    dropped.batches.push(header);
-                }
-            }
-            return dropped;
+        match &self.spool {
+            Some(spool) => self.push_to_disk(spool, batch),
+            None => self.push_to_ring(batch),
         }
+    }
+
+    fn push_to_ring(&self, batch: Batch) -> Dropped {
+        let mut dropped = Dropped::default();
+        let header = batch.header();
         if header.len > self.max_bytes {
             dropped.batches.push(header);
             return dropped;
         }
+        let mut q = self.inner.lock().unwrap();
         while q.ring.len() + header.len > self.max_bytes {
             let old = q.headers.pop_front().expect("bytes > 0 means a batch");
-            q.take_front(&old, false);
+            q.take_front(&old, Take::Drop);
             dropped.batches.push(old);
         }
         let needed = q.ring.len() + header.len;
@@ -347,16 +324,126 @@ impl Queue {
         dropped
     }
 
+    /// Reserves the file's bytes under the lock (dropping the oldest files
+    /// to make room), writes and syncs it outside, then queues its header.
+    fn push_to_disk(&self, spool: &Spool, batch: Batch) -> Dropped {
+        let mut dropped = Dropped::default();
+        let mut header = batch.header();
+        header.len += super::spool::HEADER_LEN;
+        if header.len > self.max_bytes {
+            dropped.batches.push(header);
+            return dropped;
+        }
+        {
+            let mut q = self.inner.lock().unwrap();
+            while q.disk_bytes + header.len > self.max_bytes {
+                // Only files still being written hold the bytes: this batch
+                // cannot fit beside them.
+                let Some(old) = q.headers.pop_front() else {
+                    dropped.batches.push(header);
+                    return dropped;
+                };
+                q.take_front(&old, Take::Drop);
+                dropped.batches.push(old);
+            }
+            q.disk_bytes += header.len;
+        }
+        for old in &dropped.batches {
+            if let Some(r) = &old.record {
+                spool.remove(r);
+            }
+        }
+        let written = spool.write(
+            &batch.body,
+            batch.raw_len,
+            batch.objects,
+            batch.points,
+            batch.target,
+        );
+        let mut q = self.inner.lock().unwrap();
+        match written {
+            Ok(r) => {
+                header.record = Some(r);
+                q.headers.push_back(header);
+                self.ready.notify_one();
+            }
+            Err(e) => {
+                q.disk_bytes -= header.len;
+                dropped.write_error = Some(format!(
+                    "cannot write a batch to -queue_dir {}: {e}",
+                    spool.dir().display()
+                ));
+                dropped.batches.push(header);
+            }
+        }
+        dropped
+    }
+
     /// The oldest batch; waits for one until `deadline` (`None`: no limit).
     /// `None` once the queue is closed and empty, or at the deadline.
     pub fn pop(&self, deadline: Option<Instant>) -> Option<Batch> {
-        let mut q = self.inner.lock().unwrap();
+        self.pop_group(0, deadline).into_iter().next()
+    }
+
+    /// The oldest batches, oldest first, as many as come to at most
+    /// `max_raw` bytes before compression together (always at least one):
+    /// one request's worth, so that a backlog goes out in few requests
+    /// rather than one per scrape. Waits for the first as [`Queue::pop`]
+    /// does; empty once the queue is closed and empty, or at the deadline.
+    pub fn pop_group(&self, max_raw: usize, deadline: Option<Instant>) -> Vec<Batch> {
         loop {
-            if let Some(h) = q.headers.pop_front() {
-                let Some(body) = q.take_front(&h, true) else {
-                    continue;
+            let taken: Vec<(Header, Option<Vec<u8>>)> = {
+                let mut q = self.inner.lock().unwrap();
+                loop {
+                    if !q.headers.is_empty() {
+                        break;
+                    }
+                    if q.closed {
+                        return Vec::new();
+                    }
+                    q = match deadline {
+                        None => self.ready.wait(q).unwrap(),
+                        Some(d) => {
+                            let now = Instant::now();
+                            if now >= d {
+                                return Vec::new();
+                            }
+                            self.ready.wait_timeout(q, d - now).unwrap().0
+                        }
+                    };
+                }
+                let mut taken = Vec::new();
+                let mut raw = 0;
+                while let Some(h) = q.headers.front().copied() {
+                    if !taken.is_empty() && raw + h.raw_len > max_raw {
+                        break;
+                    }
+                    q.headers.pop_front();
+                    raw += h.raw_len;
+                    let body = q.take_front(&h, Take::Keep);
+                    taken.push((h, body));
+                }
+                taken
+            };
+            let mut out = Vec::with_capacity(taken.len());
+            for (h, body) in taken {
+                let body = match (body, &self.spool, &h.record) {
+                    (Some(body), _, _) => body,
+                    (None, Some(spool), Some(r)) => match spool.read(r) {
+                        Ok(body) => body,
+                        Err(e) => {
+                            log::error!(
+                                "a batch in -queue_dir is damaged and is not sent ({e:#}): its {} data points are lost",
+                                h.points
+                            );
+                            spool.remove(r);
+                            self.inner.lock().unwrap().damaged.push(h);
+                            continue;
+                        }
+                    },
+                    (None, _, _) => unreachable!("a batch in memory has its body in the ring"),
                 };
-                return Some(Batch {
+                out.push(Batch {
                     body,
                     raw_len: h.raw_len,
                     objects: h.objects,
@@ -365,19 +452,10 @@ impl Queue {
                     record: h.record,
                 });
             }
-            if q.closed {
-                return None;
+            // Every file of the group was damaged: the next ones.
+            if !out.is_empty() {
+                return out;
             }
-            q = match deadline {
-                None => self.ready.wait(q).unwrap(),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return None;
-                    }
-                    self.ready.wait_timeout(q, d - now).unwrap().0
-                }
-            };
         }
     }
 
@@ -477,6 +555,72 @@ mod tests {
     }
 
     #[test]
+    fn a_backlog_comes_out_in_groups_of_at_most_the_request_size() {
+        let q = Queue::new(10_000);
+        for i in 0..7 {
+            q.push(batch(10, i)); // raw_len 100 each
+        }
+        let sizes: Vec<Vec<usize>> = (0..4)
+            .map(|_| {
+                q.pop_group(250, Some(Instant::now()))
+                    .iter()
+                    .map(|b| b.target)
+                    .collect()
+            })
+            .collect();
+        assert_eq!(sizes, [vec![0, 1], vec![2, 3], vec![4, 5], vec![6]]);
+        q.push(batch(40, 9)); // raw_len 400: over the limit alone
+        let one = q.pop_group(250, Some(Instant::now()));
+        assert_eq!(one.len(), 1, "always at least one");
+        assert!(q.pop_group(250, Some(Instant::now())).is_empty());
+    }
+
+    /// Scrape threads write their files while the sender reads and
+    /// removes others: every batch comes out once or is handed back as
+    /// dropped, and the bytes never pass the bound.
+    #[test]
+    fn on_disk_concurrent_pushes_lose_nothing_uncounted() {
+        let dir = std::env::temp_dir().join(format!("mm-queue-conc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let bound = 20 * (100 + crate::hec::spool::HEADER_LEN);
+        let (q, _) = Queue::with_dir(bound, &dir, 4).unwrap();
+        let q = std::sync::Arc::new(q);
+        let writers: Vec<_> = (0..4)
+            .map(|t| {
+                let q = q.clone();
+                std::thread::spawn(move || {
+                    let mut dropped = 0u32;
+                    for _ in 0..50 {
+                        dropped += q.push(batch(100, t)).batches.len() as u32;
+                        assert!(q.bytes() <= bound);
+                    }
+                    dropped
+                })
+            })
+            .collect();
+        let reader = {
+            let q = q.clone();
+            std::thread::spawn(move || {
+                let mut got = 0u32;
+                while let Some(b) = q.pop(None) {
+                    assert_eq!(b.body, batch(100, b.target).body);
+                    q.done(b.record.as_ref());
+                    got += 1;
+                }
+                got
+            })
+        };
+        let dropped: u32 = writers.into_iter().map(|w| w.join().unwrap()).sum();
+        q.close();
+        let got = reader.join().unwrap();
+        assert_eq!(got + dropped, 200, "{got} sent, {dropped} dropped");
+        assert_eq!(q.bytes(), 0);
+        let (_, replay) = Queue::with_dir(bound, &dir, 4).unwrap();
+        assert!(replay.queued.is_empty(), "every file removed");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn on_disk_the_queue_is_bounded_and_outlives_the_process() {
         let dir = std::env::temp_dir().join(format!("mm-queue-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -494,7 +638,7 @@ mod tests {
         }
         let mut first = q.pop(None).unwrap();
         assert_eq!(first.body, batch(100, 1).body);
-        q.sending(&mut first);
+        q.sending(first.record.as_mut());
         // The process dies here: the batch in flight and two queued.
         drop(q);
         let (q, replay) = Queue::with_dir(bound, &dir, 1).unwrap();
@@ -506,11 +650,11 @@ mod tests {
         let b = q.pop(None).unwrap();
         assert!(b.in_doubt(), "it was being sent");
         assert_eq!(b.body, batch(100, 1).body);
-        q.done(&b);
+        q.done(b.record.as_ref());
         let mut b = q.pop(None).unwrap();
         assert!(!b.in_doubt());
-        q.sending(&mut b);
-        q.keep(&mut b, false);
+        q.sending(b.record.as_mut());
+        q.keep(b.record.as_mut(), false);
         drop(q);
         let (q, replay) = Queue::with_dir(bound, &dir, 2).unwrap();
         assert_eq!(replay.queued.len(), 2);

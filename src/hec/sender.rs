@@ -1,8 +1,14 @@
 //! Posting batches to HEC, and what to do when that fails.
 //!
-//! One thread sends, one batch at a time, oldest first: HEC indexes what
+//! One thread sends, one request at a time, oldest first: HEC indexes what
 //! it accepts in order, and a sender that waits for each answer knows
-//! exactly which batch an error is about.
+//! exactly which data an error is about. A request is one queued batch, or,
+//! when a backlog has built up, as many of the oldest as fit in
+//! `-max_batch_kb` merged into one body: one request per scrape would never
+//! catch up with scrapes that come faster than a round trip to HEC (and,
+//! with `-queue_dir`, a durable in-flight mark). A merged request that HEC
+//! refuses (400) is sent again batch by batch, so that only the batch that
+//! holds the bad object is rejected.
 //!
 //! What an answer means (Splunk's HEC status codes):
 //!
@@ -37,6 +43,7 @@
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,10 +52,12 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 
+use super::batch;
 use super::config::{fmt_duration, Config};
 use super::health::Counters;
 use super::log;
 use super::queue::{Batch, Queue};
+use super::spool::Record;
 use super::stop::{State, Stop};
 use crate::scrape::{Secret, USER_AGENT};
 
@@ -148,7 +157,7 @@ impl Hec {
 
     /// One POST of `batch`, waiting at most `-splunk_timeout` for it, or
     /// `within` when that is shorter (the time left to stop in).
-    pub fn post(&self, batch: &Batch, within: Option<Duration>) -> Result<(), Failure> {
+    pub fn post(&self, body: &[u8], within: Option<Duration>) -> Result<(), Failure> {
         let mut request = self
             .agent
             .post(&self.url)
@@ -163,7 +172,7 @@ impl Hec {
                 .timeout_connect(Some(left))
                 .build();
         }
-        let mut response = match request.send(&batch.body[..]) {
+        let mut response = match request.send(body) {
             Ok(r) => r,
             Err(e) => {
                 return Err(Failure::Retry {
@@ -183,7 +192,7 @@ impl Hec {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let mut body = Vec::new();
+        let mut answer = Vec::new();
         // Best effort: the status is the error, the body only says more.
         let _ = response
             .body_mut()
@@ -191,8 +200,8 @@ impl Hec {
             .limit(ANSWER_READ)
             .reader()
             .take(ANSWER_READ)
-            .read_to_end(&mut body);
-        let reply = Reply::parse(&body);
+            .read_to_end(&mut answer);
+        let reply = Reply::parse(&answer);
         let mut detail = format!(
             "HTTP {status}{} from {}",
             response
@@ -223,7 +232,7 @@ impl Hec {
             },
             _ => {
                 if let Some(n) = reply.invalid_event {
-                    if let Some(obj) = object_at(&batch.body, n) {
+                    if let Some(obj) = object_at(body, n) {
                         detail.push_str(&format!("; object #{n} of the batch: {obj}"));
                     }
                 }
@@ -452,91 +461,238 @@ pub struct Outcome {
     pub fatal: Option<String>,
 }
 
-/// The send loop: takes batches from `queue` until it is closed and empty.
-/// Runs on its own thread.
-pub fn run(
-    hec: &Hec,
-    queue: &Queue,
-    counters: &[Counters],
-    stop: &Stop,
-    backoff: Backoff,
-    shutdown_timeout: Duration,
-) -> Outcome {
-    let mut outcome = Outcome::default();
-    let deadline = || stop.stopping_since().map(|t| t + shutdown_timeout);
-    let durable = queue.durable();
-    let count_damaged = || {
-        for h in queue.take_damaged() {
-            Counters::add(&counters[h.target].lost, h.points.into());
+/// One request to HEC: one queued batch, or several merged when a backlog
+/// has built up (after an outage, or while scrapes come faster than one
+/// request per scrape can go: a request per batch would never catch up).
+struct Request {
+    /// gzip-compressed, as posted.
+    body: Vec<u8>,
+    raw_len: usize,
+    objects: u32,
+    points: u32,
+    parts: Vec<Part>,
+}
+
+/// A queued batch within a request: what is counted per target, and its
+/// file.
+struct Part {
+    target: usize,
+    points: u64,
+    record: Option<Record>,
+    /// A copy may be in HEC already: it was being sent when an earlier run
+    /// died, or in a merged request HEC refused.
+    copy_before: bool,
+    /// Its own body (with its length before compression and its objects),
+    /// kept while it is merged with others: a request HEC refuses is sent
+    /// again batch by batch.
+    body: Option<(Vec<u8>, usize, u32)>,
+}
+
+impl Request {
+    fn single(b: Batch) -> Request {
+        let copy_before = b.in_doubt();
+        Request {
+            raw_len: b.raw_len,
+            objects: b.objects,
+            points: b.points,
+            parts: vec![Part {
+                target: b.target,
+                points: u64::from(b.points),
+                record: b.record,
+                copy_before,
+                body: None,
+            }],
+            body: b.body,
         }
-    };
-    while let Some(mut batch) = queue.pop(None) {
-        count_damaged();
-        let c = &counters[batch.target];
-        let points = u64::from(batch.points);
-        // Given up on: on disk, kept for the next start (marked in flight
-        // if HEC may hold it); in memory, unconfirmed if HEC may hold it,
-        // else lost. Every copy HEC may hold beyond the first is a
-        // possible duplicate.
-        let give_up = |batch: &mut Batch, unanswered: u64, copy_before: bool| {
-            if durable {
-                Counters::add(&c.kept, points);
-                let in_doubt = unanswered > 0 || copy_before;
-                Counters::add(&c.maybe_duplicated, points * unanswered.saturating_sub(1));
-                queue.keep(batch, in_doubt);
-            } else if unanswered > 0 {
-                Counters::add(&c.unconfirmed, points);
-                Counters::add(&c.maybe_duplicated, points * (unanswered - 1));
-            } else {
-                Counters::add(&c.lost, points);
+    }
+
+    /// `batches` as one request; one each if they cannot be merged (a
+    /// body that does not decompress).
+    fn of(mut batches: Vec<Batch>) -> Vec<Request> {
+        if batches.len() == 1 {
+            return vec![Request::single(batches.pop().expect("one"))];
+        }
+        let bodies: Vec<&[u8]> = batches.iter().map(|b| &b.body[..]).collect();
+        let (body, raw_len) = match batch::merge(&bodies) {
+            Ok(merged) => merged,
+            Err(e) => {
+                log::warning!("cannot merge {} queued batches into one request ({e}): sending them one by one", batches.len());
+                return batches.into_iter().map(Request::single).collect();
             }
         };
-        let past_deadline = deadline().is_some_and(|d| Instant::now() >= d);
-        if stop.state() == State::Aborting || past_deadline {
-            let copy_before = batch.in_doubt();
-            give_up(&mut batch, 0, copy_before);
-            continue;
+        vec![Request {
+            body,
+            raw_len,
+            objects: batches.iter().map(|b| b.objects).sum(),
+            points: batches.iter().map(|b| b.points).sum(),
+            parts: batches
+                .into_iter()
+                .map(|b| Part {
+                    target: b.target,
+                    points: u64::from(b.points),
+                    copy_before: b.in_doubt(),
+                    record: b.record,
+                    body: Some((b.body, b.raw_len, b.objects)),
+                })
+                .collect(),
+        }]
+    }
+
+    /// Its batches again, one request each: HEC refused the merged request
+    /// (one object of one batch, most likely); each batch is then accepted
+    /// or refused on its own. Counted as possibly in HEC already: whether
+    /// HEC indexed the objects before the one it refused is not said.
+    fn split(self) -> Vec<Request> {
+        self.parts
+            .into_iter()
+            .map(|p| {
+                let (body, raw_len, objects) =
+                    p.body.expect("a merged request keeps its parts' bodies");
+                Request::single(Batch {
+                    raw_len,
+                    objects,
+                    points: p.points as u32,
+                    target: p.target,
+                    record: p.record,
+                    body,
+                })
+            })
+            .map(|mut r| {
+                r.parts[0].copy_before = true;
+                r
+            })
+            .collect()
+    }
+
+    fn records(&mut self) -> impl Iterator<Item = &mut Record> {
+        self.parts.iter_mut().filter_map(|p| p.record.as_mut())
+    }
+}
+
+/// What the send loop works with.
+struct Sender<'a> {
+    hec: &'a Hec,
+    queue: &'a Queue,
+    counters: &'a [Counters],
+    stop: &'a Stop,
+    backoff: Backoff,
+    shutdown_timeout: Duration,
+    durable: bool,
+}
+
+/// How a request ended.
+enum Sent {
+    /// Accepted, refused for good, or given up on (and counted).
+    Done,
+    /// HEC refused a merged request: its batches are to be sent one by one.
+    Split(Vec<Request>),
+}
+
+impl Sender<'_> {
+    fn add(
+        &self,
+        req: &Request,
+        counter: fn(&Counters) -> &AtomicU64,
+        each: impl Fn(&Part) -> u64,
+    ) {
+        for p in &req.parts {
+            Counters::add(counter(&self.counters[p.target]), each(p));
         }
-        // A copy may be in HEC already: it was being sent when an earlier
-        // run died.
-        let copy_before = batch.in_doubt();
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.stop
+            .stopping_since()
+            .map(|t| t + self.shutdown_timeout)
+    }
+
+    /// Given up on: on disk, kept for the next start (marked in flight if
+    /// HEC may hold it); in memory, unconfirmed if HEC may hold it, else
+    /// lost. Every copy HEC may hold beyond the first is a possible
+    /// duplicate.
+    fn give_up(&self, req: &mut Request, unanswered: u64) {
+        if self.durable {
+            self.add(req, |c| &c.kept, |p| p.points);
+            self.add(
+                req,
+                |c| &c.maybe_duplicated,
+                |p| p.points * unanswered.saturating_sub(1),
+            );
+            if unanswered == 0 {
+                // Back to `.batch` unless an earlier run or request may
+                // have put a copy in HEC.
+                let revert = req
+                    .parts
+                    .iter_mut()
+                    .filter(|p| !p.copy_before)
+                    .filter_map(|p| p.record.as_mut());
+                self.queue.keep(revert, false);
+            }
+        } else if unanswered > 0 {
+            self.add(req, |c| &c.unconfirmed, |p| p.points);
+            self.add(
+                req,
+                |c| &c.maybe_duplicated,
+                |p| p.points * (unanswered - 1),
+            );
+        } else {
+            self.add(req, |c| &c.lost, |p| p.points);
+        }
+    }
+
+    /// Sends `req` until HEC answers for it, the stop's deadline passes,
+    /// or HEC refuses the token.
+    fn send(&self, mut req: Request, outcome: &mut Outcome) -> Sent {
+        let (hec, queue, stop) = (self.hec, self.queue, self.stop);
+        let past_deadline = self.deadline().is_some_and(|d| Instant::now() >= d);
+        if stop.state() == State::Aborting || past_deadline {
+            self.give_up(&mut req, 0);
+            return Sent::Done;
+        }
+        let batches = req.parts.len();
+        let merged = if batches > 1 {
+            format!(" ({batches} queued batches merged)")
+        } else {
+            String::new()
+        };
         let mut attempt: u32 = 0;
         // Attempts that went out and got no answer: HEC may hold a copy of
-        // the batch for each.
+        // the request for each.
         let mut unanswered: u64 = 0;
         let first_failure = Instant::now();
         loop {
             log::trace!(
-                "POST {}: {} objects, {} data points, {} bytes gzip ({} before)",
+                "POST {}: {} objects, {} data points, {} bytes gzip ({} before){merged}",
                 hec.url(),
-                batch.objects,
-                batch.points,
-                batch.body.len(),
-                batch.raw_len
+                req.objects,
+                req.points,
+                req.body.len(),
+                req.raw_len
             );
             let t0 = Instant::now();
-            let within = deadline().map(|d| d.saturating_duration_since(t0));
+            let within = self.deadline().map(|d| d.saturating_duration_since(t0));
             if within.is_some_and(|w| w.is_zero()) {
                 // The wait before this attempt ran into the stop's deadline.
                 log::error!(
                     "stopping before HEC accepted a batch of {} data points, which is not sent",
-                    batch.points
+                    req.points
                 );
-                give_up(&mut batch, unanswered, copy_before);
-                break;
+                self.give_up(&mut req, unanswered);
+                return Sent::Done;
             }
             // On disk, marked as in flight while HEC has it.
-            queue.sending(&mut batch);
-            match hec.post(&batch, within) {
+            queue.sending(req.records());
+            match hec.post(&req.body, within) {
                 Ok(()) => {
-                    Counters::add(&c.sent, points);
+                    self.add(&req, |c| &c.sent, |p| p.points);
                     // One possible extra copy per unanswered attempt, and
-                    // one if an earlier run was sending it when it died.
-                    Counters::add(
-                        &c.maybe_duplicated,
-                        points * (unanswered + u64::from(copy_before)),
+                    // one if an earlier run or request may have put one in.
+                    self.add(
+                        &req,
+                        |c| &c.maybe_duplicated,
+                        |p| p.points * (unanswered + u64::from(p.copy_before)),
                     );
-                    queue.done(&batch);
+                    queue.done(req.parts.iter().filter_map(|p| p.record.as_ref()));
                     if attempt > 0 {
                         log::info!(
                             "HEC accepted the batch after {} failed attempts ({:.1} s){}; {} batches queued",
@@ -551,31 +707,37 @@ pub fn run(
                         );
                     }
                     log::debug!(
-                        "sent {} data points in {} objects ({} bytes gzip, {} before) in {} ms",
-                        batch.points,
-                        batch.objects,
-                        batch.body.len(),
-                        batch.raw_len,
+                        "sent {} data points in {} objects ({} bytes gzip, {} before) in {} ms{merged}",
+                        req.points,
+                        req.objects,
+                        req.body.len(),
+                        req.raw_len,
                         t0.elapsed().as_millis()
                     );
-                    break;
+                    return Sent::Done;
                 }
                 Err(Failure::Token { detail }) => {
                     let msg = format!("HEC refused the token, giving up: {detail}");
                     log::error!("{msg}");
-                    give_up(&mut batch, unanswered, copy_before);
+                    self.give_up(&mut req, unanswered);
                     outcome.fatal = Some(msg);
                     stop.abort();
-                    break;
+                    return Sent::Done;
+                }
+                Err(Failure::Rejected { detail }) if batches > 1 => {
+                    log::warning!(
+                        "HEC refused a request of {batches} merged batches ({detail}): sending them one by one"
+                    );
+                    return Sent::Split(req.split());
                 }
                 Err(Failure::Rejected { detail }) => {
                     log::error!(
                         "HEC rejected a batch of {} data points, which is not sent again: {detail}",
-                        batch.points
+                        req.points
                     );
-                    Counters::add(&c.rejected, points);
-                    queue.done(&batch);
-                    break;
+                    self.add(&req, |c| &c.rejected, |p| p.points);
+                    queue.done(req.parts.iter().filter_map(|p| p.record.as_ref()));
+                    return Sent::Done;
                 }
                 Err(Failure::Retry {
                     detail,
@@ -583,31 +745,42 @@ pub fn run(
                     maybe_delivered: this_one,
                 }) => {
                     unanswered += u64::from(this_one);
-                    if unanswered == 0 && !copy_before {
+                    if unanswered == 0 {
                         // HEC answered that it did not take it.
-                        queue.keep(&mut batch, false);
+                        let revert = req
+                            .parts
+                            .iter_mut()
+                            .filter(|p| !p.copy_before)
+                            .filter_map(|p| p.record.as_mut());
+                        queue.keep(revert, false);
                     }
-                    let mut delay = backoff.delay(attempt, random());
+                    let mut delay = self.backoff.delay(attempt, random());
                     if let Some(ra) = retry_after {
-                        delay = delay.max(ra.min(backoff.max));
+                        delay = delay.max(ra.min(self.backoff.max));
                     }
                     attempt += 1;
                     let now = Instant::now();
-                    let give_up_at = deadline();
+                    let give_up_at = self.deadline();
                     if stop.state() == State::Aborting || give_up_at.is_some_and(|d| now >= d) {
                         log::error!(
                             "sending to HEC failed ({detail}); stopping, so {} data points are not sent{}",
-                            batch.points,
+                            req.points,
                             if unanswered > 0 {
                                 " (or not confirmed: HEC may have indexed them)"
                             } else {
                                 ""
                             }
                         );
-                        give_up(&mut batch, unanswered, copy_before);
-                        break;
+                        self.give_up(&mut req, unanswered);
+                        return Sent::Done;
                     }
-                    Counters::add(&c.retries, 1);
+                    // Counted once per target the request carries.
+                    let mut targets: Vec<usize> = req.parts.iter().map(|p| p.target).collect();
+                    targets.sort_unstable();
+                    targets.dedup();
+                    for t in targets {
+                        Counters::add(&self.counters[t].retries, 1);
+                    }
                     log::warning!(
                         "sending to HEC failed (attempt {attempt}): {detail}; trying again in {} ms, {} batches ({} bytes) queued",
                         delay.as_millis(),
@@ -622,9 +795,53 @@ pub fn run(
                     let state = stop.state();
                     stop.wait_until(until, state);
                     if stop.state() == State::Aborting {
-                        give_up(&mut batch, unanswered, copy_before);
-                        break;
+                        self.give_up(&mut req, unanswered);
+                        return Sent::Done;
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The send loop: takes batches from `queue` until it is closed and empty,
+/// at most `max_request_bytes` (before compression) to a request. Runs on
+/// its own thread.
+pub fn run(
+    hec: &Hec,
+    queue: &Queue,
+    counters: &[Counters],
+    stop: &Stop,
+    backoff: Backoff,
+    shutdown_timeout: Duration,
+    max_request_bytes: usize,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    let sender = Sender {
+        hec,
+        queue,
+        counters,
+        stop,
+        backoff,
+        shutdown_timeout,
+        durable: queue.durable(),
+    };
+    let count_damaged = || {
+        for h in queue.take_damaged() {
+            Counters::add(&counters[h.target].lost, h.points.into());
+        }
+    };
+    loop {
+        let group = queue.pop_group(max_request_bytes, None);
+        if group.is_empty() {
+            break;
+        }
+        count_damaged();
+        let mut pending: std::collections::VecDeque<Request> = Request::of(group).into();
+        while let Some(req) = pending.pop_front() {
+            if let Sent::Split(parts) = sender.send(req, &mut outcome) {
+                for r in parts.into_iter().rev() {
+                    pending.push_front(r);
                 }
             }
         }

@@ -20,8 +20,8 @@
 //!   batch is one scrape's data, seconds apart, so an fsync per batch costs
 //!   little and a power cut costs at most the scrape being written.
 //! - **In flight is on disk too**: before its first attempt a batch is
-//!   renamed `N.sending` (and the directory fsync'd); it is removed once
-//!   HEC answers. A batch found as `.sending` at the start was being sent
+//!   renamed `N.sending` (the directory fsync'd once for all the batches
+//!   of one request); it is removed once HEC answers. A batch found as `.sending` at the start was being sent
 //!   when the process died, and HEC may have indexed it: it is sent again
 //!   and its data points are counted as possibly duplicated. The removal
 //!   after HEC's answer is not fsync'd: a power cut right after it may
@@ -36,6 +36,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{bail, Context};
 
@@ -95,10 +96,13 @@ impl Record {
     }
 }
 
-/// The directory of queued batches.
+/// The directory of queued batches. Shared by the scrape threads, which
+/// write batches, and the sender, which marks and removes them: none of
+/// its calls needs a lock (each works on its own file), so an fsync in one
+/// thread never holds up the others.
 pub struct Spool {
     dir: PathBuf,
-    next_seq: u64,
+    next_seq: AtomicU64,
 }
 
 /// What was found at the start.
@@ -162,7 +166,7 @@ impl Spool {
         found.records.sort_by_key(|r| r.seq);
         let spool = Spool {
             dir: dir.to_path_buf(),
-            next_seq: max_seq + 1,
+            next_seq: AtomicU64::new(max_seq + 1),
         };
         // The directory must be writable now, not at the first outage.
         let probe = spool.path(0, "tmp");
@@ -179,15 +183,14 @@ impl Spool {
 
     /// Writes a batch whole and durably; its record.
     pub fn write(
-        &mut self,
+        &self,
         body: &[u8],
         raw_len: usize,
         objects: u32,
         points: u32,
         target: usize,
     ) -> io::Result<Record> {
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let r = Record {
             seq,
             crc: crc32(body),
@@ -231,25 +234,38 @@ impl Spool {
         Ok(body)
     }
 
-    /// Marks `r` as being sent (`.sending`), durably, before its first
+    /// Marks the batches of one request as being sent (`.sending`),
+    /// durably (one fsync of the directory for all), before its first
     /// attempt.
-    pub fn sending(&self, r: &mut Record) -> io::Result<()> {
-        if r.in_doubt {
-            return Ok(());
-        }
-        fs::rename(self.path(r.seq, "batch"), self.path(r.seq, "sending"))?;
-        r.in_doubt = true;
-        sync_dir(&self.dir)
+    pub fn sending<'a>(&self, rs: impl IntoIterator<Item = &'a mut Record>) -> io::Result<()> {
+        self.mark(rs, true)
     }
 
     /// Back to `.batch`: given up on before any attempt could reach HEC.
-    pub fn not_sent(&self, r: &mut Record) -> io::Result<()> {
-        if !r.in_doubt {
-            return Ok(());
+    pub fn not_sent<'a>(&self, rs: impl IntoIterator<Item = &'a mut Record>) -> io::Result<()> {
+        self.mark(rs, false)
+    }
+
+    fn mark<'a>(
+        &self,
+        rs: impl IntoIterator<Item = &'a mut Record>,
+        in_doubt: bool,
+    ) -> io::Result<()> {
+        let (from, to) = if in_doubt {
+            ("batch", "sending")
+        } else {
+            ("sending", "batch")
+        };
+        let mut renamed = false;
+        for r in rs.into_iter().filter(|r| r.in_doubt != in_doubt) {
+            fs::rename(self.path(r.seq, from), self.path(r.seq, to))?;
+            r.in_doubt = in_doubt;
+            renamed = true;
         }
-        fs::rename(self.path(r.seq, "sending"), self.path(r.seq, "batch"))?;
-        r.in_doubt = false;
-        sync_dir(&self.dir)
+        if renamed {
+            sync_dir(&self.dir)?;
+        }
+        Ok(())
     }
 
     /// Removes `r`: HEC answered for it, or it was dropped.
@@ -295,12 +311,12 @@ mod tests {
     #[test]
     fn batches_survive_a_reopen_in_order_and_damage_is_found() {
         let d = dir("reopen");
-        let (mut s, found) = Spool::open(&d).unwrap();
+        let (s, found) = Spool::open(&d).unwrap();
         assert!(found.records.is_empty());
         let a = s.write(b"first", 50, 1, 3, 0).unwrap();
         let mut b = s.write(b"second", 60, 2, 4, 1).unwrap();
         let c = s.write(b"third", 70, 1, 5, 0).unwrap();
-        s.sending(&mut b).unwrap();
+        s.sending([&mut b]).unwrap();
         // What a kill leaves: a half-written batch, and a damaged one.
         fs::write(s.path(99, "tmp"), b"half").unwrap();
         let mut bytes = fs::read(s.path(c.seq, "batch")).unwrap();
@@ -318,7 +334,10 @@ mod tests {
         assert!(s.read(&found.records[2]).is_err(), "CRC");
         assert_eq!(found.damaged.len(), 1);
         assert!(!s.path(99, "tmp").exists());
-        assert!(s.next_seq > 99, "sequence numbers only grow");
+        assert!(
+            s.next_seq.load(Ordering::Relaxed) > 99,
+            "sequence numbers only grow"
+        );
         s.remove(&found.records[1]);
         let (_, again) = Spool::open(&d).unwrap();
         assert_eq!(again.records.len(), 2);
