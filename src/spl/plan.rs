@@ -198,8 +198,10 @@ pub enum Combine {
     Filter(BinOp),
     /// PromQL `or`: every lhs row, and rhs rows whose labels lhs lacks.
     Or,
-    /// PromQL `and` (true) / `unless` (false): lhs rows whose labels rhs has / lacks.
-    Has(bool),
+    /// PromQL `and`: lhs rows whose labels rhs has.
+    And,
+    /// PromQL `unless`: lhs rows whose labels rhs lacks.
+    Unless,
 }
 
 impl Combine {
@@ -209,7 +211,9 @@ impl Combine {
         match self {
             Combine::Arith(op) => scalar_op(*op, l, r, true),
             Combine::Filter(op) => scalar_op(*op, l, r, false),
-            Combine::Or | Combine::Has(_) => unreachable!("set operators have no expression"),
+            Combine::Or | Combine::And | Combine::Unless => {
+                unreachable!("set operators have no expression")
+            }
         }
     }
 }
@@ -951,8 +955,8 @@ impl Planner<'_> {
                     .collect();
                 let combine = match op {
                     BinOp::Or => Combine::Or,
-                    BinOp::And => Combine::Has(true),
-                    BinOp::Unless => Combine::Has(false),
+                    BinOp::And => Combine::And,
+                    BinOp::Unless => Combine::Unless,
                     _ if is_comparison(op) && !return_bool => Combine::Filter(op),
                     _ => Combine::Arith(op),
                 };

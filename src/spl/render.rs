@@ -188,7 +188,7 @@ impl Renderer<'_> {
                         cmds.push("where or_side == or_first".into());
                         cmds.push("fields - or_side or_first".into());
                     }
-                    Combine::Has(keep_matched) => {
+                    set @ (Combine::And | Combine::Unless) => {
                         let mut keep: Vec<String> = Vec::new();
                         if !self.instant {
                             keep.push("_time".into());
@@ -210,7 +210,7 @@ impl Renderer<'_> {
                         ));
                         cmds.push(format!(
                             "where has_side == 1 AND has_other {} 2",
-                            if *keep_matched { "==" } else { "!=" }
+                            if *set == Combine::And { "==" } else { "!=" }
                         ));
                         cmds.push("fields - has_side has_other".into());
                     }
@@ -288,6 +288,8 @@ fn combined(combine: &Combine, l: &str, r: &str, field: &str, cmds: &mut Vec<Str
             cmds.push(format!("eval {field}={l}"));
             cmds.push(format!("fields - {l} {r}"));
         }
-        Combine::Or | Combine::Has(_) => unreachable!("set operators are not combined in a row"),
+        Combine::Or | Combine::And | Combine::Unless => {
+            unreachable!("set operators are not combined in a row")
+        }
     }
 }
