@@ -35,7 +35,9 @@
 //! - [`notify`]: the alert action that posts to a Mattermost incoming webhook.
 //!
 //! And around them: [`package`] writes the app and the standalone
-//! archives; [`logline`] keeps every log line one bounded line.
+//! archives; [`logline`] keeps every log line one bounded line; [`values`]
+//! checks and writes the values both front ends' settings take (patterns,
+//! files, dimensions, durations).
 
 pub mod alerts;
 pub mod cli;
@@ -56,3 +58,4 @@ pub mod scrape;
 pub mod settings;
 pub mod spl;
 pub mod splunk;
+pub mod values;

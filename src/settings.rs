@@ -13,10 +13,9 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use crate::convert::names;
-use crate::emit::event_text;
 use crate::pipeline::DEFAULT_SAMPLE_LIMIT;
 use crate::scrape::{check_url, redact_url, Secret, UrlProblem, DEFAULT_MAX_BODY_MB};
+use crate::values::{self, FileProblem};
 
 /// How splunkd should present an argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -442,10 +441,10 @@ impl InputSettings {
         }
         let include = pattern(get("include"), "Include metrics", &mut errors);
         let exclude = pattern(get("exclude"), "Exclude metrics", &mut errors);
-        let dimensions = match get("dimensions").map(parse_dimensions).transpose() {
+        let dimensions = match get("dimensions").map(values::parse_dimensions).transpose() {
             Ok(d) => d.unwrap_or_default(),
             Err(e) => {
-                errors.push(e);
+                errors.push(format!("Extra dimensions: {e}"));
                 Vec::new()
             }
         };
@@ -557,17 +556,16 @@ fn boolean(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<boo
 }
 
 fn readable_file(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<PathBuf> {
-    let path = PathBuf::from(v?);
-    match std::fs::File::open(&path) {
-        Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => Some(path),
-        Ok(_) => {
-            errors.push(format!("{title} {} is not a file.", path.display()));
+    let v = v?;
+    match values::readable_file(v) {
+        Ok(path) => Some(path),
+        Err(FileProblem::NotAFile) => {
+            errors.push(format!("{title} {v} is not a file."));
             None
         }
-        Err(e) => {
+        Err(FileProblem::Unreadable(e)) => {
             errors.push(format!(
-                "{title} {} cannot be read by splunkd's user: {e}.",
-                path.display()
+                "{title} {v} cannot be read by splunkd's user: {e}."
             ));
             None
         }
@@ -578,7 +576,7 @@ fn readable_file(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Opti
 /// `dashboards` ([`crate::preset`]).
 fn pattern(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<Regex> {
     let v = v?;
-    match crate::preset::full_match(v) {
+    match values::pattern(v) {
         Ok(r) => Some(r),
         Err(detail) => {
             errors.push(format!(
@@ -589,32 +587,6 @@ fn pattern(v: Option<&str>, title: &str, errors: &mut Vec<String>) -> Option<Reg
     }
 }
 
-/// `name=value,name=value` into pairs; names must already obey Splunk's
-/// dimension rules (they are the admin's own, so we refuse rather than rename).
-pub fn parse_dimensions(v: &str) -> Result<Vec<(String, String)>, String> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for pair in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let Some((name, value)) = pair.split_once('=') else {
-            return Err(format!("Extra dimensions: {pair:?} is not name=value."));
-        };
-        let (name, value) = (name.trim(), value.trim());
-        if &*names::dimension_name(name) != name {
-            return Err(format!(
-                "Extra dimensions: {name:?} is not a dimension name Splunk accepts (a letter, then letters, digits, _ or .; not a reserved name such as host or index)."
-            ));
-        }
-        if value.is_empty() || !event_text::value_is_kept(value) {
-            return Err(format!("Extra dimensions: the value of {name} must be non-empty text without double quotes or control characters."));
-        }
-        if out.iter().any(|(n, _)| n == name) {
-            return Err(format!("Extra dimensions: {name} is given twice."));
-        }
-        out.push((name.to_string(), value.to_string()));
-    }
-    Ok(out)
-}
-
-/// `README/inputs.conf.spec`, generated from [`ARGS`].
 pub fn inputs_conf_spec() -> String {
     let mut s = String::new();
     s.push_str(

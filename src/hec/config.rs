@@ -34,6 +34,8 @@ use regex::Regex;
 use super::log::Level;
 use crate::pipeline::DEFAULT_SAMPLE_LIMIT;
 use crate::scrape::{check_url as url_host, redact_url, Secret, UrlProblem, DEFAULT_MAX_BODY_MB};
+pub use crate::values::fmt_duration;
+use crate::values::{self, FileProblem};
 
 /// How a flag takes its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -432,14 +434,97 @@ fn label(name: &str, origin: Origin) -> String {
 /// Reads `args` (after `hec`) with `env` for the defaults. `machine_host`
 /// is this machine's name, the host of data points scraped from localhost
 /// (as prometheus2splunk sent `os.Hostname()`).
+///
+/// Every problem is collected (one line each), so that a wrong command
+/// line is corrected in one go: the flags are read ([`read_flags`]), then
+/// each concern takes its values ([`Values`]): the targets and their
+/// schedule, HEC, what the data points carry, the bounds.
 pub fn parse(
     args: &[OsString],
     env: &dyn Fn(&str) -> Option<String>,
     machine_host: &str,
 ) -> Result<Parsed, ConfigError> {
     let mut errors = Vec::new();
-    let mut given: HashMap<&'static str, Vec<String>> = HashMap::new();
+    let given = match read_flags(args, &mut errors) {
+        Flags::Given(g) => g,
+        Flags::Help => return Ok(Parsed::Help),
+        Flags::Version => return Ok(Parsed::Version),
+    };
+    let mut v = Values { given, env, errors };
+    let scrape = scrape_settings(&mut v);
+    let hec = hec_settings(&mut v);
+    let data = data_settings(&mut v, scrape.targets.len());
+    let bounds = bounds(&mut v);
+    let mut warnings = Vec::new();
+    if let (Some(t), Some(i)) = (scrape.timeout, scrape.interval) {
+        if t >= i {
+            warnings.push(format!(
+                "-timeout ({}) is not shorter than -scrape_interval ({}): a slow scrape makes the next one wait and skips its turn",
+                fmt_duration(t),
+                fmt_duration(i)
+            ));
+        }
+    }
+    if !v.errors.is_empty() {
+        return Err(ConfigError(v.errors));
+    }
+    let targets = scrape
+        .targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, (url, url_host))| Target {
+            host: data
+                .hosts
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| default_host(&url_host, machine_host)),
+            url,
+        })
+        .collect();
+    Ok(Parsed::Run(Box::new(Config {
+        targets,
+        interval: scrape.interval.expect("checked"),
+        splunk_url: hec.url.expect("checked"),
+        token: hec.token.expect("checked"),
+        allow_insecure: hec.allow_insecure.expect("has a default"),
+        timeout: scrape.timeout.expect("checked"),
+        splunk_timeout: hec.timeout.expect("checked"),
+        log_level: scrape.log_level.expect("checked"),
+        index: data.index,
+        sourcetype: data.sourcetype,
+        source: data.source,
+        include: data.include,
+        exclude: data.exclude,
+        dimensions: data.dimensions,
+        scrape_ca_bundle: scrape.ca_bundle,
+        splunk_ca_bundle: hec.ca_bundle,
+        splunk_proxy: hec.proxy,
+        max_body_bytes: (bounds.max_body_mb.expect("checked") * 1024.0 * 1024.0) as u64,
+        sample_limit: bounds.sample_limit.expect("checked") as u64,
+        max_queue_bytes: bounds.max_queue_bytes.expect("checked"),
+        scrape_slots: bounds.scrape_slots,
+        queue_dir: bounds.queue_dir,
+        max_batch_bytes: bounds.max_batch_bytes.expect("checked"),
+        retry_backoff: hec.retry_backoff.expect("checked"),
+        retry_backoff_max: hec.retry_backoff_max.expect("checked"),
+        shutdown_timeout: bounds.shutdown_timeout.expect("checked"),
+        warnings,
+    })))
+}
 
+/// What the command line said.
+enum Flags {
+    /// The values of each flag given, in order (a list flag keeps them all,
+    /// another its last).
+    Given(HashMap<&'static str, Vec<String>>),
+    Help,
+    Version,
+}
+
+/// Go's `flag` syntax: `-name value`, `-name=value`, `--name`, a boolean
+/// flag alone; `--` ends the flags. What is not a declared flag is an error.
+fn read_flags(args: &[OsString], errors: &mut Vec<String>) -> Flags {
+    let mut given: HashMap<&'static str, Vec<String>> = HashMap::new();
     let mut i = 0;
     while i < args.len() {
         let Some(arg) = args[i].to_str() else {
@@ -477,10 +562,10 @@ pub fn parse(
             None => (body, None),
         };
         if name == "h" || name == "help" {
-            return Ok(Parsed::Help);
+            return Flags::Help;
         }
         if name == "version" {
-            return Ok(Parsed::Version);
+            return Flags::Version;
         }
         let Some(spec) = FLAGS.iter().find(|f| f.name == name) else {
             errors.push(format!(
@@ -517,16 +602,27 @@ pub fn parse(
         }
         slot.push(value);
     }
+    Flags::Given(given)
+}
 
-    let raw = |name: &'static str| -> Option<Raw> {
+/// Each flag's value from the command line, else the environment, else
+/// its default; and the problems found so far.
+struct Values<'e> {
+    given: HashMap<&'static str, Vec<String>>,
+    env: &'e dyn Fn(&str) -> Option<String>,
+    errors: Vec<String>,
+}
+
+impl Values<'_> {
+    fn raw(&self, name: &'static str) -> Option<Raw> {
         let spec = flag(name);
-        if let Some(v) = given.get(name) {
+        if let Some(v) = self.given.get(name) {
             return Some(Raw {
                 values: v.clone(),
                 origin: Origin::Flag,
             });
         }
-        if let Some(v) = env(&env_name(name)).filter(|v| !v.trim().is_empty()) {
+        if let Some(v) = (self.env)(&env_name(name)).filter(|v| !v.trim().is_empty()) {
             return Some(Raw {
                 values: vec![v],
                 origin: Origin::Env,
@@ -536,10 +632,16 @@ pub fn parse(
             values: vec![d.to_string()],
             origin: Origin::Default,
         })
-    };
-    // The single value of a flag, trimmed, with its label.
-    let one = |name: &'static str| -> Option<(String, String)> {
-        raw(name).map(|r| {
+    }
+
+    /// How the user named `name`: `-name`, `NAME (environment)`, ...
+    fn label(&self, name: &'static str) -> String {
+        label(name, self.raw(name).map_or(Origin::Flag, |r| r.origin))
+    }
+
+    /// The single value of a flag, trimmed, with its label.
+    fn one(&self, name: &'static str) -> Option<(String, String)> {
+        self.raw(name).map(|r| {
             (
                 r.values
                     .last()
@@ -550,9 +652,17 @@ pub fn parse(
                 label(name, r.origin),
             )
         })
-    };
-    let list = |name: &'static str| -> Option<(Vec<String>, String)> {
-        raw(name).map(|r| {
+    }
+
+    /// A non-empty single value.
+    fn text(&self, name: &'static str) -> Option<(String, String)> {
+        self.one(name).filter(|(v, _)| !v.is_empty())
+    }
+
+    /// A list flag's items (split at commas and spaces, every use of the
+    /// flag together).
+    fn list(&self, name: &'static str) -> Option<(Vec<String>, String)> {
+        self.raw(name).map(|r| {
             let items = r
                 .values
                 .iter()
@@ -562,197 +672,314 @@ pub fn parse(
                 .collect();
             (items, label(name, r.origin))
         })
-    };
-    let duration = |name: &'static str, min: Duration, errors: &mut Vec<String>| {
-        let (v, l) = one(name)?;
+    }
+
+    fn duration(&mut self, name: &'static str, min: Duration) -> Option<Duration> {
+        let (v, l) = self.one(name)?;
         match parse_go_duration(&v) {
             Ok(d) if d >= min => Some(d),
             Ok(_) => {
-                errors.push(format!("{l} {v:?}: must be at least {}", fmt_duration(min)));
+                self.errors
+                    .push(format!("{l} {v:?}: must be at least {}", fmt_duration(min)));
                 None
             }
             Err(e) => {
-                errors.push(format!("{l} {v:?}: {e}"));
+                self.errors.push(format!("{l} {v:?}: {e}"));
                 None
-            }
-        }
-    };
-    let number = |name: &'static str, min: f64, max: f64, errors: &mut Vec<String>| {
-        let (v, l) = one(name)?;
-        match v.parse::<f64>() {
-            Ok(n) if n.is_finite() && (min..=max).contains(&n) => Some(n),
-            _ => {
-                errors.push(format!("{l} {v:?}: must be a number from {min} to {max}"));
-                None
-            }
-        }
-    };
-    let text = |name: &'static str| one(name).filter(|(v, _)| !v.is_empty());
-
-    // prometheus2splunk's flags.
-    let mut targets = Vec::new();
-    if let Some((urls, l)) = list("scrape_target") {
-        if urls.is_empty() {
-            errors.push(format!("{l}: no URL given"));
-        }
-        for u in urls {
-            match check_url(&u) {
-                Ok(_) if targets.iter().any(|(t, _): &(String, String)| *t == u) => {
-                    errors.push(format!("{l}: {u} is given twice"));
-                }
-                Ok(host) => targets.push((u, host)),
-                Err(e) => errors.push(format!("{l} {:?}: {e}", redact_url(&u))),
             }
         }
     }
-    let interval = duration("scrape_interval", Duration::from_millis(100), &mut errors);
-    let splunk_url = match text("splunk_target") {
+
+    fn number(&mut self, name: &'static str, min: f64, max: f64) -> Option<f64> {
+        let (v, l) = self.one(name)?;
+        match v.parse::<f64>() {
+            Ok(n) if n.is_finite() && (min..=max).contains(&n) => Some(n),
+            _ => {
+                self.errors
+                    .push(format!("{l} {v:?}: must be a number from {min} to {max}"));
+                None
+            }
+        }
+    }
+
+    fn pattern(&mut self, name: &'static str) -> Option<Regex> {
+        let (v, l) = self.text(name)?;
+        // Matched in full, as the modular input's Include / Exclude; the
+        // preset `dashboards` as well.
+        match values::pattern(&v) {
+            Ok(r) => Some(r),
+            Err(detail) => {
+                self.errors.push(format!(
+                    "{l} {v:?}: not a valid regular expression: {detail}"
+                ));
+                None
+            }
+        }
+    }
+
+    fn readable_file(&mut self, name: &'static str) -> Option<PathBuf> {
+        let (v, l) = self.text(name)?;
+        match values::readable_file(&v) {
+            Ok(path) => Some(path),
+            Err(FileProblem::NotAFile) => {
+                self.errors.push(format!("{l} {v}: not a file"));
+                None
+            }
+            Err(FileProblem::Unreadable(e)) => {
+                self.errors.push(format!("{l} {v}: cannot be read: {e}"));
+                None
+            }
+        }
+    }
+}
+
+/// The targets, their schedule and how they are read.
+struct ScrapeSettings {
+    /// (URL, its host).
+    targets: Vec<(String, String)>,
+    interval: Option<Duration>,
+    timeout: Option<Duration>,
+    log_level: Option<Level>,
+    ca_bundle: Option<PathBuf>,
+}
+
+fn scrape_settings(v: &mut Values) -> ScrapeSettings {
+    let mut targets: Vec<(String, String)> = Vec::new();
+    if let Some((urls, l)) = v.list("scrape_target") {
+        if urls.is_empty() {
+            v.errors.push(format!("{l}: no URL given"));
+        }
+        for u in urls {
+            match check_url(&u) {
+                Ok(_) if targets.iter().any(|(t, _)| *t == u) => {
+                    v.errors.push(format!("{l}: {u} is given twice"));
+                }
+                Ok(host) => targets.push((u, host)),
+                Err(e) => v.errors.push(format!("{l} {:?}: {e}", redact_url(&u))),
+            }
+        }
+    }
+    let interval = v.duration("scrape_interval", Duration::from_millis(100));
+    let timeout = v.duration("timeout", Duration::from_millis(1));
+    let log_level = v
+        .one("log_level")
+        .and_then(|(s, l)| match Level::parse(&s) {
+            Some(level) => Some(level),
+            None => {
+                v.errors.push(format!(
+                    "{l} {s:?}: must be error, warn, info, debug or trace"
+                ));
+                None
+            }
+        });
+    let ca_bundle = v.readable_file("scrape_ca_bundle");
+    ScrapeSettings {
+        targets,
+        interval,
+        timeout,
+        log_level,
+        ca_bundle,
+    }
+}
+
+/// Where the data points go, and how the sender talks to it.
+struct HecSettings {
+    url: Option<String>,
+    token: Option<Secret>,
+    allow_insecure: Option<bool>,
+    timeout: Option<Duration>,
+    ca_bundle: Option<PathBuf>,
+    proxy: Option<Secret>,
+    retry_backoff: Option<Duration>,
+    retry_backoff_max: Option<Duration>,
+}
+
+fn hec_settings(v: &mut Values) -> HecSettings {
+    let url = match v.text("splunk_target") {
         None => {
-            errors.push(
+            v.errors.push(
                 "-splunk_target (or SPLUNK_TARGET) is required: the HEC URL, e.g. \
                  https://splunk.example.com:8088/services/collector"
                     .to_string(),
             );
             None
         }
-        Some((v, l)) => match check_hec_url(&v) {
+        Some((s, l)) => match check_hec_url(&s) {
             Ok(u) => Some(u),
             Err(e) => {
-                errors.push(format!("{l} {:?}: {e}", redact_url(&v)));
+                v.errors.push(format!("{l} {:?}: {e}", redact_url(&s)));
                 None
             }
         },
     };
-    let token = match one("splunk_authorization") {
+    let token = match v.one("splunk_authorization") {
         None => {
-            errors.push(
+            v.errors.push(
                 "-splunk_authorization (or SPLUNK_AUTHORIZATION) is required: the HEC token"
                     .to_string(),
             );
             None
         }
-        Some((v, l)) => {
+        Some((s, l)) => {
             // "Splunk <token>" is the header's form; take the token from it.
-            let v = v.strip_prefix("Splunk ").map_or(v.as_str(), str::trim);
-            if v.is_empty() {
-                errors.push(format!("{l} is empty: it must be the HEC token"));
+            let s = s.strip_prefix("Splunk ").map_or(s.as_str(), str::trim);
+            if s.is_empty() {
+                v.errors
+                    .push(format!("{l} is empty: it must be the HEC token"));
                 None
-            } else if !v.bytes().all(|b| (0x21..0x7f).contains(&b)) {
-                errors.push(format!(
+            } else if !s.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+                v.errors.push(format!(
                     "{l}: the token holds spaces, control or non-ASCII characters, which an \
                      HTTP header cannot carry (the token is not shown)"
                 ));
                 None
             } else {
-                Some(Secret::new(v))
+                Some(Secret::new(s))
             }
         }
     };
-    let allow_insecure = one("allow_insecure").and_then(|(v, l)| match parse_go_bool(&v) {
-        Some(b) => Some(b),
-        None => {
-            errors.push(format!(
-                "{l} {v:?}: must be a boolean (true, false, 1, 0, t, f)"
+    let allow_insecure = v
+        .one("allow_insecure")
+        .and_then(|(s, l)| match parse_go_bool(&s) {
+            Some(b) => Some(b),
+            None => {
+                v.errors.push(format!(
+                    "{l} {s:?}: must be a boolean (true, false, 1, 0, t, f)"
+                ));
+                None
+            }
+        });
+    let timeout = v.duration("splunk_timeout", Duration::from_millis(1));
+    let ca_bundle = v.readable_file("splunk_ca_bundle");
+    let proxy = v
+        .text("splunk_proxy")
+        .and_then(|(s, l)| match url::Url::parse(&s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                Some(Secret::new(s))
+            }
+            _ => {
+                v.errors.push(format!(
+                    "{l} {:?}: expected http://[user:password@]HOST:PORT (an HTTP proxy)",
+                    redact_url(&s)
+                ));
+                None
+            }
+        });
+    let retry_backoff = v.duration("retry_backoff", Duration::from_millis(1));
+    let retry_backoff_max = v.duration("retry_backoff_max", Duration::from_millis(1));
+    if let (Some(b), Some(m)) = (retry_backoff, retry_backoff_max) {
+        if m < b {
+            v.errors.push(format!(
+                "-retry_backoff_max ({}) must not be shorter than -retry_backoff ({})",
+                fmt_duration(m),
+                fmt_duration(b)
             ));
-            None
         }
-    });
-    let timeout = duration("timeout", Duration::from_millis(1), &mut errors);
-    let splunk_timeout = duration("splunk_timeout", Duration::from_millis(1), &mut errors);
-    let log_level = one("log_level").and_then(|(v, l)| match Level::parse(&v) {
-        Some(level) => Some(level),
-        None => {
-            errors.push(format!(
-                "{l} {v:?}: must be error, warn, info, debug or trace"
-            ));
-            None
-        }
-    });
+    }
+    HecSettings {
+        url,
+        token,
+        allow_insecure,
+        timeout,
+        ca_bundle,
+        proxy,
+        retry_backoff,
+        retry_backoff_max,
+    }
+}
 
-    // Ours.
-    let index = text("splunk_index").map(|(v, _)| v);
-    let sourcetype = text("splunk_sourcetype").map(|(v, _)| v);
-    let source = text("splunk_source").map(|(v, _)| v);
-    for (name, v) in [
+/// What the data points carry, and which are kept.
+struct DataSettings {
+    index: Option<String>,
+    sourcetype: Option<String>,
+    source: Option<String>,
+    /// One per target, or none (each target's own host).
+    hosts: Vec<String>,
+    include: Option<Regex>,
+    exclude: Option<Regex>,
+    dimensions: Vec<(String, String)>,
+}
+
+fn data_settings(v: &mut Values, targets: usize) -> DataSettings {
+    let index = v.text("splunk_index").map(|(s, _)| s);
+    let sourcetype = v.text("splunk_sourcetype").map(|(s, _)| s);
+    let source = v.text("splunk_source").map(|(s, _)| s);
+    for (name, s) in [
         ("splunk_index", &index),
         ("splunk_sourcetype", &sourcetype),
         ("splunk_source", &source),
     ] {
-        if let Some(v) = v {
-            if v.chars().any(char::is_control) {
-                errors.push(format!(
-                    "{} {v:?}: control characters are not allowed",
-                    label(name, raw(name).map_or(Origin::Flag, |r| r.origin))
-                ));
+        if let Some(s) = s {
+            if s.chars().any(char::is_control) {
+                let l = v.label(name);
+                v.errors
+                    .push(format!("{l} {s:?}: control characters are not allowed"));
             }
         }
     }
     if let Some(i) = &index {
         if !Regex::new("^[a-z0-9][a-z0-9_-]*$").unwrap().is_match(i) {
-            errors.push(format!(
-                "{} {i:?}: an index name is lower-case letters, digits, _ and -, not starting with _ or -",
-                label("splunk_index", raw("splunk_index").map_or(Origin::Flag, |r| r.origin))
+            let l = v.label("splunk_index");
+            v.errors.push(format!(
+                "{l} {i:?}: an index name is lower-case letters, digits, _ and -, not starting with _ or -"
             ));
         }
     }
-    let hosts = list("splunk_host");
-    let mut host_list: Vec<String> = Vec::new();
-    if let Some((h, l)) = hosts {
-        if !h.is_empty() && h.len() != targets.len() {
-            errors.push(format!(
-                "{l}: {} host(s) for {} scrape target(s): give one host per -scrape_target, in the same order",
-                h.len(),
-                targets.len()
+    let mut hosts: Vec<String> = Vec::new();
+    if let Some((h, l)) = v.list("splunk_host") {
+        if !h.is_empty() && h.len() != targets {
+            v.errors.push(format!(
+                "{l}: {} host(s) for {targets} scrape target(s): give one host per -scrape_target, in the same order",
+                h.len()
             ));
         }
-        host_list = h;
+        hosts = h;
     }
-    let include = text("include_metrics").and_then(|(v, l)| pattern(&v, &l, &mut errors));
-    let exclude = text("exclude_metrics").and_then(|(v, l)| pattern(&v, &l, &mut errors));
-    let dimensions = match text("extra_dimensions") {
+    let include = v.pattern("include_metrics");
+    let exclude = v.pattern("exclude_metrics");
+    let dimensions = match v.text("extra_dimensions") {
         None => Vec::new(),
-        Some((v, l)) => match crate::settings::parse_dimensions(&v) {
+        Some((s, l)) => match values::parse_dimensions(&s) {
             Ok(d) => d,
             Err(e) => {
-                errors.push(format!(
-                    "{l}: {}",
-                    e.trim_start_matches("Extra dimensions: ")
-                ));
+                v.errors.push(format!("{l}: {e}"));
                 Vec::new()
             }
         },
     };
-    let scrape_ca_bundle =
-        text("scrape_ca_bundle").and_then(|(v, l)| readable_file(&v, &l, &mut errors));
-    let splunk_ca_bundle =
-        text("splunk_ca_bundle").and_then(|(v, l)| readable_file(&v, &l, &mut errors));
-    let splunk_proxy = text("splunk_proxy").and_then(|(v, l)| match url::Url::parse(&v) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-            Some(Secret::new(v))
-        }
-        _ => {
-            errors.push(format!(
-                "{l} {:?}: expected http://[user:password@]HOST:PORT (an HTTP proxy)",
-                redact_url(&v)
-            ));
-            None
-        }
-    });
-    let max_body_mb = number("max_body_mb", 0.001, 4096.0, &mut errors);
-    let sample_limit = number("sample_limit", 0.0, 1e9, &mut errors);
-    if let Some(n) = sample_limit.filter(|n| n.fract() != 0.0) {
-        errors.push(format!(
-            "{} {n}: must be a whole number",
-            label(
-                "sample_limit",
-                raw("sample_limit").map_or(Origin::Flag, |r| r.origin)
-            )
-        ));
+    DataSettings {
+        index,
+        sourcetype,
+        source,
+        hosts,
+        include,
+        exclude,
+        dimensions,
     }
-    let max_queue_mb = number("max_queue_mb", 0.001, 1_048_576.0, &mut errors);
-    let max_batch_kb = number("max_batch_kb", 1.0, 1_048_576.0, &mut errors);
-    let queue_dir = text("queue_dir").map(|(v, _)| PathBuf::from(v));
-    let max_memory_mb = number("max_memory_mb", 1.0, 1_048_576.0, &mut errors);
+}
+
+/// What bounds the process: body, samples, queue, memory, the stop.
+struct Bounds {
+    max_body_mb: Option<f64>,
+    sample_limit: Option<f64>,
+    max_queue_bytes: Option<usize>,
+    max_batch_bytes: Option<usize>,
+    queue_dir: Option<PathBuf>,
+    scrape_slots: usize,
+    shutdown_timeout: Option<Duration>,
+}
+
+fn bounds(v: &mut Values) -> Bounds {
+    let max_body_mb = v.number("max_body_mb", 0.001, 4096.0);
+    let sample_limit = v.number("sample_limit", 0.0, 1e9);
+    if let Some(n) = sample_limit.filter(|n| n.fract() != 0.0) {
+        let l = v.label("sample_limit");
+        v.errors.push(format!("{l} {n}: must be a whole number"));
+    }
+    let max_queue_mb = v.number("max_queue_mb", 0.001, 1_048_576.0);
+    let max_batch_kb = v.number("max_batch_kb", 1.0, 1_048_576.0);
+    let queue_dir = v.text("queue_dir").map(|(s, _)| PathBuf::from(s));
+    let max_memory_mb = v.number("max_memory_mb", 1.0, 1_048_576.0);
     // Scrapes in flight x SCRAPE_MEMORY_FACTOR x -max_body_mb, plus the
     // queue when it is in memory, within -max_memory_mb.
     let scrape_slots = match (max_memory_mb, max_body_mb, max_queue_mb) {
@@ -761,7 +988,7 @@ pub fn parse(
             let per_scrape = SCRAPE_MEMORY_FACTOR as f64 * b;
             let slots = ((m - queue) / per_scrape).floor();
             if slots < 1.0 {
-                errors.push(format!(
+                v.errors.push(format!(
                     "-max_memory_mb {m}: no room for one scrape ({SCRAPE_MEMORY_FACTOR} x -max_body_mb {b} = \
                      {per_scrape} MB){}: raise -max_memory_mb, or lower -max_body_mb{}",
                     if queue > 0.0 {
@@ -780,75 +1007,16 @@ pub fn parse(
         }
         _ => 1,
     };
-    let retry_backoff = duration("retry_backoff", Duration::from_millis(1), &mut errors);
-    let retry_backoff_max = duration("retry_backoff_max", Duration::from_millis(1), &mut errors);
-    let shutdown_timeout = duration("shutdown_timeout", Duration::ZERO, &mut errors);
-
-    if let (Some(b), Some(m)) = (retry_backoff, retry_backoff_max) {
-        if m < b {
-            errors.push(format!(
-                "-retry_backoff_max ({}) must not be shorter than -retry_backoff ({})",
-                fmt_duration(m),
-                fmt_duration(b)
-            ));
-        }
-    }
-    let max_queue_bytes = max_queue_mb.map(|m| (m * 1024.0 * 1024.0) as usize);
-    let max_batch_bytes = max_batch_kb.map(|k| (k * 1024.0) as usize);
-    let mut warnings = Vec::new();
-    if let (Some(t), Some(i)) = (timeout, interval) {
-        if t >= i {
-            warnings.push(format!(
-                "-timeout ({}) is not shorter than -scrape_interval ({}): a slow scrape makes the next one wait and skips its turn",
-                fmt_duration(t),
-                fmt_duration(i)
-            ));
-        }
-    }
-
-    if !errors.is_empty() {
-        return Err(ConfigError(errors));
-    }
-    let targets = targets
-        .into_iter()
-        .enumerate()
-        .map(|(i, (url, url_host))| Target {
-            host: host_list
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| default_host(&url_host, machine_host)),
-            url,
-        })
-        .collect();
-    Ok(Parsed::Run(Box::new(Config {
-        targets,
-        interval: interval.expect("checked"),
-        splunk_url: splunk_url.expect("checked"),
-        token: token.expect("checked"),
-        allow_insecure: allow_insecure.expect("has a default"),
-        timeout: timeout.expect("checked"),
-        splunk_timeout: splunk_timeout.expect("checked"),
-        log_level: log_level.expect("checked"),
-        index,
-        sourcetype,
-        source,
-        include,
-        exclude,
-        dimensions,
-        scrape_ca_bundle,
-        splunk_ca_bundle,
-        splunk_proxy,
-        max_body_bytes: (max_body_mb.expect("checked") * 1024.0 * 1024.0) as u64,
-        sample_limit: sample_limit.expect("checked") as u64,
-        max_queue_bytes: max_queue_bytes.expect("checked"),
-        scrape_slots,
+    let shutdown_timeout = v.duration("shutdown_timeout", Duration::ZERO);
+    Bounds {
+        max_body_mb,
+        sample_limit,
+        max_queue_bytes: max_queue_mb.map(|m| (m * 1024.0 * 1024.0) as usize),
+        max_batch_bytes: max_batch_kb.map(|k| (k * 1024.0) as usize),
         queue_dir,
-        max_batch_bytes: max_batch_bytes.expect("checked"),
-        retry_backoff: retry_backoff.expect("checked"),
-        retry_backoff_max: retry_backoff_max.expect("checked"),
-        shutdown_timeout: shutdown_timeout.expect("checked"),
-        warnings,
-    })))
+        scrape_slots,
+        shutdown_timeout,
+    }
 }
 
 /// The host of a scrape (or HEC) URL, or why the URL cannot be used.
@@ -894,35 +1062,6 @@ fn default_host(url_host: &str, machine_host: &str) -> String {
         machine_host.to_string()
     } else {
         url_host.to_string()
-    }
-}
-
-fn pattern(v: &str, label: &str, errors: &mut Vec<String>) -> Option<Regex> {
-    // Matched in full, as the modular input's Include / Exclude; the
-    // preset `dashboards` as well.
-    match crate::preset::full_match(v) {
-        Ok(r) => Some(r),
-        Err(detail) => {
-            errors.push(format!(
-                "{label} {v:?}: not a valid regular expression: {detail}"
-            ));
-            None
-        }
-    }
-}
-
-fn readable_file(v: &str, label: &str, errors: &mut Vec<String>) -> Option<PathBuf> {
-    let path = PathBuf::from(v);
-    match std::fs::File::open(&path) {
-        Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => Some(path),
-        Ok(_) => {
-            errors.push(format!("{label} {v}: not a file"));
-            None
-        }
-        Err(e) => {
-            errors.push(format!("{label} {v}: cannot be read: {e}"));
-            None
-        }
     }
 }
 
@@ -989,32 +1128,6 @@ pub fn parse_go_duration(s: &str) -> Result<Duration, String> {
         return Err("is too long".to_string());
     }
     Ok(Duration::from_nanos(total.round() as u64))
-}
-
-/// A duration as Go prints it, near enough: `15s`, `1m30s`, `250ms`.
-pub fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if d.is_zero() {
-        "0s".to_string()
-    } else if ms == 0 {
-        format!("{}µs", d.as_micros())
-    } else if ms < 1000 {
-        format!("{ms}ms")
-    } else if !ms.is_multiple_of(1000) {
-        format!("{}s", d.as_secs_f64())
-    } else {
-        let s = d.as_secs();
-        let (h, m, s) = (s / 3600, s % 3600 / 60, s % 60);
-        let mut out = String::new();
-        if h > 0 {
-            let _ = write!(out, "{h}h");
-        }
-        if h > 0 || m > 0 {
-            let _ = write!(out, "{m}m");
-        }
-        let _ = write!(out, "{s}s");
-        out
-    }
 }
 
 /// `-help`.
@@ -1111,9 +1224,6 @@ mod tests {
         assert!(ms("1.2.3s").is_err());
         assert!(ms("1d").unwrap_err().contains("unknown unit"));
         assert!(ms("-1s").unwrap_err().contains("negative"));
-        assert_eq!(fmt_duration(Duration::from_secs(90)), "1m30s");
-        assert_eq!(fmt_duration(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(fmt_duration(Duration::from_millis(200)), "200ms");
     }
 
     #[test]

@@ -606,6 +606,17 @@ impl Sender<'_> {
             .map(|t| t + self.shutdown_timeout)
     }
 
+    /// No copy of `req` reached HEC: its files go back to `.batch`, but for
+    /// the batches an earlier run or request may have put a copy of.
+    fn not_sent(&self, req: &mut Request) {
+        let fresh = req
+            .parts
+            .iter_mut()
+            .filter(|p| !p.copy_before)
+            .filter_map(|p| p.record.as_mut());
+        self.queue.keep(fresh, false);
+    }
+
     /// Given up on: on disk, kept for the next start (marked in flight if
     /// HEC may hold it); in memory, unconfirmed if HEC may hold it, else
     /// lost. Every copy HEC may hold beyond the first is a possible
@@ -619,14 +630,7 @@ impl Sender<'_> {
                 |p| p.points * unanswered.saturating_sub(1),
             );
             if unanswered == 0 {
-                // Back to `.batch` unless an earlier run or request may
-                // have put a copy in HEC.
-                let revert = req
-                    .parts
-                    .iter_mut()
-                    .filter(|p| !p.copy_before)
-                    .filter_map(|p| p.record.as_mut());
-                self.queue.keep(revert, false);
+                self.not_sent(req);
             }
         } else if unanswered > 0 {
             self.add(req, |c| &c.unconfirmed, |p| p.points);
@@ -747,12 +751,7 @@ impl Sender<'_> {
                     unanswered += u64::from(this_one);
                     if unanswered == 0 {
                         // HEC answered that it did not take it.
-                        let revert = req
-                            .parts
-                            .iter_mut()
-                            .filter(|p| !p.copy_before)
-                            .filter_map(|p| p.record.as_mut());
-                        queue.keep(revert, false);
+                        self.not_sent(&mut req);
                     }
                     let mut delay = self.backoff.delay(attempt, random());
                     if let Some(ra) = retry_after {

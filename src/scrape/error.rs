@@ -6,6 +6,7 @@ use std::io;
 use std::time::Duration;
 
 use super::{SettingNames, MAX_REDIRECTS};
+use crate::values::fmt_duration;
 
 /// Where in the exchange an error happened.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -796,18 +797,6 @@ fn server_name(name: &rustls::pki_types::ServerName<'_>) -> String {
         rustls::pki_types::ServerName::DnsName(d) => d.as_ref().to_string(),
         rustls::pki_types::ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
         other => format!("{other:?}"),
-    }
-}
-
-/// `10s`, `1.5s`, `250ms`.
-fn fmt_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{}s", d.as_secs_f64())
     }
 }
 
