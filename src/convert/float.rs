@@ -243,7 +243,7 @@ pub fn canonical_bound_text(text: &str) -> Option<InlineStr> {
     if let Some(s) = canonical_text_fast(text.as_bytes()) {
         return Some(s);
     }
-    crate::exposition::parse_value(text.as_bytes(), false).map(canonical_bound)
+    crate::exposition::parse_value(text.as_bytes()).map(canonical_bound)
 }
 
 fn canonical_text_fast(b: &[u8]) -> Option<InlineStr> {
@@ -375,7 +375,7 @@ mod tests {
             "999999.5",
         ];
         for t in texts {
-            let general = crate::exposition::parse_value(t.as_bytes(), false).map(canonical_bound);
+            let general = crate::exposition::parse_value(t.as_bytes()).map(canonical_bound);
             assert_eq!(
                 canonical_bound_text(t).map(|s| s.as_str().to_string()),
                 general.map(|s| s.as_str().to_string()),

@@ -6,24 +6,26 @@
 //! values in a scrape are small integers, which a fast path turns into an
 //! `f64` without going through the general float parser.
 
+use super::Format;
+
 /// Parses a sample value (or an exemplar value, a bucket bound, a quantile).
 ///
 /// Both grammars take `Inf`/`Infinity` with an optional sign and `NaN`
 /// without one, ignoring case. A decimal too large for an f64 is refused
 /// rather than read as an infinity ("numbers MUST fit within the range of
-/// a 64-bit floating point value"). `openmetrics` is kept for the rules
-/// in which the formats differ.
-pub fn parse_value(tok: &[u8], openmetrics: bool) -> Option<f64> {
+/// a 64-bit floating point value"). The two formats read a value the
+/// same way here, so the format is not asked (timestamps differ: below).
+pub fn parse_value(tok: &[u8]) -> Option<f64> {
     if let Some(v) = parse_small_int(tok) {
         return Some(v);
     }
     match tok.first()? {
         b'+' | b'-' | b'.' | b'0'..=b'9' => {}
-        b'n' | b'N' | b'i' | b'I' => return parse_word(tok, openmetrics),
+        b'n' | b'N' | b'i' | b'I' => return parse_word(tok),
         _ => return None,
     }
     if tok.len() > 1 && matches!(tok[1], b'i' | b'I' | b'n' | b'N') {
-        return parse_word(tok, openmetrics);
+        return parse_word(tok);
     }
     parse_real(tok)
 }
@@ -70,7 +72,7 @@ fn parse_small_int(tok: &[u8]) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
-fn parse_word(tok: &[u8], openmetrics: bool) -> Option<f64> {
+fn parse_word(tok: &[u8]) -> Option<f64> {
     let (sign, word) = match tok[0] {
         b'+' => (Some(1.0), &tok[1..]),
         b'-' => (Some(-1.0), &tok[1..]),
@@ -81,7 +83,6 @@ fn parse_word(tok: &[u8], openmetrics: bool) -> Option<f64> {
         return if sign.is_none() { Some(f64::NAN) } else { None };
     }
     if word.eq_ignore_ascii_case(b"inf") || word.eq_ignore_ascii_case(b"infinity") {
-        let _ = openmetrics;
         return Some(sign.unwrap_or(1.0) * f64::INFINITY);
     }
     None
@@ -92,8 +93,8 @@ fn parse_word(tok: &[u8], openmetrics: bool) -> Option<f64> {
 /// Text 0.0.4 writes an integer number of milliseconds; OpenMetrics writes
 /// seconds as a real number, which is rounded to the millisecond (the
 /// precision Splunk keeps).
-pub fn parse_timestamp(tok: &[u8], openmetrics: bool) -> Option<i64> {
-    if openmetrics {
+pub fn parse_timestamp(tok: &[u8], format: Format) -> Option<i64> {
+    if format == Format::OpenMetrics {
         let secs = parse_real(tok)?;
         // Any finite number is a valid timestamp; one beyond i64
         // milliseconds (~292 million years) saturates.
@@ -119,10 +120,10 @@ pub fn parse_timestamp(tok: &[u8], openmetrics: bool) -> Option<i64> {
 /// without exponent is read digit by digit (up to 18 fractional digits);
 /// one with an exponent goes through f64. 0.0.4's integer milliseconds are
 /// exact either way.
-pub fn timestamp_key(tok: &[u8], openmetrics: bool) -> Option<i128> {
+pub fn timestamp_key(tok: &[u8], format: Format) -> Option<i128> {
     const SCALE: i128 = 1_000_000_000_000_000_000;
-    if !openmetrics {
-        return parse_timestamp(tok, false).map(|ms| ms as i128 * (SCALE / 1000));
+    if format == Format::Prometheus {
+        return parse_timestamp(tok, format).map(|ms| ms as i128 * (SCALE / 1000));
     }
     let (neg, body) = match tok.first()? {
         b'-' => (true, &tok[1..]),
@@ -158,21 +159,21 @@ mod tests {
 
     #[test]
     fn values() {
-        assert_eq!(parse_value(b"35", false), Some(35.0));
-        assert_eq!(parse_value(b"-7", true), Some(-7.0));
-        assert_eq!(parse_value(b"1.5e-07", false), Some(1.5e-7));
-        assert_eq!(parse_value(b"9.3e+08", true), Some(9.3e8));
-        assert_eq!(parse_value(b".5", true), Some(0.5));
-        assert_eq!(parse_value(b"5.", true), Some(5.0));
-        assert_eq!(parse_value(b"+Inf", true), Some(f64::INFINITY));
-        assert_eq!(parse_value(b"-inf", true), Some(f64::NEG_INFINITY));
-        assert_eq!(parse_value(b"+Infinity", true), Some(f64::INFINITY));
-        assert_eq!(parse_value(b"Inf", false), Some(f64::INFINITY));
-        assert_eq!(parse_value(b"Inf", true), Some(f64::INFINITY));
-        assert_eq!(parse_value(b"1e400", true), None);
-        assert_eq!(parse_value(b"-1e400", false), None);
-        assert!(parse_value(b"NaN", true).unwrap().is_nan());
-        assert_eq!(parse_value(b"+NaN", true), None);
+        assert_eq!(parse_value(b"35"), Some(35.0));
+        assert_eq!(parse_value(b"-7"), Some(-7.0));
+        assert_eq!(parse_value(b"1.5e-07"), Some(1.5e-7));
+        assert_eq!(parse_value(b"9.3e+08"), Some(9.3e8));
+        assert_eq!(parse_value(b".5"), Some(0.5));
+        assert_eq!(parse_value(b"5."), Some(5.0));
+        assert_eq!(parse_value(b"+Inf"), Some(f64::INFINITY));
+        assert_eq!(parse_value(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_value(b"+Infinity"), Some(f64::INFINITY));
+        assert_eq!(parse_value(b"Inf"), Some(f64::INFINITY));
+        assert_eq!(parse_value(b"Inf"), Some(f64::INFINITY));
+        assert_eq!(parse_value(b"1e400"), None);
+        assert_eq!(parse_value(b"-1e400"), None);
+        assert!(parse_value(b"NaN").unwrap().is_nan());
+        assert_eq!(parse_value(b"+NaN"), None);
         for bad in [
             &b""[..],
             b"-",
@@ -185,50 +186,51 @@ mod tests {
             b"--1",
             b"in",
         ] {
-            assert_eq!(
-                parse_value(bad, true),
-                None,
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
+            assert_eq!(parse_value(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
         // 16+ digit integers take the exact general path.
-        assert_eq!(
-            parse_value(b"12345678901234567", false),
-            Some(12345678901234567.0)
-        );
+        assert_eq!(parse_value(b"12345678901234567"), Some(12345678901234567.0));
     }
 
     #[test]
     fn timestamp_keys_order_beyond_milliseconds() {
-        let k = |t: &str| timestamp_key(t.as_bytes(), true).unwrap();
+        let k = |t: &str| timestamp_key(t.as_bytes(), Format::OpenMetrics).unwrap();
         assert!(k("0.0000000001") > k("0.0"));
         assert!(k("1700000000.000000001") > k("1700000000"));
         assert_eq!(k("1.5"), k("1.50"));
         assert_eq!(k("1e3"), k("1000"));
         assert!(k("-1") < k("0"));
-        assert_eq!(timestamp_key(b"NaN", true), None);
-        assert_eq!(timestamp_key(b"5", false), Some(5_000_000_000_000_000));
+        assert_eq!(timestamp_key(b"NaN", Format::OpenMetrics), None);
+        assert_eq!(
+            timestamp_key(b"5", Format::Prometheus),
+            Some(5_000_000_000_000_000)
+        );
         // Near i128's limit: no overflow, just no key.
-        assert_eq!(timestamp_key(b"170141183460469231731.9", true), None);
-        assert!(timestamp_key(b"170141183460469231730.1", true).is_some());
-        assert!(timestamp_key(b"1e300", true).is_some());
+        assert_eq!(
+            timestamp_key(b"170141183460469231731.9", Format::OpenMetrics),
+            None
+        );
+        assert!(timestamp_key(b"170141183460469231730.1", Format::OpenMetrics).is_some());
+        assert!(timestamp_key(b"1e300", Format::OpenMetrics).is_some());
     }
 
     #[test]
     fn timestamps() {
         assert_eq!(
-            parse_timestamp(b"1700000060123", false),
+            parse_timestamp(b"1700000060123", Format::Prometheus),
             Some(1_700_000_060_123)
         );
-        assert_eq!(parse_timestamp(b"-5", false), Some(-5));
-        assert_eq!(parse_timestamp(b"1.5", false), None);
+        assert_eq!(parse_timestamp(b"-5", Format::Prometheus), Some(-5));
+        assert_eq!(parse_timestamp(b"1.5", Format::Prometheus), None);
         assert_eq!(
-            parse_timestamp(b"1700000060.123", true),
+            parse_timestamp(b"1700000060.123", Format::OpenMetrics),
             Some(1_700_000_060_123)
         );
-        assert_eq!(parse_timestamp(b"1.7e9", true), Some(1_700_000_000_000));
-        assert_eq!(parse_timestamp(b"+Inf", true), None);
-        assert_eq!(parse_timestamp(b"NaN", true), None);
+        assert_eq!(
+            parse_timestamp(b"1.7e9", Format::OpenMetrics),
+            Some(1_700_000_000_000)
+        );
+        assert_eq!(parse_timestamp(b"+Inf", Format::OpenMetrics), None);
+        assert_eq!(parse_timestamp(b"NaN", Format::OpenMetrics), None);
     }
 }

@@ -55,6 +55,14 @@ struct Lex<'a> {
 }
 
 impl<'a> Lex<'a> {
+    fn format(&self) -> Format {
+        if self.om {
+            Format::OpenMetrics
+        } else {
+            Format::Prometheus
+        }
+    }
+
     /// `b` (a slice of the scrape) as text without a second UTF-8 check,
     /// when the scrape was valid UTF-8 and `b` starts and ends on character
     /// boundaries (our tokens are cut at ASCII delimiters, so they do).
@@ -372,7 +380,7 @@ impl<'a, 'o> Parser<'a, 'o> {
         // Value, then an optional timestamp, then (OpenMetrics) an optional exemplar.
         c = separator(lex, line, c, "value")?;
         let (tok, mut c) = token(line, c);
-        let value = parse_value(tok, lex.om).ok_or_else(|| invalid("value", tok))?;
+        let value = parse_value(tok).ok_or_else(|| invalid("value", tok))?;
         let mut timestamp_ms = None;
         let mut timestamp_tok = None;
         let mut exemplar = None;
@@ -380,8 +388,9 @@ impl<'a, 'o> Parser<'a, 'o> {
             c = separator(lex, line, c, "timestamp")?;
             if c < line.len() && line[c] != b'#' {
                 let (tok, end) = token(line, c);
-                timestamp_ms =
-                    Some(parse_timestamp(tok, lex.om).ok_or_else(|| invalid("timestamp", tok))?);
+                timestamp_ms = Some(
+                    parse_timestamp(tok, lex.format()).ok_or_else(|| invalid("timestamp", tok))?,
+                );
                 timestamp_tok = Some(tok);
                 c = end;
                 if c < line.len() {
@@ -420,7 +429,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             label_list: &self.labels,
         };
         if let Some(v) = self.validator.as_mut() {
-            let key = timestamp_tok.and_then(|t| timestamp_key(t, lex.om));
+            let key = timestamp_tok.and_then(|t| timestamp_key(t, lex.format()));
             v.sample(&sample, exemplar, key)?;
         }
         on_sample(&sample);
@@ -449,11 +458,12 @@ impl<'a, 'o> Parser<'a, 'o> {
             .sum();
         let c = separator(self.lex, line, c, "exemplar value")?;
         let (tok, c) = token(line, c);
-        let value = parse_value(tok, true).ok_or_else(|| invalid("exemplar value", tok))?;
+        let value = parse_value(tok).ok_or_else(|| invalid("exemplar value", tok))?;
         if c < line.len() {
             let c = separator(self.lex, line, c, "exemplar timestamp")?;
             let (tok, c) = token(line, c);
-            parse_timestamp(tok, true).ok_or_else(|| invalid("exemplar timestamp", tok))?;
+            parse_timestamp(tok, Format::OpenMetrics)
+                .ok_or_else(|| invalid("exemplar timestamp", tok))?;
             if c < line.len() {
                 return Err("text after the exemplar".into());
             }

@@ -398,7 +398,7 @@ fn check_point(
     };
     let bound = match s.label(special) {
         Some(text) if s.suffix == special_on => {
-            let b = parse_value(text.as_bytes(), om)
+            let b = parse_value(text.as_bytes())
                 .filter(|b| !b.is_nan())
                 .ok_or_else(|| format!("invalid {special} value {text:?}"))?;
             // OpenMetrics: "the value of the le label MUST follow the rules
