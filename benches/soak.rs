@@ -415,11 +415,18 @@ fn input_run(bin: &str, urls: &[String]) -> (f64, f64, bool) {
     // Sampled while it runs (every 5 ms): wait4's ru_maxrss would count the
     // bench's own pages the child shared between fork and exec.
     let status = loop {
-        if let Some(n) = open_fds(pid) {
-            most_fds = most_fds.max(n);
-        }
-        if let Some(hwm) = status_kb(pid, "VmHWM:") {
-            peak = peak.max(hwm);
+        // Between fork and exec the child is still a copy of this bench
+        // (its memory, its descriptors): sampled only once it runs the
+        // binary (exec sets its name).
+        let running = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|c| c.starts_with("mattermost_met"));
+        if running {
+            if let Some(n) = open_fds(pid) {
+                most_fds = most_fds.max(n);
+            }
+            if let Some(hwm) = status_kb(pid, "VmHWM:") {
+                peak = peak.max(hwm);
+            }
         }
         let mut status = 0;
         // waitpid(2) with WNOHANG: std's try_wait needs the Child, which the
