@@ -15,8 +15,10 @@
 //! current one), and hands them back to the caller, who counts and reports
 //! them: nothing is ever dropped silently.
 //!
-//! The one batch the sender is sending (or waiting to resend) has left the
-//! queue: the bound is the queue's, plus that one batch.
+//! The batches the sender is sending (or waiting to resend: one request,
+//! at most `-max_batch_kb` before compression) have left the queue: the
+//! bound is the queue's, plus that one request (its batches' bodies and
+//! their merged body, a few hundred KB at the default).
 //!
 //! With `-queue_dir` the bodies wait on disk instead ([`super::spool`]),
 //! within the same bound in bytes, and memory holds only their headers:
