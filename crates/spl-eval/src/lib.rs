@@ -11,7 +11,7 @@
 //! says so and names the choice made.
 //!
 //! A dev-dependency of the main crate; from a test:
-//! ```ignore
+//! ```text
 //! use spl_eval as spl;
 //! let rows = spl::run("| mstats avg(x) AS x WHERE index=wss_metrics span=60s", &ctx)?;
 //! ```

@@ -7,7 +7,7 @@
 //! 5 s socket timeouts), every response closes its connection, and nothing
 //! listens beyond the loopback address.
 //!
-//! ```ignore
+//! ```text
 //! use test_support::test_servers::{Response, TestServer};
 //!
 //! let server = TestServer::serve(Response::prometheus("up 1\n").gzip());
