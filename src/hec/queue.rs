@@ -105,9 +105,8 @@ struct Inner {
     ring: VecDeque<u8>,
     headers: VecDeque<Header>,
     closed: bool,
-    /// Whether the bodies are files (`-queue_dir`).
-    on_disk: bool,
-    /// Bytes of the queued files, and of those being written.
+    /// Bytes of the queued files, and of those being written (0 when the
+    /// bodies wait in the ring).
     disk_bytes: usize,
     /// Batches whose file turned out damaged when read: never sent.
     damaged: Vec<Header>,
@@ -123,20 +122,17 @@ enum Take {
 }
 
 impl Inner {
-    /// Bytes queued.
+    /// Bytes queued: on disk or in the ring, whichever holds the bodies
+    /// (the other is empty).
     fn bytes(&self) -> usize {
-        if self.on_disk {
-            self.disk_bytes
-        } else {
-            self.ring.len()
-        }
+        self.disk_bytes + self.ring.len()
     }
 
     /// Takes the oldest batch's body off the ring (`Take::Keep`: hands it
-    /// back). On disk, only the byte count: the file is the caller's, to
-    /// read or remove outside the lock.
+    /// back). A batch with a file only gives back its bytes: the file is
+    /// the caller's, to read or remove outside the lock.
     fn take_front(&mut self, h: &Header, take: Take) -> Option<Vec<u8>> {
-        if self.on_disk {
+        if h.record.is_some() {
             self.disk_bytes -= h.len;
             return None;
         }
@@ -214,10 +210,7 @@ impl Queue {
             damaged: found.damaged,
             ..Replay::default()
         };
-        let mut inner = Inner {
-            on_disk: true,
-            ..Inner::default()
-        };
+        let mut inner = Inner::default();
         for r in &found.records {
             inner.headers.push_back(Header::of(r, targets));
             inner.disk_bytes += r.size();
@@ -276,12 +269,12 @@ impl Queue {
         }
     }
 
-    /// Not delivered (given up on at the stop, or answered with a failure
-    /// that says HEC did not take them): the files stay for the next
-    /// attempt or start, marked in flight only if HEC may hold them
-    /// (`in_doubt`).
-    pub fn keep<'a>(&self, records: impl IntoIterator<Item = &'a mut Record>, in_doubt: bool) {
-        if let (Some(spool), false) = (&self.spool, in_doubt) {
+    /// No copy of these batches reached HEC (given up on before an
+    /// attempt went out, or answered with a failure that says HEC did not
+    /// take them): their files go back to `.batch`, for the next attempt
+    /// or start.
+    pub fn not_sent<'a>(&self, records: impl IntoIterator<Item = &'a mut Record>) {
+        if let Some(spool) = &self.spool {
             let _ = spool.not_sent(records);
         }
     }
@@ -656,7 +649,7 @@ mod tests {
         let mut b = q.pop(None).unwrap();
         assert!(!b.in_doubt());
         q.sending(b.record.as_mut());
-        q.keep(b.record.as_mut(), false);
+        q.not_sent(b.record.as_mut());
         drop(q);
         let (q, replay) = Queue::with_dir(bound, &dir, 2).unwrap();
         assert_eq!(replay.queued.len(), 2);

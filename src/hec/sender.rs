@@ -567,6 +567,11 @@ impl Request {
     fn records(&mut self) -> impl Iterator<Item = &mut Record> {
         self.parts.iter_mut().filter_map(|p| p.record.as_mut())
     }
+
+    /// The files of its batches (with `-queue_dir`).
+    fn files(&self) -> impl Iterator<Item = &Record> {
+        self.parts.iter().filter_map(|p| p.record.as_ref())
+    }
 }
 
 /// What the send loop works with.
@@ -614,7 +619,7 @@ impl Sender<'_> {
             .iter_mut()
             .filter(|p| !p.copy_before)
             .filter_map(|p| p.record.as_mut());
-        self.queue.keep(fresh, false);
+        self.queue.not_sent(fresh);
     }
 
     /// Given up on: on disk, kept for the next start (marked in flight if
@@ -696,7 +701,7 @@ impl Sender<'_> {
                         |c| &c.maybe_duplicated,
                         |p| p.points * (unanswered + u64::from(p.copy_before)),
                     );
-                    queue.done(req.parts.iter().filter_map(|p| p.record.as_ref()));
+                    queue.done(req.files());
                     if attempt > 0 {
                         log::info!(
                             "HEC accepted the batch after {} failed attempts ({:.1} s){}; {} batches queued",
@@ -740,7 +745,7 @@ impl Sender<'_> {
                         req.points
                     );
                     self.add(&req, |c| &c.rejected, |p| p.points);
-                    queue.done(req.parts.iter().filter_map(|p| p.record.as_ref()));
+                    queue.done(req.files());
                     return Sent::Done;
                 }
                 Err(Failure::Retry {

@@ -21,11 +21,12 @@
 //!   little and a power cut costs at most the scrape being written.
 //! - **In flight is on disk too**: before its first attempt a batch is
 //!   renamed `N.sending` (the directory fsync'd once for all the batches
-//!   of one request); it is removed once HEC answers. A batch found as `.sending` at the start was being sent
-//!   when the process died, and HEC may have indexed it: it is sent again
-//!   and its data points are counted as possibly duplicated. The removal
-//!   after HEC's answer is not fsync'd: a power cut right after it may
-//!   bring the file back, to be sent again and counted the same way.
+//!   of one request); it is removed once HEC answers. A batch found as
+//!   `.sending` at the start was being sent when the process died, and
+//!   HEC may have indexed it: it is sent again and its data points are
+//!   counted as possibly duplicated. The removal after HEC's answer is
+//!   not fsync'd: a power cut right after it may bring the file back, to
+//!   be sent again and counted the same way.
 //! - **Replayed in order** at the start, oldest first, before any new
 //!   scrape's batches; the health data points count the data points
 //!   replayed (`hec_points_replayed_total`).
