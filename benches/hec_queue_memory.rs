@@ -205,11 +205,7 @@ fn scrapes_in_flight(bin: &str, dead_hec: &str, bench_mode: bool) -> bool {
 fn main() {
     let bench_mode = std::env::args().any(|a| a == "--bench");
     let bin = env!("CARGO_BIN_EXE_mattermost_metrics");
-    let body = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/mattermost.prom"
-    ))
-    .unwrap();
+    let body = test_support::fixture("mattermost.prom");
     let response = Response::prometheus_pregzipped(&body);
     let servers: Vec<TestServer> = (0..4)
         .map(|_| TestServer::serve(response.clone()))

@@ -56,11 +56,7 @@ fn stats(mut v: Vec<Duration>, mut rss: Vec<u64>) -> (Duration, Duration, u64) {
 }
 
 fn main() {
-    let body = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/mattermost.prom"
-    ))
-    .unwrap();
+    let body = test_support::fixture("mattermost.prom");
     // Compressed once here, not per request, so the target costs what a
     // real one does to serve it, and the measurement is the input's.
     let server = TestServer::serve(Response::prometheus_pregzipped(&body));

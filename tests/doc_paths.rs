@@ -14,9 +14,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use test_support::root;
 
 /// The repository's files worth scanning, relative to the root.
 fn scanned() -> Vec<PathBuf> {

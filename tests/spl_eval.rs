@@ -8,18 +8,14 @@ use spl_eval as spl;
 use test_support::simplexml;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use regex::Regex;
 use spl::{Context, Field, Macros, Point, RateBasis, Row, Store};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use test_support::root;
 
 fn app_macros() -> Macros {
-    let text = std::fs::read_to_string(repo().join("splunk_app/default/macros.conf")).unwrap();
+    let text = std::fs::read_to_string(root().join("splunk_app/default/macros.conf")).unwrap();
     Macros::from_conf(&text)
 }
 
@@ -1428,7 +1424,7 @@ fn unsupported_constructs_fail_loudly() {
 /// search merged with its base.
 fn dashboard_queries() -> Vec<String> {
     let xml =
-        std::fs::read_to_string(repo().join("dashboards/mattermost_performance_monitoring.xml"))
+        std::fs::read_to_string(root().join("dashboards/mattermost_performance_monitoring.xml"))
             .unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
     doc.descendants()

@@ -8,11 +8,7 @@ pub const SYNTHETIC_TARGET_BYTES: usize = 5_000_000;
 
 /// `tests/fixtures/mattermost.prom`: a busy node's scrape.
 pub fn fixture() -> Vec<u8> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/mattermost.prom"
-    );
-    std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    crate::fixture("mattermost.prom")
 }
 
 /// A synthetic Prometheus 0.0.4 scrape of about [`SYNTHETIC_TARGET_BYTES`]:

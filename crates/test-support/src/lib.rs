@@ -20,11 +20,18 @@ pub mod splunk;
 pub mod splunkd;
 pub mod test_servers;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// The repository's root (this crate is `crates/test-support`).
+/// The repository's root (this crate is `crates/test-support`), without
+/// `..` in it: paths built on it read well in messages, and its parent is
+/// the folder the repository sits in.
 pub fn root() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        dir.canonicalize()
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    })
 }
 
 /// `tests/fixtures/<name>`, whole.
