@@ -165,6 +165,13 @@ fn matchers() {
     assert!(spl("go_goroutines{instance=\"mm1:8067\"}").contains("AND host=\"mm1\""));
     // A value with `*` cannot be a search filter.
     assert!(spl("x_total{a=\"b*c\"}").contains("| where a==\"b*c\""));
+    // Several conditions after mstats: an OR among them keeps to its own
+    // matcher (eval's AND binds tighter than OR).
+    let s = spl("x_total{a!=\"b*c\", d=~\"e[0-9]\"}");
+    assert!(
+        s.contains("| where (isnull(a) OR NOT a==\"b*c\") AND match(d, \"^(?:e[0-9])$\")"),
+        "{s}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! A PromQL label matcher as SPL: a filter `mstats` applies while reading
-//! (fast, and the index does the work) or, where a search filter cannot say
-//! the same thing, a `where` condition applied after it.
+//! A PromQL label matcher as a filter of the plan ([`super::ir`]): a
+//! condition `mstats` applies while reading (fast, and the index does the
+//! work) or, where a search filter cannot say the same thing, a `where`
+//! condition applied after it.
 //!
 //! PromQL regexes are fully anchored RE2; a search filter has only `*`
 //! wildcards. A regex that is an alternation of literals and `.*` becomes
@@ -9,19 +10,20 @@
 //! matches "" also matches series without the label; SPL's `NOT f=...`
 //! already does, and the regex case adds `isnull(f)`.
 
-use super::{Binding, CompileError, Options};
+use super::ir::{Cond, Pred};
+use super::{quote, Binding, CompileError, Options};
 use crate::promql::ast::{MatchOp, Matcher, Template, TemplatePart};
 
 /// What one matcher becomes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     /// Nothing to filter (`=~".*"`, or a variable bound to no filter).
     None,
-    /// A predicate for the `mstats` WHERE clause.
-    Search(String),
-    /// An eval condition for `where`, after `mstats`; the field must then be
+    /// Conditions for the `mstats` WHERE clause, all of which must hold.
+    Search(Vec<Pred>),
+    /// A condition for `where`, after `mstats`; the field must then be
     /// among the BY fields.
-    Where(String),
+    Where(Cond),
 }
 
 /// The Splunk field of a PromQL label.
@@ -30,20 +32,6 @@ pub fn field_of(label: &str) -> String {
         "instance" => "host".to_string(),
         other => crate::convert::names::dimension_name(other).to_string(),
     }
-}
-
-/// Quotes a value for a search filter or an eval string: `\` and `"` escaped.
-pub fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
 }
 
 pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
@@ -55,11 +43,19 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
     if m.label == "instance" {
         if let Some((host, job)) = split_instance(m, opts)? {
             // host:port -> the host's filter and the endpoint's job.
-            let job = quote(&job);
             return Ok(match compile(&host, opts)? {
-                Filter::None => Filter::Search(format!("job={job}")),
-                Filter::Search(p) => Filter::Search(format!("{p} AND job={job}")),
-                Filter::Where(c) => Filter::Where(format!("({c}) AND job=={job}")),
+                Filter::None => Filter::Search(vec![Pred::eq("job", &job)]),
+                Filter::Search(mut p) => {
+                    p.push(Pred::eq("job", &job));
+                    Filter::Search(p)
+                }
+                Filter::Where(c) => Filter::Where(Cond::And(vec![
+                    Cond::Paren(Box::new(c)),
+                    Cond::Equals {
+                        field: "job".into(),
+                        value: job,
+                    },
+                ])),
             });
         }
     }
@@ -69,10 +65,11 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
             if p.is_empty() || opts.node_filter.as_deref() == Some(p.as_str()) {
                 return Ok(Filter::None);
             }
-            return Ok(match m.op {
-                MatchOp::Eq | MatchOp::Re => Filter::Search(p.clone()),
-                MatchOp::Ne | MatchOp::Nre => Filter::Search(format!("NOT {p}")),
-            });
+            let p = Pred::Spl(p.clone());
+            return Ok(Filter::Search(vec![match m.op {
+                MatchOp::Eq | MatchOp::Re => p,
+                MatchOp::Ne | MatchOp::Nre => Pred::not(p),
+            }]));
         }
     }
     // Otherwise variables are text: a bound value, or a dashboard token.
@@ -111,25 +108,30 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
     if m.label == "instance" {
         value = strip_port(&value, m.op);
     }
+    let search =
+        |p: Pred, negate: bool| Filter::Search(vec![if negate { Pred::not(p) } else { p }]);
     match m.op {
         MatchOp::Eq | MatchOp::Ne => {
             let negate = m.op == MatchOp::Ne;
             if value.is_empty() {
                 // PromQL: `l=""` selects series without the label.
-                let p = format!("{field}=*");
-                return Ok(Filter::Search(if negate { p } else { format!("NOT {p}") }));
+                return Ok(search(Pred::Present(field), !negate));
             }
             if value.contains('*') {
                 // A search filter would read `*` as a wildcard.
-                let c = format!("{field}=={}", quote(&value));
+                let c = Cond::Equals {
+                    field: field.clone(),
+                    value,
+                };
+                // In parentheses: the planner joins a selector's conditions
+                // with AND, which binds tighter than OR.
                 return Ok(Filter::Where(if negate {
-                    format!("isnull({field}) OR NOT {c}")
+                    Cond::Paren(Box::new(Cond::Or(vec![Cond::IsNull(field), Cond::not(c)])))
                 } else {
                     c
                 }));
             }
-            let p = format!("{field}={}", quote(&value));
-            Ok(Filter::Search(if negate { format!("NOT {p}") } else { p }))
+            Ok(search(Pred::Eq { field, value }, negate))
         }
         MatchOp::Re | MatchOp::Nre => {
             let negate = m.op == MatchOp::Nre;
@@ -146,38 +148,47 @@ pub fn compile(m: &Matcher, opts: &Options) -> Result<Filter, CompileError> {
                     if alts.iter().any(|a| a == "*") {
                         // `.*` matches every value and the missing label.
                         return Ok(if negate {
-                            Filter::Search(format!("{field}=* AND NOT {field}=*"))
+                            Filter::Search(vec![
+                                Pred::Present(field.clone()),
+                                Pred::not(Pred::Present(field)),
+                            ])
                         } else {
                             Filter::None
                         });
                     }
-                    let mut ors: Vec<String> = alts
+                    let mut ors: Vec<Pred> = alts
                         .iter()
                         .filter(|a| !a.is_empty())
-                        .map(|a| format!("{field}={}", quote(a)))
+                        .map(|a| Pred::eq(&field, a))
                         .collect();
                     if matches_empty {
-                        ors.push(format!("NOT {field}=*"));
+                        ors.push(Pred::not(Pred::Present(field)));
                     }
-                    let p = if ors.len() == 1 {
-                        ors.pop().unwrap_or_default()
-                    } else {
-                        format!("({})", ors.join(" OR "))
+                    let p = match ors.len() {
+                        1 => ors.remove(0),
+                        _ => Pred::Any(ors),
                     };
-                    return Ok(Filter::Search(if negate { format!("NOT {p}") } else { p }));
+                    return Ok(search(p, negate));
                 }
             }
-            let m = format!("match({field}, {})", quote(&format!("^(?:{value})$")));
+            let m = Cond::Matches {
+                field: field.clone(),
+                regex: value,
+            };
             let c = if matches_empty {
                 // Missing: null, or mstats' placeholder (super::ABSENT).
-                format!(
-                    "(isnull({field}) OR {field}=={} OR {m})",
-                    quote(super::ABSENT)
-                )
+                Cond::Paren(Box::new(Cond::Or(vec![
+                    Cond::IsNull(field.clone()),
+                    Cond::Equals {
+                        field,
+                        value: super::ABSENT.to_string(),
+                    },
+                    m,
+                ])))
             } else {
                 m
             };
-            Ok(Filter::Where(if negate { format!("NOT {c}") } else { c }))
+            Ok(Filter::Where(if negate { Cond::not(c) } else { c }))
         }
     }
 }
@@ -315,10 +326,5 @@ mod tests {
             strip_port("(.*offloader.*):9100", MatchOp::Re),
             "(.*offloader.*)"
         );
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
     }
 }

@@ -32,6 +32,7 @@
 //! and its position: never a search that silently computes something else.
 
 pub mod catalog;
+mod ir;
 mod matcher;
 mod plan;
 mod render;
@@ -55,31 +56,6 @@ pub enum SpanSpec {
         seconds: String,
         lookback: String,
     },
-}
-
-impl SpanSpec {
-    /// The text after `span=`.
-    pub(crate) fn span_arg(&self) -> String {
-        match self {
-            SpanSpec::Seconds(s) => format!("{s}s"),
-            SpanSpec::Token { span, .. } => format!("${span}$"),
-        }
-    }
-    /// The span in seconds, as an eval operand.
-    pub(crate) fn seconds(&self) -> String {
-        match self {
-            SpanSpec::Seconds(s) => s.to_string(),
-            SpanSpec::Token { seconds, .. } => format!("${seconds}$"),
-        }
-    }
-    /// The text after `span=` of an instant selector's `mstats`: the
-    /// [`lookback_grain`] of the span.
-    pub(crate) fn lookback_arg(&self) -> String {
-        match self {
-            SpanSpec::Seconds(s) => format!("{}s", lookback_grain(*s)),
-            SpanSpec::Token { lookback, .. } => format!("${lookback}$"),
-        }
-    }
 }
 
 /// The span an instant selector's `mstats` reads its samples at, for a
@@ -204,7 +180,8 @@ pub fn compile_str(src: &str, opts: &Options) -> anyhow::Result<Query> {
     })
 }
 
-pub use matcher::{field_of as label_field, quote};
+pub use matcher::field_of as label_field;
+pub use render::quote;
 
 /// Prometheus' lookback delta, seconds: an instant selector evaluated at T
 /// takes each series' last sample in (T - 5m, T], and a series without one

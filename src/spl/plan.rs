@@ -1,8 +1,8 @@
 //! The planner: which SPL computes each PromQL node, and why.
 //!
 //! A vector is a relation: rows of `_time`, label fields and `value`. Each
-//! node of the expression becomes a relation built from its children's;
-//! [`super::render`] writes the text.
+//! node of the expression becomes a relation ([`super::ir::Rel`]) built
+//! from its children's; the planner writes no SPL, [`super::render`] does.
 //!
 //! The semantic decisions, each written down once:
 //!
@@ -81,6 +81,7 @@
 use std::collections::HashMap;
 
 use super::catalog;
+use super::ir::{Calc, Combine, Cond, Grain, Head, Pred, Rel, Scalar, ScanFunc, Stage, StatsFunc};
 use super::matcher::{self, Filter};
 use super::{Binding, CompileError, Options};
 use crate::promql::ast::{
@@ -88,133 +89,21 @@ use crate::promql::ast::{
     TemplatePart,
 };
 
-/// A relation: the SPL that yields it and its label fields.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rel {
-    pub head: Head,
-    /// Commands after the head, without the leading `| `.
-    pub stages: Vec<String>,
-    /// Label fields of each row (besides `_time` and `value`).
-    pub labels: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Head {
-    /// `| mstats F(metric) AS value [F2(metric2) AS f2 ...] WHERE <index>
-    /// <filters> BY <by> span=..`: one scan of the index, whose
-    /// aggregations `calc` names and combines into `value` (point 6).
-    Mstats {
-        filters: Vec<String>,
-        by: Vec<String>,
-        grain: Grain,
-        calc: Calc,
-    },
-    /// One row per bucket of the search range (no labels), `value` = this.
-    Steps { value: String },
-    /// Two relations matched on labels, the right one through `append`.
-    Join {
-        lhs: Box<Rel>,
-        rhs: Box<Rel>,
-        on: Vec<String>,
-        carry: Vec<String>,
-        combine: Combine,
-    },
-}
-
-/// The span an `mstats` head reads at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Grain {
-    /// The chart's span: one row per bucket.
-    Bucket,
-    /// The lookback grain of an instant selector (point 3).
-    Lookback,
-}
-
-/// What one `mstats` computes from its aggregations: each row holds every
-/// aggregation of one group and bucket, so operands matched on all their
-/// labels are matched by the row itself (point 6).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Calc {
-    /// One aggregation; `stages` (row by row: `eval`, `where`) turn it into
-    /// this operand's value.
-    Metric {
-        func: &'static str,
-        metric: String,
-        stages: Vec<String>,
-    },
-    /// Two operands combined as a join would, then `stages`.
-    Match {
-        lhs: Box<Calc>,
-        rhs: Box<Calc>,
-        combine: Combine,
-        stages: Vec<String>,
-    },
-}
-
 impl Calc {
-    fn stages_mut(&mut self) -> &mut Vec<String> {
-        match self {
-            Calc::Metric { stages, .. } | Calc::Match { stages, .. } => stages,
-        }
-    }
-
-    fn push_stages(&mut self, more: Vec<String>) {
-        self.stages_mut().extend(more);
-    }
-
     /// Moves every `where` that reads no `value` (a condition on labels)
     /// out of this calculation into `out`, once each.
-    fn hoist_label_filters(&mut self, out: &mut Vec<String>) {
+    fn hoist_label_filters(&mut self, out: &mut Vec<Stage>) {
         if let Calc::Match { lhs, rhs, .. } = self {
             lhs.hoist_label_filters(out);
             rhs.hoist_label_filters(out);
         }
         self.stages_mut().retain(|s| {
-            let on_labels = s.starts_with("where ") && !mentions_value(s);
-            if on_labels {
-                push_unique(out, s.clone());
+            let on_labels = matches!(s, Stage::Where(c) if !c.reads("value"));
+            if on_labels && !out.contains(s) {
+                out.push(s.clone());
             }
             !on_labels
         });
-    }
-}
-
-/// Whether a stage names the field `value` (as a whole word).
-fn mentions_value(stage: &str) -> bool {
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    stage.match_indices("value").any(|(i, m)| {
-        !stage[..i].chars().next_back().is_some_and(word)
-            && !stage[i + m.len()..].chars().next().is_some_and(word)
-    })
-}
-
-/// What a join does with the matched `lhs` and `rhs` values.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Combine {
-    /// `value` = `lhs OP rhs` (a comparison as 1 or 0); rows where either
-    /// side is missing are dropped.
-    Arith(BinOp),
-    /// Keep `lhs` where the comparison `lhs OP rhs` holds.
-    Filter(BinOp),
-    /// PromQL `or`: every lhs row, and rhs rows whose labels lhs lacks.
-    Or,
-    /// PromQL `and`: lhs rows whose labels rhs has.
-    And,
-    /// PromQL `unless`: lhs rows whose labels rhs lacks.
-    Unless,
-}
-
-impl Combine {
-    /// The eval expression of an `Arith` over the fields `l` and `r`, or the
-    /// condition of a `Filter`.
-    pub(super) fn expr(&self, l: &str, r: &str) -> String {
-        match self {
-            Combine::Arith(op) => scalar_op(*op, l, r, true),
-            Combine::Filter(op) => scalar_op(*op, l, r, false),
-            Combine::Or | Combine::And | Combine::Unless => {
-                unreachable!("set operators have no expression")
-            }
-        }
     }
 }
 
@@ -321,16 +210,16 @@ fn uses_whole_range(e: &Expr) -> bool {
 
 enum Node {
     /// An eval expression (a number, a token, arithmetic of them).
-    Scalar(String),
+    Scalar(Scalar),
     Vector(Rel),
 }
 
-/// A selector's matchers as SPL: search filters for `mstats`, `where`
-/// conditions after it, and the fields those conditions need in its BY.
+/// A selector's matchers: search filters for `mstats`, `where` conditions
+/// after it, and the fields those conditions need in its BY.
 #[derive(Default)]
 struct Filters {
-    search: Vec<String>,
-    wheres: Vec<String>,
+    search: Vec<Pred>,
+    wheres: Vec<Cond>,
     need: Vec<String>,
 }
 
@@ -351,29 +240,10 @@ fn err<T>(span: Span, message: impl Into<String>) -> Result<T, CompileError> {
     })
 }
 
-/// `value` written as a number eval understands.
-fn number(v: f64) -> String {
-    if v.is_nan() {
-        "null()".to_string()
-    } else if v.is_infinite() {
-        // eval has no infinity literal; 1e308*10 overflows to it.
-        if v > 0.0 {
-            "exact(1e308*10)"
-        } else {
-            "exact(-1e308*10)"
-        }
-        .to_string()
-    } else if v == v.trunc() && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
-}
-
 impl Planner<'_> {
     fn node(&mut self, e: &Expr) -> Result<Node, CompileError> {
         match &e.kind {
-            ExprKind::Number(v) => Ok(Node::Scalar(number(*v))),
+            ExprKind::Number(v) => Ok(Node::Scalar(Scalar::Num(*v))),
             ExprKind::Variable(name) => Ok(Node::Scalar(match self.opts.vars.get(name) {
                 Some(Binding::Value(v)) => {
                     if v.parse::<f64>().is_err() {
@@ -382,7 +252,7 @@ impl Planner<'_> {
                             format!("variable `${name}` = {v:?} is not a number"),
                         );
                     }
-                    v.clone()
+                    Scalar::Literal(v.clone())
                 }
                 Some(Binding::Predicate(_)) => {
                     return err(
@@ -390,18 +260,21 @@ impl Planner<'_> {
                         format!("variable `${name}` is a filter, not a number"),
                     )
                 }
-                Some(Binding::Token(t)) => format!("${t}$"),
-                Some(Binding::Spl(expr)) => expr.clone(),
-                None => format!("${name}$"),
+                Some(Binding::Token(t)) => Scalar::Token(t.clone()),
+                Some(Binding::Spl(expr)) => Scalar::Spl(expr.clone()),
+                None => Scalar::Token(name.clone()),
             })),
             ExprKind::Paren(x) => match self.node(x)? {
-                Node::Scalar(s) => Ok(Node::Scalar(format!("({s})"))),
+                Node::Scalar(s) => Ok(Node::Scalar(Scalar::Paren(Box::new(s)))),
                 v => Ok(v),
             },
             ExprKind::Negate(x) => match self.node(x)? {
-                Node::Scalar(s) => Ok(Node::Scalar(format!("-({s})"))),
+                Node::Scalar(s) => Ok(Node::Scalar(Scalar::Neg(Box::new(s)))),
                 Node::Vector(mut r) => {
-                    r.stages.push("eval value=-value".into());
+                    r.stages.push(Stage::Eval {
+                        field: "value".into(),
+                        expr: Scalar::Neg(Box::new(Scalar::field("value"))),
+                    });
                     Ok(Node::Vector(r))
                 }
             },
@@ -443,7 +316,7 @@ impl Planner<'_> {
         }
     }
 
-    fn scalar(&mut self, e: &Expr, what: &str) -> Result<String, CompileError> {
+    fn scalar(&mut self, e: &Expr, what: &str) -> Result<Scalar, CompileError> {
         match self.node(e)? {
             Node::Scalar(s) => Ok(s),
             Node::Vector(_) => err(e.span, format!("{what} must be a number or a variable")),
@@ -456,10 +329,10 @@ impl Planner<'_> {
         for m in &sel.matchers {
             match matcher::compile(m, self.opts)? {
                 Filter::None => {}
-                Filter::Search(p) => {
+                Filter::Search(preds) => {
                     // `instance` with a port already selects the job.
-                    for part in split_and(&p) {
-                        push_unique(&mut f.search, part);
+                    for p in preds {
+                        push_unique(&mut f.search, p);
                     }
                 }
                 Filter::Where(c) => {
@@ -511,16 +384,16 @@ impl Planner<'_> {
 
     fn mstats(
         &self,
-        func: &'static str,
+        func: ScanFunc,
         sel: &Selector,
         by: Vec<String>,
-        wheres: Vec<String>,
-        search: Vec<String>,
+        mut wheres: Vec<Cond>,
+        search: Vec<Pred>,
     ) -> Rel {
-        let stages = if wheres.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!("where {}", wheres.join(" AND "))]
+        let stages = match wheres.len() {
+            0 => Vec::new(),
+            1 => vec![Stage::Where(wheres.remove(0))],
+            _ => vec![Stage::Where(Cond::And(wheres))],
         };
         Rel {
             head: Head::Mstats {
@@ -542,7 +415,7 @@ impl Planner<'_> {
     fn selector(&mut self, sel: &Selector, _span: Span) -> Result<Rel, CompileError> {
         let f = self.filters(sel)?;
         let by = by_with(self.series_labels(sel), &f.need);
-        let mut rel = self.mstats("latest", sel, by, f.wheres, f.search);
+        let mut rel = self.mstats(ScanFunc::Latest, sel, by, f.wheres, f.search);
         // A fixed bucket of exactly the lookback needs nothing carried: the
         // last sample in it is the one Prometheus takes at its end.
         let whole = matches!(self.opts.span, super::SpanSpec::Seconds(s) if s == super::LOOKBACK_S);
@@ -584,18 +457,18 @@ impl Planner<'_> {
     }
 
     /// Seconds of a range, as an eval operand (for `increase`).
-    fn range_seconds(&self, range: &Range) -> String {
+    fn range_seconds(&self, range: &Range) -> Scalar {
         match range {
-            Range::Fixed { millis } => number(*millis as f64 / 1000.0),
-            Range::Variable(v) if v == "__range" => "(info_max_time - info_min_time)".to_string(),
+            Range::Fixed { millis } => Scalar::Num(*millis as f64 / 1000.0),
+            Range::Variable(v) if v == "__range" => Scalar::SearchRange,
             Range::Variable(v) => match self.opts.vars.get(v) {
                 Some(Binding::Value(val)) => match parse_duration_s(val) {
-                    Some(s) => number(s),
-                    None => self.opts.span.seconds(),
+                    Some(s) => Scalar::Num(s),
+                    None => Scalar::SpanSeconds,
                 },
                 // A dashboard input whose values are seconds.
-                Some(Binding::Token(t)) => format!("${t}$"),
-                _ => self.opts.span.seconds(),
+                Some(Binding::Token(t)) => Scalar::Token(t.clone()),
+                _ => Scalar::SpanSeconds,
             },
         }
     }
@@ -625,7 +498,7 @@ impl Planner<'_> {
         func: Function,
         args: &[Expr],
         span: Span,
-        agg: Option<(&'static str, Vec<String>)>,
+        agg: Option<(ScanFunc, Vec<String>)>,
     ) -> Result<Rel, CompileError> {
         let (sel, range) = self.range_arg(func, args, span)?;
         self.note_range(func, range);
@@ -644,38 +517,45 @@ impl Planner<'_> {
                 let mut rel = self.mstats(func_name, sel, mby.clone(), wheres, search);
                 if mby != by {
                     // Fields kept only for the where conditions: sum them away.
-                    rel.stages.push(stats("sum", &by, self.instant));
+                    rel.stages.push(Stage::Stats {
+                        func: StatsFunc::Sum,
+                        by: by.clone(),
+                    });
                     rel.labels = by;
                 }
                 rel
             }
             None => {
                 let by = by_with(self.series_labels(sel), &need);
-                self.mstats("rate_sum", sel, by, wheres, search)
+                self.mstats(ScanFunc::RateSum, sel, by, wheres, search)
             }
         };
         if func == Function::Increase {
             let secs = self.range_seconds(range);
-            if secs.contains("info_") {
-                rel.stages.push("addinfo".into());
-                rel.stages.push(format!("eval value=value * {secs}"));
-                rel.stages.push("fields - info_*".into());
-            } else {
-                rel.stages.push(format!("eval value=value * {secs}"));
+            let info = secs.reads_search_range();
+            if info {
+                rel.stages.push(Stage::AddInfo);
+            }
+            rel.stages.push(Stage::Eval {
+                field: "value".into(),
+                expr: Scalar::op(BinOp::Mul, Scalar::field("value"), secs),
+            });
+            if info {
+                rel.stages.push(Stage::Drop(vec!["info_*".into()]));
             }
         }
         Ok(rel)
     }
 
     /// Point 8: `time()` is the end of the row's bucket.
-    fn time(&mut self, span: Span) -> Result<String, CompileError> {
+    fn time(&mut self, span: Span) -> Result<Scalar, CompileError> {
         if self.instant {
             return err(
                 span,
                 "time() in a query over the whole range (`[$__range]`) is not supported",
             );
         }
-        Ok(format!("(_time + {})", self.opts.span.seconds()))
+        Ok(Scalar::BucketEnd)
     }
 
     fn call(&mut self, func: Function, args: &[Expr], span: Span) -> Result<Rel, CompileError> {
@@ -692,7 +572,7 @@ impl Planner<'_> {
                 };
                 let q_span = q.span;
                 let q = self.scalar(q, "histogram_quantile's first argument")?;
-                if q.contains(',') {
+                if !q.fits_macro_argument() {
                     // A macro argument cannot hold a comma.
                     return err(q_span, "histogram_quantile's quantile must be a number, a variable or arithmetic of them without `^`");
                 }
@@ -704,23 +584,10 @@ impl Planner<'_> {
                     );
                 }
                 rel.labels.retain(|l| l != "le");
-                let mut group: Vec<String> = Vec::new();
-                if !self.instant {
-                    group.push("_time".into());
-                }
-                group.extend(rel.labels.iter().cloned());
-                if group.is_empty() {
-                    rel.stages.push("eval quantile_group=1".into());
-                    group.push("quantile_group".into());
-                }
-                rel.stages.push(format!(
-                    "`mattermost_metrics_histogram_quantile({}, {})`",
+                rel.stages.push(Stage::Quantile {
                     q,
-                    group.join(" ")
-                ));
-                if group == ["quantile_group"] {
-                    rel.stages.push("fields - quantile_group".into());
-                }
+                    by: rel.labels.clone(),
+                });
                 Ok(rel)
             }
             Function::Vector => {
@@ -800,9 +667,9 @@ impl Planner<'_> {
                 // group averages: only sum fuses then.
                 if op == AggOp::Sum || !has_where {
                     let func = if op == AggOp::Sum {
-                        "rate_sum"
+                        ScanFunc::RateSum
                     } else {
-                        "rate_avg"
+                        ScanFunc::RateAvg
                     };
                     return self.rate_like(*f, args, unwrapped.span, Some((func, by)));
                 }
@@ -820,37 +687,34 @@ impl Planner<'_> {
                     return err(span, "topk and bottomk take a count first: topk(10, ...)");
                 };
                 let k = self.scalar(k, "the count of topk/bottomk")?;
-                let order = if op == AggOp::Topk { "-" } else { "+" };
-                let mut per: Vec<String> = Vec::new();
-                if !self.instant {
-                    per.push("_time".into());
-                }
-                per.extend(by.iter().cloned());
-                // streamstats counts rows in the order sort left them
-                // (Search Reference, streamstats): the rank within the group.
-                rel.stages.push(format!("sort 0 {order}num(value)"));
-                rel.stages.push(if per.is_empty() {
-                    "streamstats count AS topk_rank".to_string()
-                } else {
-                    format!("streamstats count AS topk_rank BY {}", per.join(" "))
+                rel.stages.push(Stage::SortByValue {
+                    descending: op == AggOp::Topk,
                 });
-                rel.stages.push(format!("where topk_rank <= {k}"));
-                rel.stages.push("fields - topk_rank".into());
+                rel.stages.push(Stage::Rank { by });
+                rel.stages.push(Stage::Where(Cond::Compare(
+                    BinOp::Le,
+                    Scalar::field("topk_rank"),
+                    k,
+                )));
+                rel.stages.push(Stage::Drop(vec!["topk_rank".into()]));
                 Ok(rel)
             }
             _ => {
                 let func = match op {
-                    AggOp::Sum => "sum",
-                    AggOp::Avg => "avg",
-                    AggOp::Min => "min",
-                    AggOp::Max => "max",
-                    AggOp::Count => "count",
+                    AggOp::Sum => StatsFunc::Sum,
+                    AggOp::Avg => StatsFunc::Avg,
+                    AggOp::Min => StatsFunc::Min,
+                    AggOp::Max => StatsFunc::Max,
+                    AggOp::Count => StatsFunc::Count,
                     AggOp::Topk | AggOp::Bottomk => unreachable!(),
                 };
                 if param.is_some() {
-                    return err(span, format!("{func} takes no parameter"));
+                    return err(span, format!("{} takes no parameter", op.as_str()));
                 }
-                rel.stages.push(stats(func, &by, self.instant));
+                rel.stages.push(Stage::Stats {
+                    func,
+                    by: by.clone(),
+                });
                 rel.labels = by;
                 Ok(rel)
             }
@@ -875,7 +739,7 @@ impl Planner<'_> {
                 if set_op {
                     return err(span, "`or`, `and` and `unless` need vectors on both sides");
                 }
-                Ok(Node::Scalar(scalar_op(op, &a, &b, true)))
+                Ok(Node::Scalar(Scalar::op(op, a, b)))
             }
             (Node::Vector(mut v), Node::Scalar(s)) | (Node::Scalar(s), Node::Vector(mut v)) => {
                 if set_op {
@@ -885,18 +749,19 @@ impl Planner<'_> {
                     );
                 }
                 let (a, b) = if vector_left {
-                    ("value".to_string(), s)
+                    (Scalar::field("value"), s)
                 } else {
-                    (s, "value".to_string())
+                    (s, Scalar::field("value"))
                 };
                 if is_comparison(op) && !return_bool {
                     // PromQL keeps the vector's sample where the comparison holds.
-                    v.stages
-                        .push(format!("where {}", scalar_op(op, &a, &b, false)));
+                    v.stages.push(Stage::Where(Cond::Compare(op, a, b)));
                 } else {
-                    v.stages
-                        .push(format!("eval value={}", scalar_op(op, &a, &b, true)));
-                    v.stages.push("where isnotnull(value)".into());
+                    v.stages.push(Stage::Eval {
+                        field: "value".into(),
+                        expr: Scalar::op(op, a, b),
+                    });
+                    v.stages.push(Stage::Where(Cond::IsNotNull("value".into())));
                 }
                 Ok(Node::Vector(v))
             }
@@ -960,7 +825,7 @@ impl Planner<'_> {
                     _ if is_comparison(op) && !return_bool => Combine::Filter(op),
                     _ => Combine::Arith(op),
                 };
-                if let Some(rel) = one_scan(&a, &b, &carry, &combine) {
+                if let Some(rel) = one_scan(&a, &b, &carry, combine) {
                     return Ok(Node::Vector(rel));
                 }
                 let labels = a.labels.clone();
@@ -987,7 +852,7 @@ impl Planner<'_> {
 /// matched rows (arithmetic, a filtering comparison). A row of the joint
 /// scan is then exactly a matched pair, and a row a stage drops would have
 /// found no partner anyway.
-fn one_scan(a: &Rel, b: &Rel, carry: &[String], combine: &Combine) -> Option<Rel> {
+fn one_scan(a: &Rel, b: &Rel, carry: &[String], combine: Combine) -> Option<Rel> {
     if !carry.is_empty() || !matches!(combine, Combine::Arith(_) | Combine::Filter(_)) {
         return None;
     }
@@ -1010,7 +875,7 @@ fn one_scan(a: &Rel, b: &Rel, carry: &[String], combine: &Combine) -> Option<Rel
             calc: Calc::Match {
                 lhs: Box::new(ca),
                 rhs: Box::new(cb),
-                combine: combine.clone(),
+                combine,
                 stages: Vec::new(),
             },
         },
@@ -1025,7 +890,7 @@ fn one_scan(a: &Rel, b: &Rel, carry: &[String], combine: &Combine) -> Option<Rel
 /// scan into the buckets before the calculation, so two instant selectors
 /// read at that grain are one scan too: each row of the carried scan holds
 /// each operand's last sample in the bucket's 5 minutes.
-fn scan_of(rel: &Rel) -> Option<(&Vec<String>, &Vec<String>, Grain, Calc)> {
+fn scan_of(rel: &Rel) -> Option<(&Vec<Pred>, &Vec<String>, Grain, Calc)> {
     let Head::Mstats {
         filters,
         by,
@@ -1035,29 +900,17 @@ fn scan_of(rel: &Rel) -> Option<(&Vec<String>, &Vec<String>, Grain, Calc)> {
     else {
         return None;
     };
-    if !rel.stages.iter().all(|s| row_by_row(s)) {
+    if !rel.stages.iter().all(Stage::row_by_row) {
         return None;
     }
     let mut calc = calc.clone();
-    calc.push_stages(rel.stages.clone());
+    calc.stages_mut().extend(rel.stages.iter().cloned());
     Some((filters, by, *grain, calc))
 }
 
-/// Whether a planned stage reads and writes one row at a time (so it can
-/// run on a row that holds other operands too): `eval`, `where`, `addinfo`
-/// and `fields -`; not `stats`, `sort`, `streamstats` or a macro.
-fn row_by_row(stage: &str) -> bool {
-    ["eval ", "where ", "fields - "]
-        .iter()
-        .any(|p| stage.starts_with(p))
-        || stage == "addinfo"
-}
-
-fn same_set(a: &[String], b: &[String]) -> bool {
-    let (mut x, mut y) = (a.to_vec(), b.to_vec());
-    x.sort();
-    y.sort();
-    x == y
+/// Whether `a` and `b` hold the same items (each list has no repeats).
+fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
 
 /// Whether every selector in `e` is of a metric the catalogue knows, so
@@ -1092,61 +945,11 @@ fn is_comparison(op: BinOp) -> bool {
     )
 }
 
-/// `a OP b` as eval; a comparison as a value (1 or 0) when `as_value`.
-pub(super) fn scalar_op(op: BinOp, a: &str, b: &str, as_value: bool) -> String {
-    let cmp = |sym: &str| {
-        if as_value {
-            format!("if({a} {sym} {b}, 1, 0)")
-        } else {
-            format!("{a} {sym} {b}")
-        }
-    };
-    match op {
-        BinOp::Add => format!("{a} + {b}"),
-        BinOp::Sub => format!("{a} - {b}"),
-        BinOp::Mul => format!("{a} * {b}"),
-        BinOp::Div => format!("{a} / {b}"),
-        BinOp::Mod => format!("{a} % {b}"),
-        BinOp::Pow => format!("pow({a}, {b})"),
-        BinOp::Eq => cmp("=="),
-        BinOp::Ne => cmp("!="),
-        BinOp::Gt => cmp(">"),
-        BinOp::Lt => cmp("<"),
-        BinOp::Ge => cmp(">="),
-        BinOp::Le => cmp("<="),
-        BinOp::Or | BinOp::And | BinOp::Unless => unreachable!("set operators are joins"),
-    }
-}
-
-/// `stats FUNC(value) AS value BY _time <by>`.
-fn stats(func: &str, by: &[String], instant: bool) -> String {
-    let mut fields: Vec<&str> = Vec::new();
-    if !instant {
-        fields.push("_time");
-    }
-    fields.extend(by.iter().map(String::as_str));
-    if fields.is_empty() {
-        format!("stats {func}(value) AS value")
-    } else {
-        format!("stats {func}(value) AS value BY {}", fields.join(" "))
-    }
-}
-
 fn strip_parens(e: &Expr) -> &Expr {
     match &e.kind {
         ExprKind::Paren(x) => strip_parens(x),
         _ => e,
     }
-}
-
-/// The terms of a search filter joined by ` AND ` at the top level (none of
-/// ours nests an AND inside parentheses it would split wrongly: a term with
-/// a parenthesis stays whole).
-fn split_and(p: &str) -> Vec<String> {
-    if p.contains('(') {
-        return vec![p.to_string()];
-    }
-    p.split(" AND ").map(str::to_string).collect()
 }
 
 /// `by` and the fields the `where` conditions after `mstats` read: a
@@ -1158,7 +961,7 @@ fn by_with(mut by: Vec<String>, need: &[String]) -> Vec<String> {
     by
 }
 
-fn push_unique(v: &mut Vec<String>, s: String) {
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, s: T) {
     if !v.contains(&s) {
         v.push(s);
     }

@@ -1,7 +1,12 @@
 //! The renderer: a planned relation as SPL text, one command a line.
+//!
+//! The only module that writes SPL: the planner hands it [`super::ir`]
+//! values, and quoting, parentheses and the `BY _time` of a bucketed search
+//! are decided here.
 
-use super::plan::{Calc, Combine, Grain, Head, Rel};
+use super::ir::{Calc, Combine, Cond, Grain, Head, Pred, Rel, Scalar, ScanFunc, Stage, StatsFunc};
 use super::{Options, SpanSpec};
+use crate::promql::ast::BinOp;
 
 pub fn render(rel: &Rel, opts: &Options, instant: bool) -> String {
     let r = Renderer { opts, instant };
@@ -28,14 +33,14 @@ impl Renderer<'_> {
     }
 
     fn subsearch(&self, rel: &Rel, extra: &[String], depth: usize) -> String {
-        let mut inner = rel.clone();
-        inner.stages.extend(extra.iter().cloned());
-        let mut s = String::from("append [");
-        self.write(&inner, depth + 1, &mut s);
-        s.push(']');
-        s
+        let mut inner = Vec::new();
+        self.commands(rel, depth + 1, &mut inner);
+        inner.extend(extra.iter().cloned());
+        let sep = format!("\n{}| ", "  ".repeat(depth + 1));
+        format!("append [| {}]", inner.join(&sep))
     }
 
+    /// ` BY _time <fields>` (no `_time` in an instant query), or nothing.
     fn by_time(&self, fields: &[String]) -> String {
         let mut all: Vec<&str> = Vec::new();
         if !self.instant {
@@ -101,15 +106,19 @@ impl Renderer<'_> {
                 // A series without one of the BY labels keeps its rows
                 // (super::ABSENT); host is always there.
                 let fill = if by.iter().any(|b| b != "host") {
-                    format!("fillnull_value={} ", super::quote(super::ABSENT))
+                    format!("fillnull_value={} ", quote(super::ABSENT))
                 } else {
                     String::new()
                 };
                 let mut aggs = Vec::new();
                 aggregations(calc, "value", &mut aggs);
+                let written: Vec<String> = aggs
+                    .iter()
+                    .map(|(func, metric, field)| format!("{}({metric}) AS {field}", func.name()))
+                    .collect();
                 let mut s = format!(
                     "mstats {fill}{} WHERE `{}`",
-                    aggs.join(" "),
+                    written.join(" "),
                     self.opts.index_macro
                 );
                 if let Some(node) = &self.opts.node_filter {
@@ -118,7 +127,7 @@ impl Renderer<'_> {
                 }
                 for f in filters {
                     s.push_str(" AND ");
-                    s.push_str(f);
+                    pred(f, &mut s);
                 }
                 if !by.is_empty() {
                     s.push_str(" BY ");
@@ -130,18 +139,15 @@ impl Renderer<'_> {
                 }
                 cmds.push(s);
                 if *grain == Grain::Lookback && !self.instant {
-                    let fields: Vec<String> = aggs
-                        .iter()
-                        .filter_map(|a| a.rsplit(" AS ").next().map(str::to_string))
-                        .collect();
+                    let fields: Vec<String> = aggs.into_iter().map(|(_, _, f)| f).collect();
                     self.lookback_stages(&fields, by, cmds);
                 }
-                calculate(calc, "value", cmds);
+                self.calculate(calc, "value", cmds);
             }
             Head::Steps { value } => {
                 if self.instant {
                     cmds.push("makeresults".into());
-                    cmds.push(format!("eval value={value}"));
+                    cmds.push(format!("eval value={}", self.scalar(value)));
                     cmds.push("fields value".into());
                 } else {
                     // Every bucket mstats would make over the search range:
@@ -154,7 +160,7 @@ impl Renderer<'_> {
                         "eval _time=mvrange(floor(info_min_time / {s}) * {s}, info_max_time, {s})"
                     ));
                     cmds.push("mvexpand _time".into());
-                    cmds.push(format!("eval value={value}"));
+                    cmds.push(format!("eval value={}", self.scalar(value)));
                     cmds.push("fields _time value".into());
                 }
             }
@@ -176,7 +182,7 @@ impl Renderer<'_> {
                         }
                         st.push_str(&self.by_time(on));
                         cmds.push(st);
-                        combined(combine, "lhs", "rhs", "value", cmds);
+                        self.combined(*combine, "lhs", "rhs", "value", cmds);
                     }
                     Combine::Or => {
                         cmds.push("eval or_side=1".into());
@@ -188,7 +194,7 @@ impl Renderer<'_> {
                         cmds.push("where or_side == or_first".into());
                         cmds.push("fields - or_side or_first".into());
                     }
-                    set @ (Combine::And | Combine::Unless) => {
+                    Combine::And | Combine::Unless => {
                         let mut keep: Vec<String> = Vec::new();
                         if !self.instant {
                             keep.push("_time".into());
@@ -210,14 +216,344 @@ impl Renderer<'_> {
                         ));
                         cmds.push(format!(
                             "where has_side == 1 AND has_other {} 2",
-                            if *set == Combine::And { "==" } else { "!=" }
+                            if *combine == Combine::And { "==" } else { "!=" }
                         ));
                         cmds.push("fields - has_side has_other".into());
                     }
                 }
             }
         }
-        cmds.extend(rel.stages.iter().cloned());
+        self.stages(&rel.stages, cmds);
+    }
+
+    fn stages(&self, stages: &[Stage], cmds: &mut Vec<String>) {
+        for st in stages {
+            self.stage(st, cmds);
+        }
+    }
+
+    /// One stage: one command, or the few that do its job.
+    fn stage(&self, st: &Stage, cmds: &mut Vec<String>) {
+        match st {
+            Stage::Eval { field, expr } => cmds.push(format!("eval {field}={}", self.scalar(expr))),
+            Stage::Where(c) => {
+                let mut s = String::from("where ");
+                self.cond(c, &mut s);
+                cmds.push(s);
+            }
+            Stage::AddInfo => cmds.push("addinfo".into()),
+            Stage::Drop(fields) => cmds.push(format!("fields - {}", fields.join(" "))),
+            Stage::Stats { func, by } => cmds.push(format!(
+                "stats {}(value) AS value{}",
+                func.name(),
+                self.by_time(by)
+            )),
+            Stage::SortByValue { descending } => cmds.push(format!(
+                "sort 0 {}num(value)",
+                if *descending { "-" } else { "+" }
+            )),
+            // streamstats counts rows in the order sort left them (Search
+            // Reference, streamstats): the rank within the group.
+            Stage::Rank { by } => cmds.push(format!(
+                "streamstats count AS topk_rank{}",
+                self.by_time(by)
+            )),
+            Stage::Quantile { q, by } => {
+                let mut group = self.by_time(by);
+                let alone = group.is_empty();
+                if alone {
+                    // The macro needs a group field: one group of every row.
+                    cmds.push("eval quantile_group=1".into());
+                    group = " BY quantile_group".into();
+                }
+                cmds.push(format!(
+                    "`mattermost_metrics_histogram_quantile({}, {})`",
+                    self.scalar(q),
+                    &group[" BY ".len()..]
+                ));
+                if alone {
+                    cmds.push("fields - quantile_group".into());
+                }
+            }
+        }
+    }
+
+    /// The commands that turn the aggregations of `calc` into `field`: each
+    /// operand's stages, written over `value`, run on its own field renamed.
+    fn calculate(&self, calc: &Calc, field: &str, cmds: &mut Vec<String>) {
+        let stages = match calc {
+            Calc::Metric { stages, .. } => stages,
+            Calc::Match {
+                lhs,
+                rhs,
+                combine,
+                stages,
+            } => {
+                let (l, r) = operand_fields(field);
+                self.calculate(lhs, &l, cmds);
+                self.calculate(rhs, &r, cmds);
+                self.combined(*combine, &l, &r, field, cmds);
+                stages
+            }
+        };
+        if stages.is_empty() {
+            return;
+        }
+        if field != "value" {
+            cmds.push(format!("rename {field} AS value"));
+        }
+        self.stages(stages, cmds);
+        if field != "value" {
+            cmds.push(format!("rename value AS {field}"));
+        }
+    }
+
+    /// A match of the fields `l` and `r` of each row into `field` (rows
+    /// missing either are dropped), the operand fields removed.
+    fn combined(&self, combine: Combine, l: &str, r: &str, field: &str, cmds: &mut Vec<String>) {
+        cmds.push(format!("where isnotnull({l}) AND isnotnull({r})"));
+        let (ls, rs) = (Scalar::field(l), Scalar::field(r));
+        match combine {
+            Combine::Arith(op) => {
+                let mut e = String::new();
+                self.op(op, &ls, &rs, true, &mut e);
+                cmds.push(format!("eval {field}={e}"));
+                cmds.push(format!("fields - {l} {r}"));
+                cmds.push(format!("where isnotnull({field})"));
+            }
+            Combine::Filter(op) => {
+                let mut c = String::new();
+                self.op(op, &ls, &rs, false, &mut c);
+                cmds.push(format!("where {c}"));
+                cmds.push(format!("eval {field}={l}"));
+                cmds.push(format!("fields - {l} {r}"));
+            }
+            Combine::Or | Combine::And | Combine::Unless => {
+                unreachable!("set operators are not combined in a row")
+            }
+        }
+    }
+
+    fn scalar(&self, x: &Scalar) -> String {
+        let mut out = String::new();
+        self.write_scalar(x, &mut out);
+        out
+    }
+
+    fn write_scalar(&self, x: &Scalar, out: &mut String) {
+        match x {
+            Scalar::Num(v) => out.push_str(&number(*v)),
+            Scalar::Literal(s) | Scalar::Spl(s) | Scalar::Field(s) => out.push_str(s),
+            Scalar::Token(t) => {
+                out.push('$');
+                out.push_str(t);
+                out.push('$');
+            }
+            Scalar::Paren(x) => {
+                out.push('(');
+                self.write_scalar(x, out);
+                out.push(')');
+            }
+            // A field needs no parentheses; anything else keeps its own
+            // precedence under the minus.
+            Scalar::Neg(x) => match &**x {
+                Scalar::Field(f) => {
+                    out.push('-');
+                    out.push_str(f);
+                }
+                x => {
+                    out.push_str("-(");
+                    self.write_scalar(x, out);
+                    out.push(')');
+                }
+            },
+            Scalar::Op(op, l, r) => self.op(*op, l, r, true, out),
+            Scalar::SpanSeconds => out.push_str(&self.span().seconds()),
+            Scalar::BucketEnd => {
+                out.push_str("(_time + ");
+                out.push_str(&self.span().seconds());
+                out.push(')');
+            }
+            Scalar::SearchRange => out.push_str("(info_max_time - info_min_time)"),
+        }
+    }
+
+    /// `l OP r` as eval; a comparison as a value (1 or 0) when `as_value`,
+    /// else as a condition.
+    fn op(&self, op: BinOp, l: &Scalar, r: &Scalar, as_value: bool, out: &mut String) {
+        let (l, r) = (self.scalar(l), self.scalar(r));
+        let cmp = |sym: &str| {
+            if as_value {
+                format!("if({l} {sym} {r}, 1, 0)")
+            } else {
+                format!("{l} {sym} {r}")
+            }
+        };
+        out.push_str(&match op {
+            BinOp::Add => format!("{l} + {r}"),
+            BinOp::Sub => format!("{l} - {r}"),
+            BinOp::Mul => format!("{l} * {r}"),
+            BinOp::Div => format!("{l} / {r}"),
+            BinOp::Mod => format!("{l} % {r}"),
+            BinOp::Pow => format!("pow({l}, {r})"),
+            BinOp::Eq => cmp("=="),
+            BinOp::Ne => cmp("!="),
+            BinOp::Gt => cmp(">"),
+            BinOp::Lt => cmp("<"),
+            BinOp::Ge => cmp(">="),
+            BinOp::Le => cmp("<="),
+            BinOp::Or | BinOp::And | BinOp::Unless => unreachable!("set operators are joins"),
+        });
+    }
+
+    fn cond(&self, c: &Cond, out: &mut String) {
+        let list = |cs: &[Cond], sep: &str, out: &mut String| {
+            for (i, c) in cs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                self.cond(c, out);
+            }
+        };
+        match c {
+            Cond::Compare(op, l, r) => self.op(*op, l, r, false, out),
+            Cond::Equals { field, value } => {
+                out.push_str(field);
+                out.push_str("==");
+                out.push_str(&quote(value));
+            }
+            Cond::Matches { field, regex } => {
+                out.push_str(&format!(
+                    "match({field}, {})",
+                    quote(&format!("^(?:{regex})$"))
+                ));
+            }
+            Cond::IsNull(f) => out.push_str(&format!("isnull({f})")),
+            Cond::IsNotNull(f) => out.push_str(&format!("isnotnull({f})")),
+            Cond::Not(c) => {
+                out.push_str("NOT ");
+                self.cond(c, out);
+            }
+            Cond::And(cs) => list(cs, " AND ", out),
+            Cond::Or(cs) => list(cs, " OR ", out),
+            Cond::Paren(c) => {
+                out.push('(');
+                self.cond(c, out);
+                out.push(')');
+            }
+        }
+    }
+}
+
+/// A condition of an `mstats` WHERE clause.
+fn pred(p: &Pred, out: &mut String) {
+    match p {
+        Pred::Eq { field, value } => {
+            out.push_str(field);
+            out.push('=');
+            out.push_str(&quote(value));
+        }
+        Pred::Present(f) => {
+            out.push_str(f);
+            out.push_str("=*");
+        }
+        Pred::Not(p) => {
+            out.push_str("NOT ");
+            pred(p, out);
+        }
+        Pred::Any(ps) => {
+            out.push('(');
+            for (i, p) in ps.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" OR ");
+                }
+                pred(p, out);
+            }
+            out.push(')');
+        }
+        Pred::Spl(s) => out.push_str(s),
+    }
+}
+
+/// Quotes a value for a search filter or an eval string: `\` and `"` escaped.
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// A [`SpanSpec`] as the text of search arguments (the dashboard
+/// generator writes its own searches with [`SpanSpec::seconds`] too).
+impl SpanSpec {
+    /// The text after `span=`.
+    pub(crate) fn span_arg(&self) -> String {
+        match self {
+            SpanSpec::Seconds(s) => format!("{s}s"),
+            SpanSpec::Token { span, .. } => format!("${span}$"),
+        }
+    }
+    /// The span in seconds, as an eval operand.
+    pub(crate) fn seconds(&self) -> String {
+        match self {
+            SpanSpec::Seconds(s) => s.to_string(),
+            SpanSpec::Token { seconds, .. } => format!("${seconds}$"),
+        }
+    }
+    /// The text after `span=` of an instant selector's `mstats`: the
+    /// [`super::lookback_grain`] of the span.
+    pub(crate) fn lookback_arg(&self) -> String {
+        match self {
+            SpanSpec::Seconds(s) => format!("{}s", super::lookback_grain(*s)),
+            SpanSpec::Token { lookback, .. } => format!("${lookback}$"),
+        }
+    }
+}
+
+/// A number as eval reads it.
+fn number(v: f64) -> String {
+    if v.is_nan() {
+        "null()".to_string()
+    } else if v.is_infinite() {
+        // eval has no infinity literal; 1e308*10 overflows to it.
+        if v > 0.0 {
+            "exact(1e308*10)"
+        } else {
+            "exact(-1e308*10)"
+        }
+        .to_string()
+    } else if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+impl ScanFunc {
+    fn name(self) -> &'static str {
+        match self {
+            ScanFunc::Latest => "latest",
+            ScanFunc::RateSum => "rate_sum",
+            ScanFunc::RateAvg => "rate_avg",
+        }
+    }
+}
+
+impl StatsFunc {
+    fn name(self) -> &'static str {
+        match self {
+            StatsFunc::Sum => "sum",
+            StatsFunc::Avg => "avg",
+            StatsFunc::Min => "min",
+            StatsFunc::Max => "max",
+            StatsFunc::Count => "count",
+        }
     }
 }
 
@@ -231,10 +567,11 @@ fn operand_fields(field: &str) -> (String, String) {
     }
 }
 
-/// `FUNC(metric) AS field` for every aggregation of `calc`, left to right.
-fn aggregations(calc: &Calc, field: &str, out: &mut Vec<String>) {
+/// Every aggregation of `calc`, left to right: its function, its metric and
+/// the field it is named.
+fn aggregations(calc: &Calc, field: &str, out: &mut Vec<(ScanFunc, String, String)>) {
     match calc {
-        Calc::Metric { func, metric, .. } => out.push(format!("{func}({metric}) AS {field}")),
+        Calc::Metric { func, metric, .. } => out.push((*func, metric.clone(), field.to_string())),
         Calc::Match { lhs, rhs, .. } => {
             let (l, r) = operand_fields(field);
             aggregations(lhs, &l, out);
@@ -243,53 +580,12 @@ fn aggregations(calc: &Calc, field: &str, out: &mut Vec<String>) {
     }
 }
 
-/// The commands that turn the aggregations of `calc` into `field`: each
-/// operand's stages, written over `value`, run on its own field renamed.
-fn calculate(calc: &Calc, field: &str, cmds: &mut Vec<String>) {
-    let stages = match calc {
-        Calc::Metric { stages, .. } => stages,
-        Calc::Match {
-            lhs,
-            rhs,
-            combine,
-            stages,
-        } => {
-            let (l, r) = operand_fields(field);
-            calculate(lhs, &l, cmds);
-            calculate(rhs, &r, cmds);
-            combined(combine, &l, &r, field, cmds);
-            stages
-        }
-    };
-    if stages.is_empty() {
-        return;
-    }
-    if field != "value" {
-        cmds.push(format!("rename {field} AS value"));
-    }
-    cmds.extend(stages.iter().cloned());
-    if field != "value" {
-        cmds.push(format!("rename value AS {field}"));
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// A match of the fields `l` and `r` of each row into `field` (rows missing
-/// either are dropped), the operand fields removed.
-fn combined(combine: &Combine, l: &str, r: &str, field: &str, cmds: &mut Vec<String>) {
-    cmds.push(format!("where isnotnull({l}) AND isnotnull({r})"));
-    match combine {
-        Combine::Arith(_) => {
-            cmds.push(format!("eval {field}={}", combine.expr(l, r)));
-            cmds.push(format!("fields - {l} {r}"));
-            cmds.push(format!("where isnotnull({field})"));
-        }
-        Combine::Filter(_) => {
-            cmds.push(format!("where {}", combine.expr(l, r)));
-            cmds.push(format!("eval {field}={l}"));
-            cmds.push(format!("fields - {l} {r}"));
-        }
-        Combine::Or | Combine::And | Combine::Unless => {
-            unreachable!("set operators are not combined in a row")
-        }
+    #[test]
+    fn quoting() {
+        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
     }
 }
