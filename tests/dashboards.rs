@@ -788,7 +788,7 @@ fn check_dashboard(xml: &str, known: &Known) -> Vec<String> {
             .and_then(|e| e.text());
         // A chart's search starts at $chart_earliest$, which the span search
         // computes from the time picker's earliest (the edges of the range:
-        // src/dashboard/mod.rs, whole_buckets_stage); everything else runs
+        // src/dashboard/search.rs, whole_buckets_stage); everything else runs
         // over the picker's range itself.
         let chart = s.attribute("type") != Some("annotation")
             && s.ancestors().any(|a| a.has_tag_name("panel"))

@@ -861,7 +861,7 @@ fn eval_call(func: Func, args: &[Expr], re: Option<&Regex>, row: &Row, env: &Env
         // multivalue field." The delimiter is a string, not a regex. The
         // page does not say whether adjacent delimiters give empty values;
         // they are kept here (the dashboards' escaping of a token value is
-        // safe under either reading: src/dashboard/mod.rs,
+        // safe under either reading: src/dashboard/search.rs,
         // quoted_value_expr).
         Func::Split => {
             let Some(t) = arg(0)?.text() else {
