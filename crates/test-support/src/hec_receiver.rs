@@ -20,26 +20,26 @@
 //!
 //! Bounded: at most [`MAX_CONNECTIONS`] at once, 5 s socket timeouts, a
 //! stalled answer is held at most [`MAX_STALL`]; everything stops when the
-//! receiver is dropped. Nothing listens beyond 127.0.0.1.
-//!
-//! Std, serde_json, flate2 and rustls only: include it with `#[path]`.
+//! receiver is dropped. Nothing listens beyond 127.0.0.1. The listener,
+//! its threads and TLS are [`crate::loopback`]'s, shared with the scrape
+//! targets.
 
 use std::collections::VecDeque;
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::io::{self, Read};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub const MAX_CONNECTIONS: usize = 16;
+pub use crate::loopback::MAX_CONNECTIONS;
+use crate::loopback::{read_head, reason, Incoming, Net, Server, Stream};
+
 /// The largest body read (compressed or not).
 pub const MAX_BODY: usize = 32 << 20;
 /// The longest an [`Answer::Stall`] holds its connection.
 pub const MAX_STALL: Duration = Duration::from_secs(10);
-const IO_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the receiver does with one (authorized, valid) request.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,21 +145,15 @@ impl HecRequest {
 
 struct Shared {
     token: String,
-    stop: AtomicBool,
-    active: AtomicUsize,
     script: Mutex<VecDeque<Answer>>,
     default: Mutex<Answer>,
     requests: Mutex<Vec<HecRequest>>,
     errors: Mutex<Vec<String>>,
-    away_until: Mutex<Option<Instant>>,
-    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// The receiver; stops when dropped.
 pub struct HecReceiver {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    accept: Option<JoinHandle<()>>,
+    server: Server<Shared>,
 }
 
 impl HecReceiver {
@@ -188,84 +182,56 @@ impl HecReceiver {
     }
 
     fn start_with(token: &str, tls: Option<Arc<rustls::ServerConfig>>) -> HecReceiver {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shared = Arc::new(Shared {
+        let shared = Shared {
             token: token.to_string(),
-            stop: AtomicBool::new(false),
-            active: AtomicUsize::new(0),
             script: Mutex::new(VecDeque::new()),
             default: Mutex::new(Answer::Ok),
             requests: Mutex::new(Vec::new()),
             errors: Mutex::new(Vec::new()),
-            away_until: Mutex::new(None),
-            tls,
-        });
-        let s = shared.clone();
-        let accept = thread::Builder::new()
-            .name(format!("hec-receiver-{}", addr.port()))
-            .spawn(move || accept_loop(listener, addr, s))
-            .unwrap();
+        };
         HecReceiver {
-            addr,
-            shared,
-            accept: Some(accept),
+            server: Server::start("hec-receiver", tls, shared, serve_conn),
         }
     }
 
     /// `http://127.0.0.1:PORT/services/collector` (`https://` with TLS).
     pub fn url(&self) -> String {
-        format!(
-            "{}://{}/services/collector",
-            if self.shared.tls.is_some() {
-                "https"
-            } else {
-                "http"
-            },
-            self.addr
-        )
+        let net = self.server.net();
+        format!("{}://{}/services/collector", net.scheme(), net.addr())
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.net().addr()
     }
 
     /// The next requests get these answers, in order (after any scripted
     /// before), then the default again.
     pub fn script(&self, answers: impl IntoIterator<Item = Answer>) {
-        self.shared.script.lock().unwrap().extend(answers);
+        self.server.state().script.lock().unwrap().extend(answers);
     }
 
     /// The answer once the script has run out.
     pub fn set_default(&self, answer: Answer) {
-        *self.shared.default.lock().unwrap() = answer;
+        *self.server.state().default.lock().unwrap() = answer;
     }
 
     /// Scripted answers not used yet.
     pub fn script_left(&self) -> usize {
-        self.shared.script.lock().unwrap().len()
+        self.server.state().script.lock().unwrap().len()
     }
 
     /// Closes the port for `d`: connections are refused, then accepted again.
     pub fn go_away(&self, d: Duration) {
-        *self.shared.away_until.lock().unwrap() = Some(Instant::now() + d);
-        // Wait until the accept loop has closed the port.
-        let start = Instant::now();
-        while TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
-            && start.elapsed() < Duration::from_secs(2)
-        {
-            thread::sleep(Duration::from_millis(5));
-        }
+        self.server.net().go_away(d);
     }
 
     pub fn requests(&self) -> Vec<HecRequest> {
-        self.shared.requests.lock().unwrap().clone()
+        self.server.state().requests.lock().unwrap().clone()
     }
 
     /// Violations of HEC's format and authorization failures seen.
     pub fn errors(&self) -> Vec<String> {
-        self.shared.errors.lock().unwrap().clone()
+        self.server.state().errors.lock().unwrap().clone()
     }
 
     /// Objects of the requests HEC indexed, with their request's outcome.
@@ -281,7 +247,7 @@ impl HecReceiver {
     pub fn wait_until(&self, timeout: Duration, f: impl Fn(&[HecRequest]) -> bool) -> bool {
         let start = Instant::now();
         loop {
-            if f(&self.shared.requests.lock().unwrap()) {
+            if f(&self.server.state().requests.lock().unwrap()) {
                 return true;
             }
             if start.elapsed() > timeout {
@@ -292,113 +258,8 @@ impl HecReceiver {
     }
 }
 
-impl Drop for HecReceiver {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(a) = self.accept.take() {
-            let _ = a.join();
-        }
-    }
-}
-
-fn accept_loop(listener: TcpListener, addr: SocketAddr, shared: Arc<Shared>) {
-    let mut listener = Some(listener);
-    while !shared.stop.load(Ordering::SeqCst) {
-        let away = *shared.away_until.lock().unwrap();
-        if let Some(until) = away {
-            if Instant::now() < until {
-                // Closed: the kernel refuses connections.
-                listener = None;
-                thread::sleep(Duration::from_millis(5));
-                continue;
-            }
-            *shared.away_until.lock().unwrap() = None;
-        }
-        if listener.is_none() {
-            // std sets SO_REUSEADDR: the port can be bound again at once.
-            match TcpListener::bind(addr) {
-                Ok(l) => {
-                    l.set_nonblocking(true).unwrap();
-                    listener = Some(l);
-                }
-                Err(_) => {
-                    thread::sleep(Duration::from_millis(20));
-                    continue;
-                }
-            }
-        }
-        if shared.active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-            thread::sleep(Duration::from_millis(5));
-            continue;
-        }
-        match listener.as_ref().unwrap().accept() {
-            Ok((stream, _)) => {
-                shared.active.fetch_add(1, Ordering::SeqCst);
-                let s = shared.clone();
-                let spawned = thread::Builder::new()
-                    .name("hec-receiver-conn".into())
-                    .spawn(move || {
-                        let _ = serve(stream, &s);
-                        s.active.fetch_sub(1, Ordering::SeqCst);
-                    });
-                if spawned.is_err() {
-                    shared.active.fetch_sub(1, Ordering::SeqCst);
-                }
-            }
-            Err(_) => thread::sleep(Duration::from_millis(5)),
-        }
-    }
-}
-
-trait Conn: Read + Write {
-    fn close(&mut self);
-}
-
-impl Conn for TcpStream {
-    fn close(&mut self) {
-        let _ = self.flush();
-        let _ = self.shutdown(Shutdown::Both);
-    }
-}
-
-impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
-    fn close(&mut self) {
-        let _ = self.flush();
-        let _ = self.sock.shutdown(Shutdown::Both);
-    }
-}
-
-fn serve(tcp: TcpStream, shared: &Shared) -> io::Result<()> {
-    tcp.set_nonblocking(false)?;
-    tcp.set_read_timeout(Some(IO_TIMEOUT))?;
-    tcp.set_write_timeout(Some(IO_TIMEOUT))?;
-    tcp.set_nodelay(true)?;
-    match &shared.tls {
-        None => {
-            let mut tcp = tcp;
-            serve_conn(&mut tcp, shared)
-        }
-        Some(config) => {
-            let conn = rustls::ServerConnection::new(config.clone()).map_err(io::Error::other)?;
-            let mut tls = rustls::StreamOwned::new(conn, tcp);
-            serve_conn(&mut tls, shared)
-        }
-    }
-}
-
-fn respond(conn: &mut dyn Conn, status: u16, extra: &str, body: &str) -> io::Result<()> {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        405 => "Method Not Allowed",
-        413 => "Payload Too Large",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Status",
-    };
+fn respond(conn: &mut dyn Stream, status: u16, extra: &str, body: &str) -> io::Result<()> {
+    let reason = reason(status);
     let head = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=UTF-8\r\n\
          {extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
@@ -406,7 +267,7 @@ fn respond(conn: &mut dyn Conn, status: u16, extra: &str, body: &str) -> io::Res
     );
     conn.write_all(head.as_bytes())?;
     conn.write_all(body.as_bytes())?;
-    conn.close();
+    conn.close(true);
     Ok(())
 }
 
@@ -414,15 +275,21 @@ fn hec_json(text: &str, code: i64) -> String {
     serde_json::json!({"text": text, "code": code}).to_string()
 }
 
-fn serve_conn(conn: &mut dyn Conn, shared: &Shared) -> io::Result<()> {
-    let Some((method, path, headers, mut rest)) = read_head(conn)? else {
-        return Ok(());
+fn serve_conn(conn: &mut dyn Stream, net: &Net, shared: &Shared) -> io::Result<()> {
+    let head = match read_head(conn)? {
+        Incoming::Request(head) => head,
+        Incoming::Nothing => return Ok(()),
+        Incoming::NotHttp => {
+            conn.close(false);
+            return Ok(());
+        }
     };
+    let (method, mut rest) = (head.method, head.rest);
     let mut req = HecRequest {
         at: Instant::now(),
         method: method.clone(),
-        path,
-        headers,
+        path: head.path,
+        headers: head.headers,
         wire_bytes: 0,
         raw_bytes: 0,
         body: Vec::new(),
@@ -465,7 +332,7 @@ fn serve_conn(conn: &mut dyn Conn, shared: &Shared) -> io::Result<()> {
         .unwrap_or_else(|| shared.default.lock().unwrap().clone());
     if answer == Answer::DropConnection {
         record(req);
-        conn.close();
+        conn.close(false);
         return Ok(());
     }
 
@@ -540,20 +407,20 @@ fn serve_conn(conn: &mut dyn Conn, shared: &Shared) -> io::Result<()> {
         Answer::LoseResponse => {
             req.outcome = Outcome::ResponseLost;
             record(req);
-            conn.close();
+            conn.close(false);
             Ok(())
         }
         Answer::Stall => {
             req.outcome = Outcome::Stalled;
             record(req);
-            hold(shared, MAX_STALL);
-            conn.close();
+            net.hold(MAX_STALL);
+            conn.close(false);
             Ok(())
         }
         Answer::Late(after) => {
             req.outcome = Outcome::AnsweredLate;
             record(req);
-            hold(shared, after.min(MAX_STALL));
+            net.hold(after.min(MAX_STALL));
             respond(conn, 200, "", &hec_json("Success", 0))
         }
         Answer::Busy => {
@@ -601,46 +468,7 @@ fn serve_conn(conn: &mut dyn Conn, shared: &Shared) -> io::Result<()> {
     }
 }
 
-/// Waits `d`, or until the receiver is dropped.
-fn hold(shared: &Shared, d: Duration) {
-    let start = Instant::now();
-    while !shared.stop.load(Ordering::SeqCst) && start.elapsed() < d {
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
-type Head = (String, String, Vec<(String, String)>, Vec<u8>);
-
-/// The request line and headers, and the bytes read past them.
-fn read_head(conn: &mut dyn Conn) -> io::Result<Option<Head>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let end = loop {
-        let n = conn.read(&mut chunk)?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        if buf.len() > 64 * 1024 {
-            return Err(io::Error::other("headers too long"));
-        }
-    };
-    let text = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let mut lines = text.split("\r\n");
-    let mut first = lines.next().unwrap_or("").split_whitespace();
-    let method = first.next().unwrap_or("").to_string();
-    let path = first.next().unwrap_or("").to_string();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Ok(Some((method, path, headers, buf[end + 4..].to_vec())))
-}
-
-fn read_body(conn: &mut dyn Conn, req: &HecRequest, rest: &mut Vec<u8>) -> io::Result<Vec<u8>> {
+fn read_body(conn: &mut dyn Stream, req: &HecRequest, rest: &mut Vec<u8>) -> io::Result<Vec<u8>> {
     let chunked = req
         .header("transfer-encoding")
         .is_some_and(|t| t.eq_ignore_ascii_case("chunked"));

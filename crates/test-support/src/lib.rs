@@ -3,6 +3,7 @@
 //! - [`test_servers`]: scrape targets (plain, TLS with its own CA, slow,
 //!   hanging, redirecting) and an HTTP proxy, on loopback.
 //! - [`hec_receiver`]: an HTTP Event Collector that records what it is sent.
+//! - [`loopback`]: the listener, threads and TLS both servers are built on.
 //! - [`splunkd`]: splunkd's side of the modular input (the XML it writes,
 //!   the management API the input calls back).
 //! - [`splunk`]: our `props.conf` and `transforms.conf` applied as splunkd
@@ -13,6 +14,7 @@
 
 pub mod bench_inputs;
 pub mod hec_receiver;
+pub mod loopback;
 pub mod mattermost_fixture;
 pub mod process;
 pub mod simplexml;

@@ -23,15 +23,19 @@
 //! [`TestPki::write`] puts PEM files in a temporary folder removed with the
 //! `TestPki`.
 //!
-//! Std, rustls (ring), rcgen and flate2 only: include it with `#[path]`.
+//! The listener, its threads and TLS are [`crate::loopback`]'s, shared
+//! with the HEC receiver.
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::io::{self, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::thread;
+use std::time::Duration;
+
+pub use crate::loopback::MAX_CONNECTIONS;
+use crate::loopback::{read_head, reason, Incoming, Net, Server, Stream};
 
 /// What Mattermost (client_golang's promhttp) sends for text 0.0.4.
 pub const PROMETHEUS_CONTENT_TYPE: &str =
@@ -40,10 +44,6 @@ pub const PROMETHEUS_CONTENT_TYPE: &str =
 pub const OPENMETRICS_CONTENT_TYPE: &str =
     "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores";
 
-/// Connections served at once; more wait in the listen backlog.
-pub const MAX_CONNECTIONS: usize = 16;
-/// Socket read and write timeout of every connection.
-const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest a [`Reply::Hang`] connection is held (it ends sooner when
 /// the server is dropped).
 const MAX_HANG: Duration = Duration::from_secs(60);
@@ -227,22 +227,14 @@ impl Request {
 
 type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
 
-struct Shared {
-    stop: AtomicBool,
-    active: AtomicUsize,
+struct State {
     requests: Mutex<Vec<Request>>,
     handler: Handler,
-    tls: Option<Arc<rustls::ServerConfig>>,
-    /// TLS handshakes that failed, with rustls' reason.
-    tls_errors: Mutex<Vec<String>>,
 }
 
 /// A loopback HTTP(S) server; stops when dropped.
 pub struct TestServer {
-    addr: SocketAddr,
-    https: bool,
-    shared: Arc<Shared>,
-    accept: Option<JoinHandle<()>>,
+    server: Server<State>,
 }
 
 impl TestServer {
@@ -378,30 +370,12 @@ impl TestServer {
     }
 
     fn start(handler: Handler, tls: Option<Arc<rustls::ServerConfig>>) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let addr = listener.local_addr().unwrap();
-        let https = tls.is_some();
-        let shared = Arc::new(Shared {
-            stop: AtomicBool::new(false),
-            active: AtomicUsize::new(0),
+        let state = State {
             requests: Mutex::new(Vec::new()),
             handler,
-            tls,
-            tls_errors: Mutex::new(Vec::new()),
-        });
-        let accept_shared = shared.clone();
-        let accept = thread::Builder::new()
-            .name(format!("test-server-{}", addr.port()))
-            .spawn(move || accept_loop(listener, accept_shared))
-            .expect("spawn accept thread");
+        };
         TestServer {
-            addr,
-            https,
-            shared,
-            accept: Some(accept),
+            server: Server::start("test-server", tls, state, serve_stream),
         }
     }
 
@@ -412,20 +386,16 @@ impl TestServer {
 
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
-        format!(
-            "{}://{}",
-            if self.https { "https" } else { "http" },
-            self.addr
-        )
+        format!("{}://{}", self.server.net().scheme(), self.addr())
     }
 
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.net().addr()
     }
 
     /// The requests received so far (headers read; bodies are ignored).
     pub fn requests(&self) -> Vec<Request> {
-        self.shared.requests.lock().unwrap().clone()
+        self.server.state().requests.lock().unwrap().clone()
     }
 
     /// The only request received; panics unless there was exactly one.
@@ -437,115 +407,27 @@ impl TestServer {
 
     /// Why TLS handshakes failed on the server's side, so far.
     pub fn tls_errors(&self) -> Vec<String> {
-        self.shared.tls_errors.lock().unwrap().clone()
+        self.server.net().tls_errors()
     }
 }
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
-        }
-    }
-}
-
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    while !shared.stop.load(Ordering::SeqCst) {
-        if shared.active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-            thread::sleep(Duration::from_millis(5));
-            continue;
-        }
-        match listener.accept() {
-            Ok((stream, _)) => {
-                shared.active.fetch_add(1, Ordering::SeqCst);
-                let conn_shared = shared.clone();
-                let spawned = thread::Builder::new()
-                    .name("test-server-conn".into())
-                    .spawn(move || {
-                        let _ = serve_connection(stream, &conn_shared);
-                        conn_shared.active.fetch_sub(1, Ordering::SeqCst);
-                    });
-                if spawned.is_err() {
-                    shared.active.fetch_sub(1, Ordering::SeqCst);
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                thread::sleep(Duration::from_millis(5))
-            }
-            Err(_) => thread::sleep(Duration::from_millis(5)),
-        }
-    }
-}
-
-trait Stream: Read + Write {
-    /// Closes the connection: TLS close_notify if any, then TCP shutdown.
-    fn close(&mut self, clean: bool);
-}
-
-impl Stream for TcpStream {
-    fn close(&mut self, _clean: bool) {
-        let _ = self.flush();
-        let _ = self.shutdown(Shutdown::Both);
-    }
-}
-
-impl Stream for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
-    fn close(&mut self, clean: bool) {
-        if clean {
-            self.conn.send_close_notify();
-            let _ = self.flush();
-        }
-        let _ = self.sock.shutdown(Shutdown::Both);
-    }
-}
-
-fn serve_connection(tcp: TcpStream, shared: &Shared) -> io::Result<()> {
-    tcp.set_nonblocking(false)?;
-    tcp.set_read_timeout(Some(IO_TIMEOUT))?;
-    tcp.set_write_timeout(Some(IO_TIMEOUT))?;
-    tcp.set_nodelay(true)?;
-    match &shared.tls {
-        None => {
-            let mut tcp = tcp;
-            serve_stream(&mut tcp, shared)
-        }
-        Some(config) => {
-            let conn = rustls::ServerConnection::new(config.clone()).map_err(io::Error::other)?;
-            let mut tls = rustls::StreamOwned::new(conn, tcp);
-            // Finish the handshake first, to record why it fails.
-            while tls.conn.is_handshaking() {
-                if let Err(e) = tls.conn.complete_io(&mut tls.sock) {
-                    shared.tls_errors.lock().unwrap().push(e.to_string());
-                    let _ = tls.conn.write_tls(&mut tls.sock);
-                    let _ = tls.sock.shutdown(Shutdown::Both);
-                    return Err(e);
-                }
-            }
-            serve_stream(&mut tls, shared)
-        }
-    }
-}
-
-fn serve_stream(stream: &mut dyn Stream, shared: &Shared) -> io::Result<()> {
-    let request = match read_request(stream) {
-        Ok(Incoming::Request(r)) => r,
-        Ok(Incoming::Nothing) => return Ok(()),
-        Ok(Incoming::NotHttp) => {
+fn serve_stream(stream: &mut dyn Stream, net: &Net, state: &State) -> io::Result<()> {
+    let request = match read_head(stream)? {
+        Incoming::Request(head) => Request {
+            method: head.method,
+            path: head.path,
+            headers: head.headers,
+        },
+        Incoming::Nothing => return Ok(()),
+        Incoming::NotHttp => {
             // As Go's net/http does.
             stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request")?;
             stream.close(true);
             return Ok(());
         }
-        Err(e) => {
-            if let Some(inner) = e.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
-                shared.tls_errors.lock().unwrap().push(inner.to_string());
-            }
-            return Err(e);
-        }
     };
-    shared.requests.lock().unwrap().push(request.clone());
-    let reply = (shared.handler)(&request);
+    state.requests.lock().unwrap().push(request.clone());
+    let reply = (state.handler)(&request);
     match reply {
         Reply::Respond(response) => {
             let (head, body) = response.encode();
@@ -554,7 +436,7 @@ fn serve_stream(stream: &mut dyn Stream, shared: &Shared) -> io::Result<()> {
             stream.close(true);
         }
         Reply::Hang => {
-            hold(shared);
+            net.hold(MAX_HANG);
             stream.close(false);
         }
         Reply::CloseMidBody { response, sent } => {
@@ -571,7 +453,7 @@ fn serve_stream(stream: &mut dyn Stream, shared: &Shared) -> io::Result<()> {
             stream.write_all(&head)?;
             stream.write_all(&body[..sent.min(body.len())])?;
             stream.flush()?;
-            hold(shared);
+            net.hold(MAX_HANG);
             stream.close(false);
         }
         Reply::Stream {
@@ -589,7 +471,7 @@ fn serve_stream(stream: &mut dyn Stream, shared: &Shared) -> io::Result<()> {
             let block = filler_block();
             let member = if compressed { gzip(&block) } else { Vec::new() };
             let mut left = bytes;
-            while left > 0 && !shared.stop.load(Ordering::SeqCst) {
+            while left > 0 && !net.stopping() {
                 let piece: Vec<u8> = if left >= block.len() as u64 {
                     left -= block.len() as u64;
                     if compressed {
@@ -623,14 +505,6 @@ fn serve_stream(stream: &mut dyn Stream, shared: &Shared) -> io::Result<()> {
     Ok(())
 }
 
-/// Waits until the server is dropped (or [`MAX_HANG`]).
-fn hold(shared: &Shared) {
-    let start = Instant::now();
-    while !shared.stop.load(Ordering::SeqCst) && start.elapsed() < MAX_HANG {
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// 1 MiB of valid 0.0.4 lines.
 fn filler_block() -> Vec<u8> {
     let line = b"mattermost_filler_total{handler=\"padding\"} 1\n";
@@ -640,61 +514,6 @@ fn filler_block() -> Vec<u8> {
     }
     block.resize(1 << 20, b'\n');
     block
-}
-
-/// What a client sent.
-enum Incoming {
-    /// Nothing: the connection closed.
-    Nothing,
-    /// Not an HTTP request (e.g. a TLS ClientHello on a plain port).
-    NotHttp,
-    Request(Request),
-}
-
-/// Reads the request line and headers (at most 64 KiB).
-fn read_request(stream: &mut dyn Stream) -> io::Result<Incoming> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let end = loop {
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Ok(if buf.is_empty() {
-                Incoming::Nothing
-            } else {
-                Incoming::NotHttp
-            });
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if !looks_like_http(&buf) || buf.len() > 64 * 1024 {
-            return Ok(Incoming::NotHttp);
-        }
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-    };
-    let text = String::from_utf8_lossy(&buf[..end]);
-    let mut lines = text.split("\r\n");
-    let mut parts = lines.next().unwrap_or("").split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let path = parts.next().unwrap_or("").to_string();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Ok(Incoming::Request(Request {
-        method,
-        path,
-        headers,
-    }))
-}
-
-/// Whether `buf` can be the start of an HTTP/1 request: a method of
-/// upper-case letters, then a space.
-fn looks_like_http(buf: &[u8]) -> bool {
-    let method_len = buf.iter().position(|&b| b == b' ').unwrap_or(buf.len());
-    method_len <= 16
-        && buf[..method_len].iter().all(u8::is_ascii_uppercase)
-        && (method_len > 0 || buf.is_empty())
 }
 
 /// `data` gzip-compressed.
@@ -708,25 +527,6 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 pub fn base64(input: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(input)
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    }
 }
 
 // ---------------------------------------------------------------------------
