@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use mattermost_fixture::{generate, FixtureOptions};
+use test_support::exposition_text::Format;
 
 fn usage() -> ExitCode {
     eprintln!("usage: gen_fixture [--scale N] [--seed S] [--openmetrics] [--out FILE]");
@@ -49,10 +50,9 @@ fn write(path: &Path, opts: &FixtureOptions) -> std::io::Result<()> {
         samples,
         opts.scale,
         opts.seed,
-        if opts.openmetrics {
-            "OpenMetrics 1.0.0"
-        } else {
-            "text 0.0.4"
+        match opts.format {
+            Format::OpenMetrics => "OpenMetrics 1.0.0",
+            Format::Text => "text 0.0.4",
         }
     );
     Ok(())
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
                 Some(s) => opts.seed = s,
                 None => return usage(),
             },
-            "--openmetrics" => opts.openmetrics = true,
+            "--openmetrics" => opts.format = Format::OpenMetrics,
             "--out" => match args.next() {
                 Some(p) => out = Some(PathBuf::from(p)),
                 None => return usage(),
@@ -95,7 +95,7 @@ fn main() -> ExitCode {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
             write(&dir.join("mattermost.prom"), &opts).and_then(|_| {
                 let om = FixtureOptions {
-                    openmetrics: true,
+                    format: Format::OpenMetrics,
                     ..FixtureOptions::default()
                 };
                 write(&dir.join("mattermost.openmetrics.txt"), &om)

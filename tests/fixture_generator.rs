@@ -7,7 +7,8 @@ use test_support::mattermost_fixture;
 
 use std::collections::{BTreeMap, HashSet};
 
-use mattermost_fixture::{format_go_float, format_openmetrics_float, generate, FixtureOptions};
+use mattermost_fixture::{generate, FixtureOptions};
+use test_support::exposition_text::{format_go_float, format_openmetrics_float, Format};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
@@ -98,7 +99,7 @@ fn default_text() -> String {
 
 fn default_openmetrics() -> String {
     generate(&FixtureOptions {
-        openmetrics: true,
+        format: Format::OpenMetrics,
         ..FixtureOptions::default()
     })
 }

@@ -160,7 +160,7 @@ fn server_points(
         fixture::generate(&FixtureOptions {
             seed,
             scale,
-            openmetrics: false,
+            ..FixtureOptions::default()
         })
     };
     let is_api = |name: &str| name.starts_with("mattermost_api_time");

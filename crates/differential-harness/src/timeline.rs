@@ -84,7 +84,8 @@ mod server;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use super::mattermost_fixture::format_go_float;
+pub use test_support::exposition_text::Kind;
+use test_support::exposition_text::{format_go_float, push_header, push_labels, Format};
 
 /// 2026-01-01T00:00:00Z.
 pub const START_S: i64 = 1_767_225_600;
@@ -279,37 +280,6 @@ const TRAFFIC: [f64; SEGMENTS] = [1.0, 1.12, 0.95, 1.25, 1.1, 0.85];
 const FLAT: [f64; SEGMENTS] = [1.0; SEGMENTS];
 /// No latency shift.
 const NO_SHIFT: [f64; SEGMENTS] = [0.0; SEGMENTS];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Counter,
-    Gauge,
-    Histogram,
-    Summary,
-    /// node_exporter's netstat values: no type declared (counters in substance).
-    Untyped,
-}
-
-impl Kind {
-    /// As text format 0.0.4 writes it.
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Counter => "counter",
-            Kind::Gauge => "gauge",
-            Kind::Histogram => "histogram",
-            Kind::Summary => "summary",
-            Kind::Untyped => "untyped",
-        }
-    }
-
-    /// As OpenMetrics writes it (`untyped` is `unknown` there).
-    fn openmetrics_str(self) -> &'static str {
-        match self {
-            Kind::Untyped => "unknown",
-            k => k.as_str(),
-        }
-    }
-}
 
 /// One scrape of one endpoint, as it serves it.
 #[derive(Clone, Debug)]
@@ -1067,17 +1037,7 @@ fn series_key(s: &Series, prometheus: bool) -> String {
     if let Some(le) = &s.le {
         pairs.push(("le", le));
     }
-    if !pairs.is_empty() {
-        out.push('{');
-        for (i, (k, v)) in pairs.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            // No label value here needs escaping (no `\`, `"` or newline).
-            let _ = write!(out, "{k}=\"{v}\"");
-        }
-        out.push('}');
-    }
+    push_labels(&mut out, pairs);
     out
 }
 
@@ -1112,8 +1072,7 @@ fn render_scrapes(families: &[Family]) -> Vec<Scrape> {
             }
             let mut body = String::with_capacity(64 * 1024);
             for (f, series) in fams {
-                let _ = writeln!(body, "# HELP {} {}", f.name, f.help);
-                let _ = writeln!(body, "# TYPE {} {}", f.name, f.kind.as_str());
+                push_header(&mut body, &f.name, &f.help, f.kind.as_str(), Format::Text);
                 for (key, s) in series {
                     body.push_str(key);
                     body.push(' ');
@@ -1158,12 +1117,14 @@ pub fn openmetrics_of(timeline: &Timeline, keep: &dyn Fn(&str) -> bool) -> Strin
         if !f.series.iter().any(|s| keep(s.endpoint().job)) {
             continue;
         }
-        let family_name = match f.kind {
-            Kind::Counter => f.name.strip_suffix("_total").unwrap_or(&f.name),
-            _ => &f.name,
-        };
-        let _ = writeln!(out, "# HELP {family_name} {}", f.help);
-        let _ = writeln!(out, "# TYPE {family_name} {}", f.kind.openmetrics_str());
+        let (family_name, type_name) = f.kind.openmetrics_family(&f.name);
+        push_header(
+            &mut out,
+            family_name,
+            &f.help,
+            type_name,
+            Format::OpenMetrics,
+        );
         for s in f.series.iter().filter(|s| keep(s.endpoint().job)) {
             let key = series_key(s, true);
             for (k, v) in s.values.iter().enumerate() {

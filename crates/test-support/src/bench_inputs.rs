@@ -20,7 +20,6 @@ pub fn synthetic_scrape() -> Vec<u8> {
     let gen = |scale| {
         mattermost_fixture::generate(&mattermost_fixture::FixtureOptions {
             scale,
-            openmetrics: false,
             ..Default::default()
         })
     };

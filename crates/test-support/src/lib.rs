@@ -10,9 +10,12 @@
 //!   applies them, turning the input's events into metric data points.
 //! - [`simplexml`]: a dashboard's searches resolved as Simple XML runs them.
 //! - [`mattermost_fixture`]: realistic Mattermost scrapes, generated.
+//! - [`exposition_text`]: the text formats as client_golang writes them, for
+//!   every synthetic scrape.
 //! - [`process`], [`bench_inputs`]: what the benches measure with.
 
 pub mod bench_inputs;
+pub mod exposition_text;
 pub mod hec_receiver;
 pub mod loopback;
 pub mod mattermost_fixture;

@@ -26,7 +26,9 @@
 //! Std only and no `unsafe`; used by `examples/gen_fixture.rs`,
 //! `tests/fixture_generator.rs`, the benches and the differential harness.
 
-use std::fmt::Write as _;
+use crate::exposition_text::{
+    format_go_float, format_openmetrics_float, push_header, push_labels, Format, Kind,
+};
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,8 +39,8 @@ pub struct FixtureOptions {
     /// handlers, store methods, plugins, caches, remotes...). 1 gives a ~600 KB scrape, 9 about
     /// 5 MB. Values of 0 are treated as 1.
     pub scale: usize,
-    /// Write OpenMetrics 1.0.0 instead of text format 0.0.4.
-    pub openmetrics: bool,
+    /// Text format 0.0.4 (the default) or OpenMetrics 1.0.0.
+    pub format: Format,
 }
 
 impl Default for FixtureOptions {
@@ -46,7 +48,7 @@ impl Default for FixtureOptions {
         FixtureOptions {
             seed: 42,
             scale: 1,
-            openmetrics: false,
+            format: Format::Text,
         }
     }
 }
@@ -58,91 +60,7 @@ pub fn generate(opts: &FixtureOptions) -> String {
     b.process();
     b.go_runtime();
     b.go_sql();
-    render(b.families, opts.openmetrics)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Float formatting
-// ---------------------------------------------------------------------------------------------
-
-/// Formats `v` as Go's `strconv.FormatFloat(v, 'g', -1, 64)`, with the special cases of
-/// `expfmt.writeFloat` (text format 0.0.4): `1.5e-07`, `2.3456789e+07`, `0.005`, `35`, `+Inf`.
-///
-/// Shortest `%g` switches to exponent notation when the decimal exponent is below -4 or at
-/// least 6 (whatever the digit count), so `1234567` is written `1.234567e+06` while `123456`
-/// stays `123456`, and `0.00001` is `1e-05`. The exponent has a sign and at least two digits.
-pub fn format_go_float(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".to_string();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    if v == 0.0 {
-        // Also catches -0.0, which Go's writeFloat prints as "0" too (f == 0).
-        return "0".to_string();
-    }
-    // Rust's `{:e}` yields the same shortest round-trip digits as Go's Ryu-based formatter;
-    // only the layout differs, so take the digits and exponent and lay them out like Go.
-    let sci = format!("{:e}", v);
-    let (mantissa, exp) = sci
-        .split_once('e')
-        .expect("LowerExp always has an exponent");
-    let exp: i32 = exp.parse().expect("exponent is an integer");
-    let (neg, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let nd = digits.len() as i32;
-
-    let mut out = String::with_capacity(24);
-    if neg {
-        out.push('-');
-    }
-    if !(-4..6).contains(&exp) {
-        out.push_str(&digits[..1]);
-        if nd > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let e = exp.unsigned_abs();
-        if e < 10 {
-            out.push('0');
-        }
-        let _ = write!(out, "{}", e);
-    } else if exp < 0 {
-        out.push_str("0.");
-        for _ in 0..(-exp - 1) {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else {
-        let int_len = (exp + 1) as usize;
-        if digits.len() <= int_len {
-            out.push_str(&digits);
-            for _ in 0..(int_len - digits.len()) {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..int_len]);
-            out.push('.');
-            out.push_str(&digits[int_len..]);
-        }
-    }
-    out
-}
-
-/// Formats `v` as `expfmt.writeOpenMetricsFloat`: Go's `%g`, plus `.0` when the result has
-/// neither a `.` nor an `e` (`1.0`, `0.0`, `35.0`, but `1e+06` and `0.005` unchanged).
-pub fn format_openmetrics_float(v: f64) -> String {
-    let mut s = format_go_float(v);
-    if !v.is_nan() && !v.is_infinite() && !s.contains(['.', 'e']) {
-        s.push_str(".0");
-    }
-    s
+    render(b.families, opts.format)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,25 +176,6 @@ fn loglogistic_cdf(x: f64, median: f64, shape: f64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // Data model (a small mirror of client_model's dto.MetricFamily)
 // ---------------------------------------------------------------------------------------------
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Counter,
-    Gauge,
-    Histogram,
-    Summary,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Counter => "counter",
-            Kind::Gauge => "gauge",
-            Kind::Histogram => "histogram",
-            Kind::Summary => "summary",
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 struct Hist {
@@ -2580,7 +2479,7 @@ impl Builder {
 
 /// Sorts like `prometheus.Registry.Gather` (families by name, label pairs by name, series by
 /// label values) and encodes the result.
-fn render(mut families: Vec<Family>, openmetrics: bool) -> String {
+fn render(mut families: Vec<Family>, format: Format) -> String {
     families.sort_by(|a, b| a.name.cmp(b.name));
     for f in &mut families {
         for s in &mut f.series {
@@ -2605,61 +2504,15 @@ fn render(mut families: Vec<Family>, openmetrics: bool) -> String {
     }
     let mut out = String::with_capacity(1 << 20);
     for f in &families {
-        if openmetrics {
-            write_openmetrics_family(&mut out, f);
-        } else {
-            write_text_family(&mut out, f);
+        match format {
+            Format::Text => write_text_family(&mut out, f),
+            Format::OpenMetrics => write_openmetrics_family(&mut out, f),
         }
     }
-    if openmetrics {
+    if format == Format::OpenMetrics {
         out.push_str("# EOF\n");
     }
     out
-}
-
-/// `expfmt.writeEscapedString`: `\` and newline always, `"` only where asked (label values
-/// in both formats, HELP text in OpenMetrics but not in text 0.0.4).
-fn push_escaped(out: &mut String, s: &str, include_double_quote: bool) {
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '"' if include_double_quote => out.push_str("\\\""),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Writes `name{a="1",b="2",extra="x"}`; without pairs and extra, just `name`.
-fn push_name_and_labels(
-    out: &mut String,
-    name: &str,
-    suffix: &str,
-    labels: &[(&'static str, String)],
-    extra: Option<(&str, &str)>,
-) {
-    out.push_str(name);
-    out.push_str(suffix);
-    if labels.is_empty() && extra.is_none() {
-        return;
-    }
-    let mut sep = '{';
-    for (k, v) in labels {
-        out.push(sep);
-        out.push_str(k);
-        out.push_str("=\"");
-        push_escaped(out, v, true);
-        out.push('"');
-        sep = ',';
-    }
-    if let Some((k, v)) = extra {
-        out.push(sep);
-        out.push_str(k);
-        out.push_str("=\"");
-        out.push_str(v);
-        out.push('"');
-    }
-    out.push('}');
 }
 
 fn push_sample(
@@ -2670,7 +2523,12 @@ fn push_sample(
     extra: Option<(&str, &str)>,
     value: &str,
 ) {
-    push_name_and_labels(out, name, suffix, &s.labels, extra);
+    out.push_str(name);
+    out.push_str(suffix);
+    push_labels(
+        out,
+        s.labels.iter().map(|(k, v)| (*k, v.as_str())).chain(extra),
+    );
     out.push(' ');
     out.push_str(value);
     out.push('\n');
@@ -2678,12 +2536,7 @@ fn push_sample(
 
 /// `expfmt.MetricFamilyToText` (text format 0.0.4).
 fn write_text_family(out: &mut String, f: &Family) {
-    out.push_str("# HELP ");
-    out.push_str(f.name);
-    out.push(' ');
-    push_escaped(out, f.help, false);
-    out.push('\n');
-    let _ = writeln!(out, "# TYPE {} {}", f.name, f.kind.as_str());
+    push_header(out, f.name, f.help, f.kind.as_str(), Format::Text);
     for s in &f.series {
         match &s.value {
             Value::Scalar(v) => push_sample(out, f.name, "", s, None, &format_go_float(*v)),
@@ -2745,26 +2598,12 @@ fn write_text_family(out: &mut String, f: &Family) {
 /// * no `# UNIT` lines: client_golang only writes them with `WithUnit()` and a unit in the
 ///   descriptor, which none of these metrics declares.
 fn write_openmetrics_family(out: &mut String, f: &Family) {
-    let has_total = f.kind == Kind::Counter && f.name.ends_with("_total");
-    let family_name = if has_total {
-        &f.name[..f.name.len() - "_total".len()]
-    } else {
-        f.name
-    };
-    let type_str = match f.kind {
-        Kind::Counter if !has_total => "unknown",
-        k => k.as_str(),
-    };
+    let (family_name, type_str) = f.kind.openmetrics_family(f.name);
     let created_name = format!(
         "{}_created",
         f.name.strip_suffix("_total").unwrap_or(f.name)
     );
-    out.push_str("# HELP ");
-    out.push_str(family_name);
-    out.push(' ');
-    push_escaped(out, f.help, true);
-    out.push('\n');
-    let _ = writeln!(out, "# TYPE {} {}", family_name, type_str);
+    push_header(out, family_name, f.help, type_str, Format::OpenMetrics);
     let created = |out: &mut String, s: &Series| {
         if let Some(c) = s.created {
             push_sample(

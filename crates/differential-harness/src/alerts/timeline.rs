@@ -39,7 +39,7 @@
 //!   healthy. Every draw (noise, jitter, lost scrapes) is [`noise`] of a key
 //!   and the scrape: the same timelines on every run.
 
-use std::fmt::Write as _;
+use test_support::exposition_text::{format_go_float, push_header, push_labels, Format, Kind};
 
 pub const NODES: [&str; 3] = ["mm-node-1", "mm-node-2", "mm-node-3"];
 pub const SCRAPE_INTERVAL_S: i64 = 60;
@@ -214,8 +214,8 @@ pub fn scenarios() -> Vec<Scenario> {
 pub struct Series {
     /// The family (`mattermost_api_time` for its `_bucket`, `_sum`, `_count`).
     pub family: String,
-    /// The `# TYPE` of its family: counter, gauge or histogram.
-    pub kind: &'static str,
+    /// The type of its family: counter, gauge or histogram.
+    pub kind: Kind,
     /// The sample name.
     pub name: String,
     pub node: usize,
@@ -272,7 +272,7 @@ impl Gen<'_> {
     fn push(
         &mut self,
         family: &str,
-        kind: &'static str,
+        kind: Kind,
         name: &str,
         node: usize,
         labels: &[(&str, &str)],
@@ -307,7 +307,7 @@ impl Gen<'_> {
         let values = (0..SCRAPES)
             .map(|k| f(self.times[node][k], noise(&key, k)))
             .collect();
-        self.push(name, "gauge", name, node, labels, values);
+        self.push(name, Kind::Gauge, name, node, labels, values);
     }
 
     /// A counter's value at each scrape: `rate(t)` summed second by second
@@ -348,7 +348,7 @@ impl Gen<'_> {
         rate: impl Fn(i64) -> f64,
     ) {
         let values = self.integrate(node, &rate);
-        self.push(name, "counter", name, node, labels, values);
+        self.push(name, Kind::Counter, name, node, labels, values);
     }
 
     /// A histogram child: `rate(t)` observations per second spread as
@@ -368,7 +368,7 @@ impl Gen<'_> {
             l.push(("le", le));
             self.push(
                 family,
-                "histogram",
+                Kind::Histogram,
                 &format!("{family}_bucket"),
                 node,
                 &l,
@@ -386,7 +386,7 @@ impl Gen<'_> {
         let values = self.integrate(node, &sum);
         self.push(
             family,
-            "histogram",
+            Kind::Histogram,
             &format!("{family}_sum"),
             node,
             labels,
@@ -395,7 +395,7 @@ impl Gen<'_> {
         let values = self.integrate(node, &rate);
         self.push(
             family,
-            "histogram",
+            Kind::Histogram,
             &format!("{family}_count"),
             node,
             labels,
@@ -482,11 +482,15 @@ impl Timeline {
         for s in self.series.iter().filter(|s| s.node == node) {
             if s.family != family {
                 family = &s.family;
-                let _ = writeln!(out, "# HELP {family} Synthetic {family}.");
-                let _ = writeln!(out, "# TYPE {family} {}", s.kind);
+                let help = format!("Synthetic {family}.");
+                push_header(&mut out, family, &help, s.kind.as_str(), Format::Text);
             }
             let v = s.values[k].expect("an up node has every value");
-            let _ = writeln!(out, "{}{} {v}", s.name, label_text(&s.labels, None));
+            out.push_str(&s.name);
+            out.push_str(&label_text(&s.labels, None));
+            out.push(' ');
+            out.push_str(&format_go_float(v));
+            out.push('\n');
         }
         Some(out)
     }
@@ -551,16 +555,15 @@ impl Timeline {
 
 /// `{a="b",...}` (with `instance` first when given); empty for no labels.
 fn label_text(labels: &[(String, String)], instance: Option<&str>) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(i) = instance {
-        parts.push(format!("instance=\"{i}\""));
-    }
-    parts.extend(labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")));
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("{{{}}}", parts.join(","))
-    }
+    let mut out = String::new();
+    let instance = instance.map(|i| ("instance", i));
+    push_labels(
+        &mut out,
+        instance
+            .into_iter()
+            .chain(labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+    );
+    out
 }
 
 fn generate_node(g: &mut Gen, node: usize) {
@@ -570,7 +573,7 @@ fn generate_node(g: &mut Gen, node: usize) {
         .map(|k| g.start_at(node, g.times[node][k]) as f64)
         .collect();
     let name = "mattermost_process_start_time_seconds";
-    g.push(name, "gauge", name, node, &[], starts);
+    g.push(name, Kind::Gauge, name, node, &[], starts);
 
     // API: one handler, answered 200 (with a latency incident) or 500.
     let api = [
