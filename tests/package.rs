@@ -8,7 +8,7 @@
 //! `MM_PACKAGE` and runs them. Each platform's binary is checked as its
 //! platform's loader will meet it: format and architecture, and what it
 //! needs of the system (glibc 2.17 at most; Windows' own DLLs only).
-//! `tests/cross_platform.rs` runs the Windows and aarch64 binaries.
+//! `tests/cross_platform/main.rs` runs the Windows and aarch64 binaries.
 
 use test_support::splunkd;
 use test_support::test_servers;

@@ -1,6 +1,6 @@
 //! The binaries of the other platforms, as `scripts/package` built them,
 //! run here as their platforms run them: the app's Windows .exe under Wine,
-//! the standalone aarch64 binary under qemu (`support/cross.rs`). Each must
+//! the standalone aarch64 binary under qemu (`cross.rs`). Each must
 //! do what the Linux x86-64 binary under test does: both are run on the
 //! same input and what they write is compared, all but times (and the
 //! durations measured), so that every check `tests/modinput.rs` and
@@ -10,7 +10,6 @@
 //! the aarch64 archive lies beside it), Wine, qemu and MinGW-w64, which
 //! scripts/test installs.
 
-#[path = "support/cross.rs"]
 mod cross;
 use test_support::hec_receiver;
 use test_support::splunkd;

@@ -152,8 +152,8 @@ pub fn wine_prefix() -> &'static Path {
         wine_tool(&prefix, WINESERVER, &["-p60"]);
         let s = wine_tool(&prefix, WINE, &["wineboot"]);
         assert!(s.success(), "wineboot: {s}");
-        let source =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/wine/bcryptprimitives.c");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/cross_platform/wine/bcryptprimitives.c");
         let out = Command::new("x86_64-w64-mingw32-gcc")
             .args(["-shared", "-O2", "-s", "-static-libgcc", "-o"])
             .arg(system32.join("bcryptprimitives.dll"))
