@@ -1109,7 +1109,7 @@ fn check_family(f: &timeline::Family) -> Result<()> {
     match f.kind {
         Kind::Histogram => {
             let n = f.child_len;
-            ensure(n >= 4 && f.series.len() % n == 0, || {
+            ensure(n >= 4 && f.series.len().is_multiple_of(n), || {
                 format!("{}: {} series in children of {n}", f.name, f.series.len())
             })?;
             for child in f.series.chunks(n) {
@@ -1151,7 +1151,7 @@ fn check_family(f: &timeline::Family) -> Result<()> {
             }
         }
         Kind::Summary => {
-            ensure(f.child_len == 7 && f.series.len() % 7 == 0, || {
+            ensure(f.child_len == 7 && f.series.len().is_multiple_of(7), || {
                 format!("{}: summary children", f.name)
             })?;
             for child in f.series.chunks(7) {

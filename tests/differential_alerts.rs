@@ -205,7 +205,7 @@ fn run() -> Result<bool> {
     for l in &loaded {
         let mut f = Firings::new();
         for s in &scheduled {
-            searches += evaluate(s, &s.stanza.get("search")?.to_string(), l, &macros, &mut f)?;
+            searches += evaluate(s, s.stanza.get("search")?, l, &macros, &mut f)?;
         }
         ours.push(f);
     }

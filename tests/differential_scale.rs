@@ -26,7 +26,6 @@ use harness::alerts::conf as alert_conf;
 use harness::scale;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{anyhow, Context, Result};

@@ -193,6 +193,17 @@ impl Scalar {
         Scalar::Op(op, Box::new(l), Box::new(r))
     }
 
+    /// Whether the expression reads the field `name`.
+    pub fn reads(&self, name: &str) -> bool {
+        match self {
+            Scalar::Field(f) => f == name,
+            Scalar::BucketEnd => name == "_time",
+            Scalar::Paren(x) | Scalar::Neg(x) => x.reads(name),
+            Scalar::Op(_, l, r) => l.reads(name) || r.reads(name),
+            _ => false,
+        }
+    }
+
     /// Whether the expression reads the search's time range.
     pub fn reads_search_range(&self) -> bool {
         match self {
@@ -267,19 +278,6 @@ impl Cond {
             Cond::IsNull(f) | Cond::IsNotNull(f) => f == name,
             Cond::Not(c) | Cond::Paren(c) => c.reads(name),
             Cond::And(cs) | Cond::Or(cs) => cs.iter().any(|c| c.reads(name)),
-        }
-    }
-}
-
-impl Scalar {
-    /// Whether the expression reads the field `name`.
-    pub fn reads(&self, name: &str) -> bool {
-        match self {
-            Scalar::Field(f) => f == name,
-            Scalar::BucketEnd => name == "_time",
-            Scalar::Paren(x) | Scalar::Neg(x) => x.reads(name),
-            Scalar::Op(_, l, r) => l.reads(name) || r.reads(name),
-            _ => false,
         }
     }
 }
