@@ -193,49 +193,40 @@ impl Scalar {
         Scalar::Op(op, Box::new(l), Box::new(r))
     }
 
+    /// Whether `p` holds for the expression or any expression inside it.
+    fn any(&self, p: &dyn Fn(&Scalar) -> bool) -> bool {
+        p(self)
+            || match self {
+                Scalar::Paren(x) | Scalar::Neg(x) => x.any(p),
+                Scalar::Op(_, l, r) => l.any(p) || r.any(p),
+                _ => false,
+            }
+    }
+
     /// Whether the expression reads the field `name`.
     pub fn reads(&self, name: &str) -> bool {
-        match self {
+        self.any(&|x| match x {
             Scalar::Field(f) => f == name,
             Scalar::BucketEnd => name == "_time",
-            Scalar::Paren(x) | Scalar::Neg(x) => x.reads(name),
-            Scalar::Op(_, l, r) => l.reads(name) || r.reads(name),
+            Scalar::SearchRange => name == "info_min_time" || name == "info_max_time",
             _ => false,
-        }
+        })
     }
 
     /// Whether the expression reads the search's time range.
     pub fn reads_search_range(&self) -> bool {
-        match self {
-            Scalar::SearchRange => true,
-            Scalar::Paren(x) | Scalar::Neg(x) => x.reads_search_range(),
-            Scalar::Op(_, l, r) => l.reads_search_range() || r.reads_search_range(),
-            _ => false,
-        }
+        self.any(&|x| matches!(x, Scalar::SearchRange))
     }
 
     /// Whether the expression can be a search macro's argument, which
     /// cannot hold a comma: not a power or a comparison (both written as
     /// functions of two arguments), nor caller SPL with a comma.
     pub fn fits_macro_argument(&self) -> bool {
-        match self {
-            Scalar::Spl(s) | Scalar::Literal(s) => !s.contains(','),
-            Scalar::Paren(x) | Scalar::Neg(x) => x.fits_macro_argument(),
-            Scalar::Op(op, l, r) => {
-                !matches!(
-                    op,
-                    BinOp::Pow
-                        | BinOp::Eq
-                        | BinOp::Ne
-                        | BinOp::Gt
-                        | BinOp::Lt
-                        | BinOp::Ge
-                        | BinOp::Le
-                ) && l.fits_macro_argument()
-                    && r.fits_macro_argument()
-            }
-            _ => true,
-        }
+        !self.any(&|x| match x {
+            Scalar::Spl(s) | Scalar::Literal(s) => s.contains(','),
+            Scalar::Op(op, ..) => *op == BinOp::Pow || op.is_comparison(),
+            _ => false,
+        })
     }
 }
 

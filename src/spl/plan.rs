@@ -99,8 +99,8 @@ impl Calc {
         }
         self.stages_mut().retain(|s| {
             let on_labels = matches!(s, Stage::Where(c) if !c.reads("value"));
-            if on_labels && !out.contains(s) {
-                out.push(s.clone());
+            if on_labels {
+                push_unique(out, s.clone());
             }
             !on_labels
         });
@@ -753,7 +753,7 @@ impl Planner<'_> {
                 } else {
                     (s, Scalar::field("value"))
                 };
-                if is_comparison(op) && !return_bool {
+                if op.is_comparison() && !return_bool {
                     // PromQL keeps the vector's sample where the comparison holds.
                     v.stages.push(Stage::Where(Cond::Compare(op, a, b)));
                 } else {
@@ -822,7 +822,7 @@ impl Planner<'_> {
                     BinOp::Or => Combine::Or,
                     BinOp::And => Combine::And,
                     BinOp::Unless => Combine::Unless,
-                    _ if is_comparison(op) && !return_bool => Combine::Filter(op),
+                    _ if op.is_comparison() && !return_bool => Combine::Filter(op),
                     _ => Combine::Arith(op),
                 };
                 if let Some(rel) = one_scan(&a, &b, &carry, combine) {
@@ -936,13 +936,6 @@ fn show(labels: &[String]) -> String {
     } else {
         labels.join(", ")
     }
-}
-
-fn is_comparison(op: BinOp) -> bool {
-    matches!(
-        op,
-        BinOp::Eq | BinOp::Ne | BinOp::Gt | BinOp::Lt | BinOp::Ge | BinOp::Le
-    )
 }
 
 fn strip_parens(e: &Expr) -> &Expr {

@@ -27,26 +27,34 @@ impl Renderer<'_> {
     fn write(&self, rel: &Rel, depth: usize, out: &mut String) {
         let mut cmds: Vec<String> = Vec::new();
         self.commands(rel, depth, &mut cmds);
-        let sep = format!("\n{}| ", "  ".repeat(depth));
-        out.push_str("| ");
-        out.push_str(&cmds.join(&sep));
+        pipeline(&cmds, depth, out);
     }
 
+    /// `append [...]` of `rel` and then the `extra` commands, one level in.
     fn subsearch(&self, rel: &Rel, extra: &[String], depth: usize) -> String {
         let mut inner = Vec::new();
         self.commands(rel, depth + 1, &mut inner);
         inner.extend(extra.iter().cloned());
-        let sep = format!("\n{}| ", "  ".repeat(depth + 1));
-        format!("append [| {}]", inner.join(&sep))
+        let mut s = String::from("append [");
+        pipeline(&inner, depth + 1, &mut s);
+        s.push(']');
+        s
     }
 
-    /// ` BY _time <fields>` (no `_time` in an instant query), or nothing.
-    fn by_time(&self, fields: &[String]) -> String {
+    /// `_time` (unless the query is instant) and the fields: a bucket and
+    /// group.
+    fn per_bucket<'f>(&self, fields: &'f [String]) -> Vec<&'f str> {
         let mut all: Vec<&str> = Vec::new();
         if !self.instant {
             all.push("_time");
         }
         all.extend(fields.iter().map(String::as_str));
+        all
+    }
+
+    /// ` BY _time <fields>` (no `_time` in an instant query), or nothing.
+    fn by_time(&self, fields: &[String]) -> String {
+        let all = self.per_bucket(fields);
         if all.is_empty() {
             String::new()
         } else {
@@ -259,17 +267,17 @@ impl Renderer<'_> {
                 self.by_time(by)
             )),
             Stage::Quantile { q, by } => {
-                let mut group = self.by_time(by);
+                let mut group = self.per_bucket(by);
                 let alone = group.is_empty();
                 if alone {
                     // The macro needs a group field: one group of every row.
                     cmds.push("eval quantile_group=1".into());
-                    group = " BY quantile_group".into();
+                    group.push("quantile_group");
                 }
                 cmds.push(format!(
                     "`mattermost_metrics_histogram_quantile({}, {})`",
                     self.scalar(q),
-                    &group[" BY ".len()..]
+                    group.join(" ")
                 ));
                 if alone {
                     cmds.push("fields - quantile_group".into());
@@ -443,6 +451,13 @@ impl Renderer<'_> {
             }
         }
     }
+}
+
+/// Commands as a pipeline: `| ` before the first, each later one on its
+/// own line indented by `depth` (inside subsearches).
+fn pipeline(cmds: &[String], depth: usize, out: &mut String) {
+    out.push_str("| ");
+    out.push_str(&cmds.join(&format!("\n{}| ", "  ".repeat(depth))));
 }
 
 /// A condition of an `mstats` WHERE clause.
