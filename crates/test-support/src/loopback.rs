@@ -288,16 +288,16 @@ pub fn read_head(stream: &mut dyn Stream) -> io::Result<Incoming> {
             });
         }
         buf.extend_from_slice(&chunk[..n]);
+        if !looks_like_http(&buf) {
+            return Ok(Incoming::NotHttp);
+        }
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i;
         }
-        if !looks_like_http(&buf) || buf.len() > MAX_HEAD {
+        if buf.len() > MAX_HEAD {
             return Ok(Incoming::NotHttp);
         }
     };
-    if !looks_like_http(&buf) {
-        return Ok(Incoming::NotHttp);
-    }
     let text = String::from_utf8_lossy(&buf[..end]);
     let mut lines = text.split("\r\n");
     let mut first = lines.next().unwrap_or("").split_whitespace();
