@@ -36,7 +36,12 @@ fn uses(text: &str, depth: usize) -> Vec<(usize, String)> {
     for (n, line) in text.lines().enumerate() {
         let code = line.split("//").next().unwrap_or("");
         let mut rest = code;
-        while let Some(i) = rest.find("crate::").or_else(|| rest.find("super::")) {
+        // The next path, whichever of the two kinds comes first.
+        while let Some(i) = [rest.find("crate::"), rest.find("super::")]
+            .into_iter()
+            .flatten()
+            .min()
+        {
             let at = &rest[i..];
             // The module the path reaches at the crate's top level, if any.
             let top = if let Some(after) = at.strip_prefix("crate::") {
@@ -158,6 +163,7 @@ fn the_reader_sees_crate_and_super_paths_but_not_comments() {
                 // crate::dashboard in a comment\n\
                 let x = crate::hec::config::parse(); // crate::alerts\n\
                 use super::super::splunk::Event;\n\
+                let y = super::super::hec::x() + crate::splunk::y();\n\
                 use super::ast::Expr;\n";
     let tops: Vec<String> = ["spl", "hec", "splunk", "promql"]
         .map(String::from)
@@ -170,11 +176,14 @@ fn the_reader_sees_crate_and_super_paths_but_not_comments() {
             "line 1: uses `spl`".to_string(),
             "line 3: uses `hec`".to_string(),
             "line 4: uses `splunk`".to_string(),
+            "line 5: uses `hec`".to_string(),
+            "line 5: uses `splunk`".to_string(),
         ]
     );
-    // One folder deeper, `super::super::` is still inside the module.
+    // One folder deeper, `super::super::` is still inside the module:
+    // only `crate::` reaches out.
     assert_eq!(
         violations("promql", &["spl", "hec"], &tops, text, 3),
-        Vec::<String>::new()
+        vec!["line 5: uses `splunk`".to_string()]
     );
 }
