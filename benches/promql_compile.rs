@@ -14,6 +14,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use mattermost_metrics::dashboard::{SPAN_LOOKBACK_TOKEN, SPAN_SECONDS_TOKEN, SPAN_TOKEN};
 use mattermost_metrics::promql;
 use mattermost_metrics::spl::{compile, Options, SpanSpec};
 
@@ -29,10 +30,11 @@ fn main() {
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .collect();
     let opts = Options {
+        // The span as the dashboards' tokens give it.
         span: SpanSpec::Token {
-            span: "span".into(),
-            seconds: "span_s".into(),
-            lookback: "span_lookback".into(),
+            span: SPAN_TOKEN.into(),
+            seconds: SPAN_SECONDS_TOKEN.into(),
+            lookback: SPAN_LOOKBACK_TOKEN.into(),
         },
         ..Options::default()
     };
